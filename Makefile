@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# make            build ./waitwatch
+# make run        start `waitwatch top` on this host (root)
+# make test       unit tests, then end-to-end tests on the real kernel (root)
+# make check      unit tests only (no root, no BPF)
+# make deps       install every Debian package the build and tests need
+# make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+# V=1             show the full commands
+
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CFLAGS ?= -O2 -g
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ifeq ($(filter x86 arm64,$(ARCH)),)
+$(error unsupported ARCH '$(ARCH)': vmlinux/ holds x86 and arm64 only)
+endif
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# The packages the build and every test need, from Debian 12.
+DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
+	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc -I$(OUTPUT) \
+	-DWW_VERSION='"$(VERSION)"' -DWW_GIT_REV='"$(GIT_REV)"' -MMD -MP
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
+	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread -lm
+
+# clang -target bpf does not see the system's multiarch include paths.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+# Everything that talks to libbpf or the kernel; the rest is the pure core,
+# which the unit tests link without libbpf.
+KERNEL_SRCS := src/main.c src/loader.c src/sweep.c src/http.c $(wildcard src/cmd_*.c)
+CORE_SRCS := $(filter-out $(KERNEL_SRCS),$(wildcard src/*.c))
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+KERNEL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(filter $(KERNEL_SRCS),$(wildcard src/*.c)))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+DEPS_STAMP := $(OUTPUT)/.deps-ok
+
+.PHONY: all run test check e2e deps vmlinux clean tools
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: waitwatch
+
+# Build prerequisites are checked once; anything missing is installed.
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(OUTPUT)
+	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		$(MAKE) --no-print-directory deps || exit 1; \
+	fi
+	$(Q)touch $@
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get install)" >&2; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/waitwatch.bpf.o: bpf/waitwatch.bpf.c bpf/waitwatch.h $(VMLINUX) $(DEPS_STAMP) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Ivmlinux/$(ARCH) \
+		$(CLANG_BPF_SYS_INCLUDES) -Wall -Werror -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/waitwatch.skel.h: $(OUTPUT)/waitwatch.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name waitwatch_bpf > $@
+
+# Only the loader sees the skeleton; make sure it exists before compiling it.
+$(OUTPUT)/loader.o: $(OUTPUT)/waitwatch.skel.h
+
+$(OUTPUT)/%.o: src/%.c $(DEPS_STAMP) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libwwcore.a: $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+waitwatch: $(KERNEL_OBJS) $(OUTPUT)/libwwcore.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# ---- tests ---------------------------------------------------------------
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Wno-missing-prototypes -MF $@.d $< $(OUTPUT)/libwwcore.a \
+		-lcmocka -lz -lm -o $@
+
+$(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
+	$(call msg,TOOL-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
+
+tools: $(TOOLS)
+
+check: $(UNIT_TESTS)
+	$(Q)fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
+
+e2e: waitwatch $(TOOLS)
+	$(Q)tests/e2e/run.sh
+
+test: check e2e
+
+run: waitwatch
+	./waitwatch top
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX))
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
+	$(Q)mv $(VMLINUX).tmp $(VMLINUX)
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) waitwatch
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tools/*.d)

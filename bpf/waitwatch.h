@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records shared by the BPF programs and the user-space collector.
+ *
+ * Only fixed-width types, explicit padding and no pointers, enums or bools,
+ * so that both compilers agree on the layout; each side checks the sizes.
+ */
+#ifndef WAITWATCH_H
+#define WAITWATCH_H
+
+#define WW_COMM_LEN 16
+
+/* TCP states, numbered as in include/net/tcp_states.h. */
+#define WW_TCP_ESTABLISHED 1
+#define WW_TCP_SYN_SENT 2
+#define WW_TCP_SYN_RECV 3
+#define WW_TCP_FIN_WAIT1 4
+#define WW_TCP_FIN_WAIT2 5
+#define WW_TCP_TIME_WAIT 6
+#define WW_TCP_CLOSE 7
+#define WW_TCP_CLOSE_WAIT 8
+#define WW_TCP_LAST_ACK 9
+#define WW_TCP_LISTEN 10
+#define WW_TCP_CLOSING 11
+#define WW_TCP_NEW_SYN_RECV 12
+#define WW_TCP_NSTATES 13
+
+#define WW_AF_INET 2
+#define WW_AF_INET6 10
+
+/* ww_event.flags */
+#define WW_EF_DIR_OUT (1 << 0)   /* this host opened it (CLOSE->SYN_SENT seen) */
+#define WW_EF_DIR_IN (1 << 1)    /* a listener accepted it (LISTEN->SYN_RECV seen) */
+#define WW_EF_DWELL (1 << 2)     /* dwell_ns is valid: the previous transition was seen */
+#define WW_EF_TW (1 << 3)        /* ->CLOSE that leaves a TIME_WAIT socket, substate TIME_WAIT */
+#define WW_EF_TW_FW2 (1 << 4)    /* ->CLOSE that leaves a TIME_WAIT socket, substate FIN_WAIT2 */
+#define WW_EF_OWNER (1 << 5)     /* pid and comm hold the socket's owner */
+#define WW_EF_OWNER_NOW (1 << 6) /* the owner acted in this very transition */
+
+/*
+ * One TCP state transition, as streamed through the ring buffer.
+ * Addresses are in network byte order (IPv4 in the first 4 bytes), ports in
+ * host byte order, times from CLOCK_MONOTONIC (bpf_ktime_get_ns).
+ * At CLOSE->SYN_SENT the local port is still 0 (connect() picks it just
+ * after): sock_id, not the 4-tuple, identifies a socket across its events.
+ */
+struct ww_event {
+	__u64 ts_ns;     /* when the transition happened */
+	__u64 dwell_ns;  /* time spent in oldstate, valid with WW_EF_DWELL */
+	__u64 cgroup_id; /* cgroup v2 id of the socket's creator (listener's if accepted) */
+	__u64 sock_ino;  /* inode of the socket file, 0 when it has none yet/any more */
+	__u64 sock_id;   /* socket cookie: stable for the socket's life, unlike its ports */
+	__u8 saddr[16];  /* local address */
+	__u8 daddr[16];  /* remote address */
+	__u32 netns;     /* network namespace inode */
+	__u32 pid;       /* owner's tgid, valid with WW_EF_OWNER */
+	__u16 sport;     /* local port */
+	__u16 dport;     /* remote port */
+	__u16 family;    /* WW_AF_INET or WW_AF_INET6 */
+	__u8 oldstate;
+	__u8 newstate;
+	__u16 sk_err;    /* socket error at the transition (ECONNRESET, ...) */
+	__u16 flags;     /* WW_EF_* */
+	__u32 _pad;
+	char comm[WW_COMM_LEN]; /* owner's command, valid with WW_EF_OWNER */
+};
+
+#define WW_EVENT_SIZE 112
+
+/* ww_sock_rec.flags */
+#define WW_SF_REQUEST (1 << 0) /* a request socket (TCP_NEW_SYN_RECV), counted as SYN_RECV */
+#define WW_SF_TIMEWAIT (1 << 1) /* a TIME_WAIT socket; state holds its substate */
+
+/*
+ * One socket of the kernel's table, as written by the iter/tcp program.
+ * state is what ss shows: a TIME_WAIT socket in substate FIN_WAIT2 says
+ * FIN_WAIT2, a request socket says SYN_RECV.
+ */
+struct ww_sock_rec {
+	__u64 sock_ino;  /* inode of the socket file, 0 if none */
+	__u64 sock_id;   /* socket cookie of a full socket; 0 for TIME_WAIT and request sockets */
+	__u64 cgroup_id; /* 0 for request and TIME_WAIT sockets */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 netns;
+	__u32 uid;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 state;
+	__u8 flags; /* WW_SF_* */
+};
+
+#define WW_SOCK_REC_SIZE 72
+
+/* Indexes of the per-CPU counters array in the BPF object. */
+#define WW_CNT_EVENTS 0        /* TCP transitions seen, after old == new is dropped */
+#define WW_CNT_RB_DROPS 1      /* ring-buffer reserve failures: events lost */
+#define WW_CNT_STORAGE_FAIL 2  /* per-socket state could not be created */
+#define WW_CNT_FILTERED 3      /* transitions left out by the filters */
+#define WW_CNT_MAX 4
+
+#endif /* WAITWATCH_H */

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "loader.h"
+#include "log.h"
+#include "waitwatch.skel.h"
+
+_Static_assert(sizeof(struct ww_event) == WW_EVENT_SIZE, "ww_event layout");
+_Static_assert(sizeof(struct ww_sock_rec) == WW_SOCK_REC_SIZE, "ww_sock_rec layout");
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+#define TRACEFS "/sys/kernel/tracing"
+#define TP_PATH TRACEFS "/events/sock/inet_sock_set_state"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct loader {
+	struct waitwatch_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *state_link;
+	struct bpf_link *iter_link;
+	bool classic;
+	ww_event_fn fn;
+	void *ctx;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && ww_verbosity < 3)
+		return 0;
+	if (ww_verbosity < 2)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void loader__setup_libbpf_log(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on older kernels). */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		elog("cannot read this process's capabilities: %s", strerror(errno));
+		return -errno;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN))
+		return 0;
+	if (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))
+		return 0;
+	if (!has_cap(data, CAP_BPF))
+		elog("permission denied: run as root, or grant CAP_BPF and CAP_PERFMON "
+		     "(missing CAP_BPF)");
+	else
+		elog("permission denied: run as root, or grant CAP_BPF and CAP_PERFMON "
+		     "(missing CAP_PERFMON)");
+	return -EPERM;
+}
+
+static int check_btf(void)
+{
+	if (access(BTF_PATH, R_OK) == 0)
+		return 0;
+	elog("kernel BTF not found (%s): waitwatch needs Linux 5.8+ built with "
+	     "CONFIG_DEBUG_INFO_BTF=y", BTF_PATH);
+	return -ENOENT;
+}
+
+/* The classic tracepoint needs tracefs to find its id: mount it if absent. */
+static int ensure_tracefs(void)
+{
+	if (access(TP_PATH, F_OK) == 0)
+		return 0;
+	if (access(TRACEFS "/events", F_OK) != 0)
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TP_PATH, F_OK) == 0)
+		return 0;
+	return -ENOENT;
+}
+
+static __u64 now_random_fallback(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_nsec * 0x9e3779b97f4a7c15ull) | 1;
+}
+
+static int handle_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *l = ctx;
+
+	if (size < sizeof(struct ww_event))
+		return 0;
+	return l->fn(l->ctx, data);
+}
+
+static void set_filters(struct waitwatch_bpf *skel, const struct ww_filters *f)
+{
+	struct waitwatch_bpf__rodata *ro = skel->rodata;
+
+	if (!f)
+		return;
+	ro->f_family = f->family;
+	ro->f_port = f->port;
+	ro->f_lport = f->lport;
+	ro->f_rport = f->rport;
+	ro->f_netns = f->netns;
+	ro->f_pid = f->pid;
+	ro->f_states = f->states;
+	if (f->has_addr) {
+		ro->f_addr_family = f->addr.family;
+		ro->f_addr_bits = f->addr.bits;
+		memcpy((void *)ro->f_addr, f->addr.addr, 16);
+	}
+}
+
+/* Open and load one flavour: tp_btf (classic == false) or the classic tracepoint. */
+static int open_and_load(struct loader *l, const struct loader_opts *o, bool classic)
+{
+	struct waitwatch_bpf *skel;
+	int err;
+
+	skel = waitwatch_bpf__open();
+	if (!skel)
+		return -errno ?: -ENOMEM;
+	set_filters(skel, o->filters);
+	/*
+	 * Without tp_btf there is no socket cookie: the socket's address, mixed
+	 * with a random key so that no kernel address leaves the kernel, is its id.
+	 */
+	if (classic && getrandom((void *)&skel->rodata->sock_id_key,
+				 sizeof(skel->rodata->sock_id_key), 0) < 0)
+		skel->rodata->sock_id_key = now_random_fallback();
+	bpf_program__set_autoload(skel->progs.ww_set_state, o->want_events && !classic);
+	bpf_program__set_autoload(skel->progs.ww_set_state_tp, o->want_events && classic);
+	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter);
+	/* Only the flavour in use needs its per-socket map. */
+	bpf_map__set_autocreate(skel->maps.sock_store, o->want_events && !classic);
+	bpf_map__set_autocreate(skel->maps.sock_lru, o->want_events && classic);
+	bpf_map__set_max_entries(skel->maps.events, o->want_events ? o->ringbuf_bytes : 4096);
+	err = waitwatch_bpf__load(skel);
+	if (err) {
+		waitwatch_bpf__destroy(skel);
+		return err;
+	}
+	l->skel = skel;
+	l->classic = classic;
+	return 0;
+}
+
+static int load_any(struct loader *l, const struct loader_opts *o)
+{
+	int err = -ENOENT;
+
+	if (!o->force_classic) {
+		err = open_and_load(l, o, false);
+		if (!err) {
+			vlog("attaching tp_btf/inet_sock_set_state");
+			return 0;
+		}
+		if (!o->want_events)
+			return err;
+		vlog("tp_btf program did not load (%s); trying the classic tracepoint",
+		     strerror(-err));
+	}
+	if (ensure_tracefs()) {
+		elog("tracepoint sock:inet_sock_set_state not found (no tp_btf, and %s is "
+		     "absent): waitwatch needs Linux 5.8+ with BTF and tracefs", TP_PATH);
+		return -ENOENT;
+	}
+	err = open_and_load(l, o, true);
+	if (!err)
+		vlog("attaching the classic tracepoint sock:inet_sock_set_state "
+		     "(may lose events while other tracers run)");
+	return err;
+}
+
+static struct bpf_program *state_prog(const struct loader *l)
+{
+	return l->classic ? l->skel->progs.ww_set_state_tp : l->skel->progs.ww_set_state;
+}
+
+static int attach(struct loader *l, const struct loader_opts *o)
+{
+	int err;
+
+	if (o->want_events) {
+		l->state_link = bpf_program__attach(state_prog(l));
+		if (!l->state_link) {
+			err = -errno;
+			elog("cannot attach to sock:inet_sock_set_state: %s", strerror(-err));
+			return err;
+		}
+		l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), handle_sample, l,
+					 NULL);
+		if (!l->rb) {
+			err = -errno;
+			elog("cannot open the BPF ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
+	if (o->want_iter) {
+		l->iter_link = bpf_program__attach_iter(l->skel->progs.ww_dump_tcp, NULL);
+		if (!l->iter_link) {
+			err = -errno;
+			elog("cannot create the iter/tcp link: %s (needs Linux 5.9+)",
+			     strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+struct loader *loader__new(const struct loader_opts *o, ww_event_fn fn, void *ctx)
+{
+	struct loader *l;
+	int err;
+
+	if (check_privileges() || check_btf())
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		elog("out of memory");
+		return NULL;
+	}
+	l->fn = fn;
+	l->ctx = ctx;
+	err = load_any(l, o);
+	if (err) {
+		if (err != -ENOENT || !o->want_events)
+			elog("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
+			     strerror(-err));
+		free(l);
+		return NULL;
+	}
+	if (attach(l, o)) {
+		loader__free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void loader__free(struct loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	bpf_link__destroy(l->iter_link);
+	bpf_link__destroy(l->state_link);
+	waitwatch_bpf__destroy(l->skel);
+	free(l);
+}
+
+int loader__drain(struct loader *l)
+{
+	if (!l->rb)
+		return 0;
+	return ring_buffer__consume(l->rb);
+}
+
+static int sum_percpu(int map_fd, __u32 idx, uint64_t *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1];
+
+	*out = 0;
+	if (ncpu <= 0)
+		return ncpu;
+	if (bpf_map_lookup_elem(map_fd, &idx, vals))
+		return -errno;
+	for (int i = 0; i < ncpu; i++)
+		*out += vals[i];
+	return 0;
+}
+
+int loader__counters(struct loader *l, struct loader_counters *out)
+{
+	int fd = bpf_map__fd(l->skel->maps.counters);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = sum_percpu(fd, WW_CNT_EVENTS, &out->events)) ||
+	    (err = sum_percpu(fd, WW_CNT_RB_DROPS, &out->rb_drops)) ||
+	    (err = sum_percpu(fd, WW_CNT_STORAGE_FAIL, &out->storage_fail)) ||
+	    (err = sum_percpu(fd, WW_CNT_FILTERED, &out->filtered)))
+		return err;
+	if (!l->state_link)
+		return 0;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(state_prog(l)), &info, &len))
+		return -errno;
+	out->recursion_misses = info.recursion_misses;
+	out->run_cnt = info.run_cnt;
+	out->run_time_ns = info.run_time_ns;
+	return 0;
+}
+
+const char *loader__mode(const struct loader *l)
+{
+	return l->classic ? "tracepoint" : "tp_btf";
+}
+
+int loader__iter_link_fd(const struct loader *l)
+{
+	return l->iter_link ? bpf_link__fd(l->iter_link) : -1;
+}

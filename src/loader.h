@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Loading and attaching the BPF programs, and reading their output: the
+ * only part of waitwatch that sees the skeleton.
+ */
+#ifndef WW_LOADER_H
+#define WW_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "waitwatch.h"
+#include "options.h"
+
+struct loader;
+
+/* Called for every event drained from the ring buffer; non-zero stops draining. */
+typedef int (*ww_event_fn)(void *ctx, const struct ww_event *e);
+
+struct loader_opts {
+	const struct ww_filters *filters;
+	uint64_t ringbuf_bytes;
+	bool force_classic;
+	bool want_iter; /* load iter/tcp too, for snapshots and reconciliation */
+	bool want_events; /* attach the transition program and open the ring buffer */
+};
+
+/* What the kernel side counted, summed over CPUs. */
+struct loader_counters {
+	uint64_t events;         /* TCP transitions seen by the program */
+	uint64_t rb_drops;       /* lost: ring buffer full */
+	uint64_t storage_fail;   /* per-socket state could not be created */
+	uint64_t filtered;       /* left out by the filters */
+	uint64_t recursion_misses; /* lost: the program could not run (nested on a CPU) */
+	uint64_t run_cnt;        /* program runs, with kernel.bpf_stats_enabled */
+	uint64_t run_time_ns;
+};
+
+/*
+ * Check privileges and kernel support, then open, load and attach.
+ * On failure prints one line saying what is wrong and returns NULL.
+ */
+struct loader *loader__new(const struct loader_opts *opts, ww_event_fn fn, void *ctx);
+void loader__free(struct loader *l);
+
+/* Drain every pending event; returns how many, or -errno. */
+int loader__drain(struct loader *l);
+
+int loader__counters(struct loader *l, struct loader_counters *out);
+
+/* "tp_btf" or "tracepoint" */
+const char *loader__mode(const struct loader *l);
+
+/* The iter/tcp link: a new iterator fd per read, see sweep.h. -1 if none. */
+int loader__iter_link_fd(const struct loader *l);
+
+/* Print libbpf's messages only from -vv on; installed once at start. */
+void loader__setup_libbpf_log(void);
+
+#endif

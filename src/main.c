@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch: which endpoint, which process, since when and how fast TCP
+ * sockets pile up in TIME_WAIT and CLOSE_WAIT.
+ *
+ * This file holds the subcommand table, the signal handling every
+ * subcommand shares, and --version.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "cmd.h"
+#include "loader.h"
+#include "log.h"
+
+volatile sig_atomic_t ww_exiting;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd cmds[] = {
+	{ "trace", cmd_trace, "print every TCP state transition as it happens" },
+};
+
+static void on_signal(int sig)
+{
+	ww_exiting = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a blocking sleep or poll must return at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void sleep_interruptible(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ull, .tv_nsec = ns % 1000000000ull };
+
+	if (!ww_exiting)
+		nanosleep(&ts, NULL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: waitwatch COMMAND [OPTIONS]\n\n"
+		   "Watches TCP sockets pile up in TIME_WAIT and CLOSE_WAIT, per endpoint and\n"
+		   "process, from the kernel's own state transitions (eBPF).\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\nwaitwatch COMMAND --help shows a command's options.\n"
+		   "  -V, --version    version, git revision and libbpf version\n"
+		   "  -h, --help       this text\n");
+}
+
+static void version(void)
+{
+	printf("waitwatch %s (git %s, libbpf %u.%u)\n", WW_VERSION, WW_GIT_REV,
+	       libbpf_major_version(), libbpf_minor_version());
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name)
+		return usage(stderr), EXIT_USAGE;
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help"))
+		return usage(stdout), 0;
+	if (!strcmp(name, "-V") || !strcmp(name, "--version") || !strcmp(name, "version"))
+		return version(), 0;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(name, cmds[i].name))
+			continue;
+		install_signals();
+		loader__setup_libbpf_log();
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "waitwatch: unknown command '%s' (try: waitwatch --help)\n", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "options.h"
+#include "log.h"
+
+const char ww_filter_help[] =
+	"Filters (in the kernel where possible):\n"
+	"  -4, --ipv4             IPv4 sockets only\n"
+	"  -6, --ipv6             IPv6 sockets only (v4-mapped ones included)\n"
+	"      --port N           local or remote port N\n"
+	"      --lport N          local port N\n"
+	"      --rport N          remote port N\n"
+	"      --addr CIDR        local or remote address in CIDR (198.51.100.0/24, 2001:db8::/64)\n"
+	"      --netns INODE      network namespace INODE only (stat -L -c %i /run/netns/NAME)\n"
+	"      --pid PID          sockets owned by process PID (once its owner is known)\n"
+	"      --state S[,S]      transitions into or out of these states (time-wait, close-wait, ...)\n";
+
+const char ww_common_help[] =
+	"      --json             one JSON object per line\n"
+	"      --duration SECS    stop after SECS (units: ms, s, m, h; default: until Ctrl-C)\n"
+	"      --ringbuf-size SZ  BPF ring buffer size (default 8M; a power of 2, >= 4K)\n"
+	"      --classic          use the classic tracepoint instead of tp_btf\n"
+	"  -v, --verbose          more messages on stderr (-vv: libbpf's too)\n"
+	"  -h, --help             this text\n";
+
+void ww_common_init(struct ww_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ringbuf_bytes = WW_DEFAULT_RINGBUF;
+}
+
+static int parse_u32(const char *what, const char *arg, uint32_t *out, char *err,
+		     size_t errlen)
+{
+	uint64_t v;
+	int ret = parse_u64(arg, 1, UINT32_MAX, &v, err, errlen);
+
+	if (ret) {
+		snprintf(err, errlen, "%s '%s' must be a number from 1 to %u", what, arg,
+			 UINT32_MAX);
+		return ret;
+	}
+	*out = v;
+	return 0;
+}
+
+int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen)
+{
+	switch (opt) {
+	case '4':
+		f->family = AF_INET;
+		return 1;
+	case '6':
+		f->family = AF_INET6;
+		return 1;
+	case OPT_PORT:
+		return parse_port(arg, &f->port, err, errlen) ?: 1;
+	case OPT_LPORT:
+		return parse_port(arg, &f->lport, err, errlen) ?: 1;
+	case OPT_RPORT:
+		return parse_port(arg, &f->rport, err, errlen) ?: 1;
+	case OPT_ADDR:
+		f->has_addr = true;
+		return parse_cidr(arg, &f->addr, err, errlen) ?: 1;
+	case OPT_NETNS:
+		return parse_u32("--netns", arg, &f->netns, err, errlen) ?: 1;
+	case OPT_PID:
+		return parse_u32("--pid", arg, &f->pid, err, errlen) ?: 1;
+	case OPT_STATE:
+		return parse_states(arg, &f->states, err, errlen) ?: 1;
+	}
+	return 0;
+}
+
+int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen)
+{
+	uint64_t v;
+	int ret;
+
+	switch (opt) {
+	case OPT_JSON:
+		c->json = true;
+		return 1;
+	case OPT_DURATION:
+		return parse_duration(arg, &c->duration_ns, err, errlen) ?: 1;
+	case OPT_RINGBUF:
+		ret = parse_size(arg, &v, err, errlen);
+		if (ret)
+			return ret;
+		/* the kernel wants a power of two, at least a page */
+		if (v < 4096 || v > (1ull << 30) || (v & (v - 1))) {
+			snprintf(err, errlen,
+				 "--ringbuf-size '%s' must be a power of 2 from 4K to 1G", arg);
+			return -EINVAL;
+		}
+		c->ringbuf_bytes = v;
+		return 1;
+	case OPT_CLASSIC:
+		c->force_classic = true;
+		return 1;
+	case 'v':
+		ww_verbosity++;
+		return 1;
+	}
+	return 0;
+}
+
+static bool prefix_match(const struct cidr *c, const uint8_t *a)
+{
+	int full = c->bits / 8, rest = c->bits % 8;
+
+	if (memcmp(a, c->addr, full))
+		return false;
+	if (!rest)
+		return true;
+	return ((a[full] ^ c->addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
+			   const uint8_t *daddr)
+{
+	if (f->family && family != f->family)
+		return false;
+	if (!f->has_addr)
+		return true;
+	if (family != f->addr.family)
+		return false;
+	return prefix_match(&f->addr, saddr) || prefix_match(&f->addr, daddr);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Options shared by the subcommands: the socket filters (applied in the
+ * kernel where possible) and the common flags. Each subcommand has its own
+ * getopt_long table and passes unknown options here.
+ */
+#ifndef WW_OPTIONS_H
+#define WW_OPTIONS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "parse.h"
+
+/* Long-only option keys start here, so they never clash with letters. */
+enum {
+	OPT_PORT = 1000,
+	OPT_LPORT,
+	OPT_RPORT,
+	OPT_ADDR,
+	OPT_NETNS,
+	OPT_PID,
+	OPT_STATE,
+	OPT_JSON,
+	OPT_DURATION,
+	OPT_COUNT,
+	OPT_RINGBUF,
+	OPT_CLASSIC,
+	OPT_FIRST_LOCAL, /* subcommands number their own options from here */
+};
+
+struct ww_filters {
+	int family;        /* 0, AF_INET or AF_INET6 */
+	uint16_t port;     /* either side */
+	uint16_t lport;
+	uint16_t rport;
+	uint32_t netns;
+	uint32_t pid;
+	uint32_t states;   /* bit per state, old or new */
+	bool has_addr;
+	struct cidr addr;  /* either side */
+};
+
+/* Options every tracing subcommand takes besides the filters. */
+struct ww_common {
+	bool json;
+	uint64_t duration_ns; /* 0: until interrupted */
+	uint64_t ringbuf_bytes;
+	bool force_classic;   /* use the classic tracepoint even if tp_btf works */
+};
+
+#define WW_DEFAULT_RINGBUF (8ull << 20)
+
+/* getopt_long entries for the filters and common flags. */
+#define WW_FILTER_LONGOPTS                                                  \
+	{ "ipv4", no_argument, NULL, '4' }, { "ipv6", no_argument, NULL, '6' },     \
+	{ "port", required_argument, NULL, OPT_PORT },                              \
+	{ "lport", required_argument, NULL, OPT_LPORT },                            \
+	{ "rport", required_argument, NULL, OPT_RPORT },                            \
+	{ "addr", required_argument, NULL, OPT_ADDR },                              \
+	{ "netns", required_argument, NULL, OPT_NETNS },                            \
+	{ "pid", required_argument, NULL, OPT_PID },                                \
+	{ "state", required_argument, NULL, OPT_STATE }
+#define WW_COMMON_LONGOPTS                                                  \
+	{ "json", no_argument, NULL, OPT_JSON },                                    \
+	{ "duration", required_argument, NULL, OPT_DURATION },                      \
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },                   \
+	{ "classic", no_argument, NULL, OPT_CLASSIC },                              \
+	{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }
+
+/* The help text lines for the options above. */
+extern const char ww_filter_help[];
+extern const char ww_common_help[];
+
+void ww_common_init(struct ww_common *c);
+
+/*
+ * Handle one getopt result if it is a filter or common option.
+ * Returns 1 if handled, 0 if not ours, -EINVAL with err set if the value is bad.
+ */
+int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen);
+int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen);
+
+/* Do the filters let this socket/transition through? (for user-space checks) */
+bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
+			   const uint8_t *daddr);
+
+#endif

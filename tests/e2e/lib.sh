@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# Sourced by every end-to-end test (tests/e2e/t_*.sh).
+#
+# Tests run as root on the real kernel, in network namespaces they create
+# (ww-<pid>-<name>), with only 127.0.0.1/::1 inside a namespace or
+# 198.51.100.0/24 and 2001:db8::/64 on veth pairs between them. Everything
+# registered here (namespaces, background pids, temp dir) is removed by the
+# EXIT trap, also on failure or interrupt.
+#
+# Results: one line per check, "PASS: name" or "FAIL: name: details".
+# The script exits 1 if any check failed.
+
+set -u
+export LC_ALL=C
+
+WW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WW=${WW:-$WW_ROOT/waitwatch}
+TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
+WW_TEST=$(basename "$0" .sh)
+
+WW_PASSED=0
+WW_FAILED=0
+WW_NAMESPACES=()
+WW_PIDS=()
+WW_TMP=$(mktemp -d "/tmp/ww-e2e-$WW_TEST.XXXXXX")
+
+pass() {
+	WW_PASSED=$((WW_PASSED + 1))
+	echo "PASS: $1"
+}
+
+# fail NAME DETAILS...
+fail() {
+	local name=$1
+	shift
+	WW_FAILED=$((WW_FAILED + 1))
+	echo "FAIL: $name: $*"
+}
+
+# Abort the test: one FAIL line, then exit (the trap cleans up).
+fatal() {
+	fail "$1" "${*:2}"
+	exit 1
+}
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" == "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+# assert_match NAME REGEX ACTUAL
+assert_match() {
+	if [[ $3 =~ $2 ]]; then
+		pass "$1"
+	else
+		fail "$1" "'$3' does not match /$2/"
+	fi
+}
+
+# assert_cmd NAME CMD... : passes if CMD exits 0
+assert_cmd() {
+	local name=$1
+	shift
+	if "$@"; then
+		pass "$name"
+	else
+		fail "$name" "command failed: $*"
+	fi
+}
+
+# wait_for "CMD" TIMEOUT_SECONDS: poll CMD (eval'd) every 50 ms until it
+# succeeds; returns 1 when TIMEOUT_SECONDS pass (at most 2000 tries).
+wait_for() {
+	local cmd=$1 limit_ms start tries=0
+	limit_ms=$(awk -v t="$2" 'BEGIN { printf "%d", t * 1000 }')
+	start=$(date +%s%N)
+	while [ $tries -lt 2000 ]; do
+		if eval "$cmd"; then
+			return 0
+		fi
+		if [ $(( ($(date +%s%N) - start) / 1000000 )) -ge "$limit_ms" ]; then
+			return 1
+		fi
+		tries=$((tries + 1))
+		sleep 0.05
+	done
+	return 1
+}
+
+# ww_bg PID: register a background process to be killed at exit.
+ww_bg() {
+	WW_PIDS+=("$1")
+}
+
+# ww_ns_name NAME: the full name ww_ns_new NAME gives (ww-<pid>-NAME).
+ww_ns_name() {
+	echo "ww-$$-$1"
+}
+
+# ww_ns_new NAME: create namespace ww-<pid>-NAME with lo up, registered for
+# cleanup; its name is left in WW_NS (not printed: a $(...) subshell could
+# not register it). Call it directly: ww_ns_new a; NSA=$WW_NS
+ww_ns_new() {
+	local ns
+	ns=$(ww_ns_name "$1")
+	WW_NAMESPACES+=("$ns")
+	ip netns add "$ns" || fatal "netns-$1" "ip netns add $ns failed"
+	ip -n "$ns" link set lo up || fatal "netns-$1" "lo up in $ns failed"
+	WW_NS=$ns
+}
+
+# ww_veth_pair NS1 NS2: veth between them; NS1 gets 198.51.100.1/24 and
+# 2001:db8::1/64, NS2 198.51.100.2/24 and 2001:db8::2/64 (nodad).
+WW_VETH_N=0
+ww_veth_pair() {
+	local a=$1 b=$2 va vb
+	WW_VETH_N=$((WW_VETH_N + 1))
+	va="wwa$$-$WW_VETH_N" vb="wwb$$-$WW_VETH_N"
+	ip link add "$va" netns "$a" type veth peer name "$vb" netns "$b" ||
+		fatal veth "ip link add veth $a <-> $b failed"
+	ip -n "$a" addr add 198.51.100.1/24 dev "$va" &&
+		ip -n "$a" addr add 2001:db8::1/64 dev "$va" nodad &&
+		ip -n "$a" link set "$va" up &&
+		ip -n "$b" addr add 198.51.100.2/24 dev "$vb" &&
+		ip -n "$b" addr add 2001:db8::2/64 dev "$vb" nodad &&
+		ip -n "$b" link set "$vb" up ||
+		fatal veth "addresses on veth $a <-> $b"
+	# Both ends up (a veth is UP only when its peer is), no tentative address.
+	wait_for "ip -n $a link show dev $va | grep -q 'state UP' &&
+		ip -n $b link show dev $vb | grep -q 'state UP'" 5 ||
+		fatal veth "veth $va/$vb not up"
+	wait_for "[ -z \"\$(ip -n $a -6 addr show dev $va tentative)\$(ip -n $b -6 addr show dev $vb tentative)\" ]" 5 ||
+		fatal veth "IPv6 addresses still tentative"
+}
+
+# ww_ns_inode NS: the namespace's inode, for waitwatch --netns.
+ww_ns_inode() {
+	stat -L -c %i "/run/netns/$1"
+}
+
+ww_cleanup() {
+	local rc=$? pid ns i
+	trap - EXIT INT TERM
+	for pid in "${WW_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${WW_PIDS[@]}"; do
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${WW_NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WW_TMP"
+	if [ "$WW_FAILED" -gt 0 ] && [ "$rc" -eq 0 ]; then
+		rc=1
+	fi
+	echo "# $WW_TEST: $WW_PASSED passed, $WW_FAILED failed"
+	exit "$rc"
+}
+trap ww_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Preconditions every e2e test shares: stated as a FAIL, never skipped.
+ww_require() {
+	[ "$(id -u)" -eq 0 ] || fatal root "end-to-end tests need root (uid $(id -u))"
+	[ -x "$WW" ] || fatal binary "$WW missing: run make"
+	[ -x "$TCPDRIVE" ] || fatal binary "$TCPDRIVE missing: run make tools"
+	local c
+	for c in ip jq timeout stat; do
+		command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
+	done
+}
+
+# ---- waitwatch processes ---------------------------------------------------
+
+# ww_link_prog_ids PID: ids of the BPF programs PID holds attached through a
+# bpf_link fd (fdinfo of a link shows link_type: and prog_id:).
+ww_link_prog_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
+			END { if (l && p) print p }' "$f" 2>/dev/null
+	done
+}
+
+# ww_prog_name ID: the name of BPF program ID, empty if there is none.
+ww_prog_name() {
+	bpftool -j prog show id "$1" 2>/dev/null | jq -r '.name // empty'
+}
+
+# ww_attached PID: PID has attached a program named ww_set_state*.
+ww_attached() {
+	local id
+	for id in $(ww_link_prog_ids "$1"); do
+		case $(ww_prog_name "$id") in
+		ww_set_state*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# ww_trace_start NAME OUT ERR ARGS...: start `waitwatch trace ARGS...` in the
+# background (stdout to OUT, stderr to ERR), wait (10 s at most) until its
+# program is attached. Sets WW_PID. A failure to start is fatal.
+ww_trace_start() {
+	local name=$1 out=$2 err=$3
+	shift 3
+	"$WW" trace "$@" >"$out" 2>"$err" &
+	WW_PID=$!
+	ww_bg "$WW_PID"
+	if ! wait_for "ww_attached $WW_PID || ! kill -0 $WW_PID 2>/dev/null" 10; then
+		fatal "$name" "waitwatch trace $* not attached after 10 s; stderr: $(head -c 500 "$err")"
+	fi
+	if ! kill -0 "$WW_PID" 2>/dev/null; then
+		wait "$WW_PID"
+		fatal "$name" "waitwatch trace $* exited early ($?); stderr: $(head -c 500 "$err")"
+	fi
+}
+
+# ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL, wait for PID (a child of this
+# shell) to exit, SIGKILL it after TIMEOUT (default 5) seconds. The exit
+# status is left in WW_RC.
+ww_stop() {
+	local pid=$1 sig=$2 t=${3:-5} dog
+	kill -s "$sig" "$pid" 2>/dev/null
+	(sleep "$t"; kill -KILL "$pid" 2>/dev/null) &
+	dog=$!
+	wait "$pid"
+	WW_RC=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+}
+
+# ww_tcpdrive NS ARGS...: run tcpdrive in NS in the foreground, bounded by
+# `timeout` (its own --timeout is shorter); stdout as tcpdrive prints it.
+ww_tcpdrive() {
+	local ns=$1
+	shift
+	timeout -k 2 20 ip netns exec "$ns" "$TCPDRIVE" "$@" --timeout 15
+}
+
+# ww_server NAME NS READYFILE OUT ARGS...: start `tcpdrive server ARGS` in NS
+# in the background and wait (5 s) for its ready file; WW_SRV_PID is the
+# tcpdrive pid (ip netns exec execs it, so it is also $!).
+ww_server() {
+	local name=$1 ns=$2 ready=$3 out=$4
+	shift 4
+	rm -f "$ready"
+	ip netns exec "$ns" "$TCPDRIVE" server "$@" --ready-file "$ready" --timeout 20 \
+		>"$out" 2>&1 &
+	WW_SRV_PID=$!
+	ww_bg "$WW_SRV_PID"
+	wait_for "[ -s '$ready' ] || ! kill -0 $WW_SRV_PID 2>/dev/null" 5 ||
+		fatal "$name" "server not ready after 5 s: $(cat "$out")"
+	[ -s "$ready" ] || fatal "$name" "server exited: $(cat "$out")"
+	local rp
+	rp=$(sed -n 's/^pid=//p' "$ready")
+	[ "$rp" == "$WW_SRV_PID" ] ||
+		fatal "$name" "server pid $rp in ready file, expected $WW_SRV_PID"
+}

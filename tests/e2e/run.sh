@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Run the end-to-end tests: every tests/e2e/t_*.sh, or those named on the
+# command line (tests/e2e/run.sh t_trace t_help). Each runs as its own bash
+# process under `timeout` (WW_E2E_TIMEOUT, default 120 s). Prints each test's
+# output, then exactly one line "N passed, N failed" (PASS:/FAIL: lines).
+# Exits non-zero if any check failed or any test script exited non-zero.
+set -u
+export LC_ALL=C
+dir=$(cd "$(dirname "$0")" && pwd)
+limit=${WW_E2E_TIMEOUT:-120}
+
+tests=()
+if [ $# -eq 0 ]; then
+	for t in "$dir"/t_*.sh; do
+		[ -e "$t" ] && tests+=("$t")
+	done
+else
+	for name in "$@"; do
+		name=$(basename "$name" .sh)
+		if [ ! -f "$dir/$name.sh" ]; then
+			echo "run.sh: no test $dir/$name.sh" >&2
+			exit 2
+		fi
+		tests+=("$dir/$name.sh")
+	done
+fi
+
+passed=0 failed=0 bad=0
+log=$(mktemp /tmp/ww-e2e-run.XXXXXX)
+trap 'rm -f "$log"' EXIT
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	echo "=== $name"
+	start=$(date +%s%N)
+	timeout -k 5 "$limit" bash "$t" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "FAIL: $name: timed out after $limit s"
+		failed=$((failed + 1))
+		bad=1
+	elif [ "$rc" -ne 0 ]; then
+		if [ "$f" -eq 0 ]; then
+			echo "FAIL: $name: exited $rc without a FAIL line"
+			failed=$((failed + 1))
+		fi
+		bad=1
+	fi
+	echo "=== $name: exit $rc, $p passed, $f failed, ${ms} ms"
+done
+[ ${#tests[@]} -gt 0 ] || { echo "FAIL: run.sh: no tests found"; failed=$((failed + 1)); }
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$bad" -eq 0 ]
