@@ -25,6 +25,8 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
+	{ "top", cmd_top, "live table of sockets per endpoint and state, worst first" },
+	{ "snapshot", cmd_snapshot, "the same counts once, from the kernel's socket table" },
 	{ "trace", cmd_trace, "print every TCP state transition as it happens" },
 };
 

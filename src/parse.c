@@ -292,9 +292,10 @@ static uint64_t duration_unit(const char *u)
 }
 
 /*
- * The fraction digits at p (n of them) times unit, in whole nanoseconds.
- * Only the first 19 digits can matter: unit / 10^19 is below 1 ns, and
- * 19 digits still fit in a uint64_t. The 128-bit product cannot overflow.
+ * The fraction digits at p (n of them) times unit, in whole nanoseconds,
+ * rounded down. Digits past the 19th add under 1e-5 ns, so they are read
+ * but not used; 19 digits still fit in a uint64_t, and times any unit the
+ * 128-bit product cannot overflow.
  */
 static uint64_t fraction_ns(const char *p, unsigned int n, uint64_t unit)
 {

@@ -45,6 +45,7 @@ enum mode {
 	M_CLOSE_AFTER_EOF, /* server: read until EOF, then close (passive close) */
 	M_CLOSE_FIRST,     /* close right away (active close) */
 	M_WAIT_EOF,        /* client: read until EOF, then close (passive close) */
+	M_SHUTDOWN,        /* client: shutdown(SHUT_WR), read until EOF, then close */
 	M_HOLD,            /* keep sockets open until --hold-seconds or SIGTERM/SIGINT */
 	M_NOACCEPT,        /* server: never accept */
 	M_RST,             /* SO_LINGER 0 close: reset */
@@ -81,7 +82,8 @@ static const char usage_text[] =
 	"  -n, --count N         connections to accept / open (default 1, max 256)\n"
 	"  -m, --mode M          server: close-after-eof (default), close-first, hold,\n"
 	"                                noaccept, rst\n"
-	"                        client: close-first (default), wait-eof, rst, hold\n"
+	"                        client: close-first (default), wait-eof, shutdown, rst,\n"
+	"                                hold\n"
 	"  -r, --ready-file F    server, listen-close: once listening, write \"pid=<pid>\\nready\\n\"\n"
 	"                        to F (atomically: written to F.tmp, then renamed)\n"
 	"  -b, --bind ADDR       client: bind this source address before connecting\n"
@@ -104,6 +106,9 @@ static const char usage_text[] =
 	"  server rst              accept, send 'H', close with SO_LINGER 0 (reset)\n"
 	"  client close-first      connect, read 'H', close: active close\n"
 	"  client wait-eof         connect, read until EOF (or reset), close\n"
+	"  client shutdown         connect, read 'H', shutdown(SHUT_WR), read until EOF,\n"
+	"                          close: active close that sees the peer's FIN before\n"
+	"                          the socket is closed (always a TIME_WAIT substate)\n"
 	"  client rst              connect, read 'H', close with SO_LINGER 0 (reset)\n"
 	"  client hold             open all N, read 'H' on each, keep them open until the\n"
 	"                          hold ends, then close them all\n"
@@ -469,7 +474,10 @@ static int cmd_client(const struct opts *o)
 			close(fd);
 			printf("end=closed local_port=%d\n", ports[i]);
 			break;
+		case M_SHUTDOWN:
 		case M_WAIT_EOF:
+			if (o->mode == M_SHUTDOWN && shutdown(fd, SHUT_WR) < 0)
+				die("shutdown: %s", strerror(errno));
 			r = read_until_eof(fd, 0);
 			if (r < 0)
 				die("interrupted while reading");
@@ -531,6 +539,7 @@ static enum mode parse_mode(const char *s, bool server)
 	} modes[] = {
 		{ "close-after-eof", M_CLOSE_AFTER_EOF, 1 }, { "close-first", M_CLOSE_FIRST, 2 },
 		{ "wait-eof", M_WAIT_EOF, 0 },               { "hold", M_HOLD, 2 },
+		{ "shutdown", M_SHUTDOWN, 0 },
 		{ "noaccept", M_NOACCEPT, 1 },               { "rst", M_RST, 2 },
 	};
 	size_t i;

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The collector: per-socket and per-endpoint TCP state counts, built from
+ * the transition events and reconciled with sweeps of the kernel's socket
+ * table. Pure: no I/O, no libbpf; fed events and sweep records by the
+ * caller, it answers snapshots. The same code serves the live commands and
+ * the replay of recordings.
+ *
+ * How each state is counted (docs/counting.md):
+ * - Every state but TIME_WAIT follows the events exactly: a socket enters
+ *   the table on its first transition and leaves it at ->CLOSE.
+ * - TIME_WAIT is never reported by the tracepoint. Its entry is inferred at
+ *   FIN_WAIT2/CLOSING->CLOSE from the socket's fields (WW_EF_TW*); its exit
+ *   (expiry, reuse, RST) is invisible except for reuse of the 4-tuple,
+ *   which the collector sees, so each sweep of the kernel's table ends the
+ *   TIME_WAIT sockets that are gone. Counts are exact at each sweep.
+ * - A sweep also repairs whatever a lost event left wrong, and counts it.
+ */
+#ifndef WW_COLLECTOR_H
+#define WW_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "waitwatch.h"
+
+#define WW_HIST_BUCKETS 32 /* bucket i: dwell < 2^i microseconds; the last is +Inf */
+
+/* What identifies an endpoint (--by). */
+enum ww_by {
+	BY_SERVICE, /* default: remote side of outbound, local side (listener) of inbound */
+	BY_LOCAL,
+	BY_REMOTE,
+	BY_LADDR,
+	BY_RADDR,
+	BY_LPORT,
+	BY_RPORT,
+	BY_NETNS,
+	BY_CGROUP,
+	BY_COMM,
+};
+
+enum ww_dir {
+	DIR_UNKNOWN = 0,
+	DIR_OUT = 1, /* this host connected */
+	DIR_IN = 2,  /* a listener here accepted it */
+};
+
+struct collector_opts {
+	enum ww_by by;
+	int prefix4;            /* fold IPv4 addresses to /prefix4 (32: no folding) */
+	int prefix6;            /* fold IPv6 addresses to /prefix6 (128: no folding) */
+	uint32_t max_endpoints; /* rows kept exact; the rest fold into "other" */
+	uint32_t max_sockets;   /* sockets tracked; more are counted as dropped */
+	int sort_state;         /* rows kept first: by this state's count, -1: TIME_WAIT + CLOSE_WAIT */
+};
+
+#define WW_DEFAULT_MAX_ENDPOINTS 1000
+#define WW_DEFAULT_MAX_SOCKETS (4u << 20)
+
+struct ep_key {
+	__u8 addr[16];
+	__u64 id;       /* cgroup id for BY_CGROUP */
+	__u32 netns;
+	__u16 port;
+	__u8 family;    /* WW_AF_INET / WW_AF_INET6 as shown (v4-mapped -> INET); 0: none */
+	__u8 dir;       /* enum ww_dir */
+	char comm[WW_COMM_LEN]; /* BY_COMM */
+};
+
+/* Cumulative figures of one endpoint. */
+struct ep_stats {
+	__u64 entries[WW_TCP_NSTATES];                 /* entries into each state */
+	__u64 trans[WW_TCP_NSTATES][WW_TCP_NSTATES];   /* transitions old -> new */
+	__u64 hist[WW_TCP_NSTATES][WW_HIST_BUCKETS];   /* time spent in a state */
+	__u64 hist_sum_ns[WW_TCP_NSTATES];
+	__u64 lifetime_hist[WW_HIST_BUCKETS];          /* SYN_SENT/SYN_RECV to CLOSE */
+	__u64 lifetime_sum_ns;
+};
+
+struct ep_row {
+	struct ep_key key;
+	__u32 count[WW_TCP_NSTATES];      /* live sockets per state, as ss shows them */
+	__u64 oldest_since[WW_TCP_NSTATES]; /* entry time of the oldest socket per state; 0 none */
+	__u32 oldest_at_least;            /* bit per state: the oldest predates waitwatch */
+	double rate[WW_TCP_NSTATES];      /* entries per second since the last snapshot */
+	__u32 ports_used;                 /* outbound: sockets holding a local port to it */
+	__u32 port_range;                 /* size of ip_local_port_range in its namespace; 0 unknown */
+	__u32 folded;                     /* "other" only: endpoints folded into it */
+	bool is_other;
+	struct ep_stats stats;
+};
+
+struct collector_stats {
+	__u64 events;          /* events ingested */
+	__u64 sockets;         /* sockets tracked now */
+	__u64 sockets_dropped; /* sockets not tracked: table full */
+	__u64 sweeps;
+	__u64 seeded;          /* sockets first learnt from the initial sweep */
+	__u64 repairs;         /* corrections a sweep made after lost events */
+	__u64 tw_entries;      /* inferred entries into TIME_WAIT */
+	__u64 tw_exits_sweep;  /* TIME_WAIT sockets found gone by a sweep */
+	__u64 tw_exits_reuse;  /* TIME_WAIT sockets ended by reuse of the 4-tuple */
+	__u64 endpoints_evicted; /* endpoint statistics folded into "other" when full */
+	__u64 memory_bytes;    /* held by the tables */
+};
+
+struct snapshot {
+	__u64 ts_ns;
+	struct ep_row *rows;   /* worst first (see snapshot_sort) */
+	size_t nrows;
+	struct ep_row other;   /* valid when other.folded or other counts > 0 */
+	__u32 totals[WW_TCP_NSTATES]; /* host totals per state (filtered sockets only) */
+	struct collector_stats stats;
+};
+
+struct collector;
+
+struct collector *collector__new(const struct collector_opts *opts);
+void collector__free(struct collector *c);
+
+/* Apply one transition event. */
+void collector__ingest(struct collector *c, const struct ww_event *e);
+
+/*
+ * Reconciliation with the kernel's table: sweep_begin() with the time the
+ * sweep started, one sweep_sock() per socket the kernel reported, then, once
+ * every event up to the end of the sweep was ingested, sweep_end().
+ */
+void collector__sweep_begin(struct collector *c, __u64 ts_start);
+void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r);
+void collector__sweep_end(struct collector *c);
+
+/* Size of ip_local_port_range in a namespace, for port pressure. */
+void collector__set_port_range(struct collector *c, __u32 netns, __u32 size);
+
+/*
+ * Per-endpoint rows at time now, folded to max_endpoints rows plus "other".
+ * update_rates: compute entries per second since the previous such call.
+ * Returns 0 or -ENOMEM; free with snapshot_free().
+ */
+int collector__snapshot(struct collector *c, __u64 now, bool update_rates,
+			struct snapshot *out);
+void snapshot_free(struct snapshot *s);
+
+const struct collector_stats *collector__stats(const struct collector *c);
+
+/* Sort order: by one state's count, or (state < 0) TIME_WAIT + CLOSE_WAIT. */
+void snapshot_sort(struct snapshot *s, int state);
+
+/* The row's sort weight for that order. */
+__u64 ep_row_weight(const struct ep_row *r, int state);
+
+/* Histogram bucket for a duration: see WW_HIST_BUCKETS. */
+int hist_bucket(__u64 ns);
+
+/* "198.51.100.1:80", "[2001:db8::]/64:443", "netns", "cgroup 1234", ... for key. */
+void ep_key_format(char *buf, size_t len, const struct ep_key *k, enum ww_by by, int prefix4,
+		   int prefix6);
+
+#endif
