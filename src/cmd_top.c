@@ -24,19 +24,13 @@
 #include "log.h"
 #include "options.h"
 #include "out_trace.h"
-#include "sweep.h"
+#include "session.h"
 #include "view.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
 
 enum {
 	OPT_ONCE = OPT_FIRST_LOCAL,
-	OPT_SORT,
-	OPT_BY,
-	OPT_PREFIX4,
-	OPT_PREFIX6,
-	OPT_MAX_ENDPOINTS,
-	OPT_MAX_SOCKETS,
 };
 
 struct top_args {
@@ -50,20 +44,9 @@ struct top_args {
 
 struct top_run {
 	const struct top_args *a;
-	struct collector *c;
-	struct loader *l;
+	struct session s;
 	struct json_writer *jw;
 	struct view_opts view;
-	struct sweep_result last_sweep;
-	struct loader_counters prev_counters;
-	uint64_t prev_counters_ts;
-};
-
-static const char *const by_names[] = {
-	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
-	[BY_LADDR] = "laddr",     [BY_RADDR] = "raddr",   [BY_LPORT] = "lport",
-	[BY_RPORT] = "rport",     [BY_NETNS] = "netns",   [BY_CGROUP] = "cgroup",
-	[BY_COMM] = "comm",
 };
 
 static void top_usage(FILE *f, bool snapshot)
@@ -78,25 +61,14 @@ static void top_usage(FILE *f, bool snapshot)
 			   "at each refresh, with entries per second into TIME_WAIT (TW/s) and\n"
 			   "CLOSE_WAIT (CW/s), the oldest CLOSE_WAIT and outbound port pressure.\n\n");
 	fprintf(f,
-		"Endpoints:\n"
-		"      --by KEY           service (default: remote addr:port of outbound\n"
-		"                         connections, listener addr:port of inbound ones),\n"
-		"                         local, remote, laddr, raddr, lport, rport, netns,\n"
-		"                         cgroup, comm\n"
-		"      --prefix4 N        fold IPv4 addresses into /N prefixes\n"
-		"      --prefix6 N        fold IPv6 addresses into /N prefixes\n"
-		"      --sort STATE       worst first by this state (default: time-wait +\n"
-		"                         close-wait)\n"
-		"      --max-endpoints N  rows kept exact; the rest fold into 'other'\n"
-		"                         (default %u)\n"
-		"      --max-sockets N    sockets tracked (default %u); more are counted\n"
-		"                         as untracked\n\n"
+		"%s"
+		"                         (default %u)\n\n"
 		"Filters:\n"
 		"  -4, --ipv4 / -6, --ipv6, --port N, --lport N, --rport N, --addr CIDR,\n"
 		"      --netns INODE      as for trace\n\n"
 		"Output:\n"
 		"      --json             one object per endpoint, then a totals object\n",
-		WW_DEFAULT_MAX_ENDPOINTS, WW_DEFAULT_MAX_SOCKETS);
+		ww_endpoint_help, WW_DEFAULT_MAX_ENDPOINTS);
 	if (!snapshot)
 		fprintf(f, "  -i, --interval SECS    refresh interval (default 1s)\n"
 			   "      --once             print one refresh after one interval, then exit\n"
@@ -107,21 +79,9 @@ static void top_usage(FILE *f, bool snapshot)
 		   "  -h, --help             this text\n");
 }
 
-static int parse_by(const char *arg, enum ww_by *by)
-{
-	for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
-		if (!strcmp(arg, by_names[i])) {
-			*by = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static int parse_local(int opt, const char *arg, struct top_args *a, const char *cmd)
 {
 	char err[WW_ERR_LEN];
-	uint64_t v;
 
 	switch (opt) {
 	case 'i':
@@ -131,30 +91,6 @@ static int parse_local(int opt, const char *arg, struct top_args *a, const char 
 		return 1;
 	case OPT_ONCE:
 		a->once = true;
-		return 1;
-	case OPT_SORT:
-		a->copts.sort_state = tcp_state_parse(arg);
-		if (a->copts.sort_state < 0)
-			return usage_error("%s: unknown state '%s' for --sort", cmd, arg);
-		return 1;
-	case OPT_BY:
-		if (parse_by(arg, &a->copts.by))
-			return usage_error("%s: unknown key '%s' for --by (service, local, remote, "
-					   "laddr, raddr, lport, rport, netns, cgroup, comm)",
-					   cmd, arg);
-		return 1;
-	case OPT_PREFIX4:
-	case OPT_PREFIX6:
-		if (parse_u64(arg, 1, opt == OPT_PREFIX4 ? 32u : 128u, &v, err, sizeof(err)))
-			return usage_error("%s: %s", cmd, err);
-		*(opt == OPT_PREFIX4 ? &a->copts.prefix4 : &a->copts.prefix6) = v;
-		return 1;
-	case OPT_MAX_ENDPOINTS:
-	case OPT_MAX_SOCKETS:
-		if (parse_u64(arg, 1, opt == OPT_MAX_ENDPOINTS ? 1000000u : 1u << 28, &v, err,
-			      sizeof(err)))
-			return usage_error("%s: %s", cmd, err);
-		*(opt == OPT_MAX_ENDPOINTS ? &a->copts.max_endpoints : &a->copts.max_sockets) = v;
 		return 1;
 	}
 	return 0;
@@ -167,12 +103,7 @@ static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd
 		WW_COMMON_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "sort", required_argument, NULL, OPT_SORT },
-		{ "by", required_argument, NULL, OPT_BY },
-		{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
-		{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
-		{ "max-endpoints", required_argument, NULL, OPT_MAX_ENDPOINTS },
-		{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+		WW_ENDPOINT_LONGOPTS,
 		{},
 	};
 	char err[WW_ERR_LEN];
@@ -187,6 +118,8 @@ static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd
 			return usage_error("%s: --pid and --state apply to trace (try --sort or "
 					   "leaks)", cmd);
 		ret = parse_local(opt, optarg, a, cmd);
+		if (!ret)
+			ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
 		if (!ret)
 			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
 		if (!ret)
@@ -207,85 +140,7 @@ static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd
 	return 0;
 }
 
-/* ---- feeding the collector ----------------------------------------------- */
-
-static int on_event(void *ctx, const struct ww_event *e)
-{
-	struct top_run *r = ctx;
-
-	collector__ingest(r->c, e);
-	return 0;
-}
-
-static void on_sock(void *ctx, const struct ww_sock_rec *rec)
-{
-	struct top_run *r = ctx;
-	const struct ww_filters *f = &r->a->filters;
-
-	if (f->port && rec->sport != f->port && rec->dport != f->port)
-		return;
-	if ((f->lport && rec->sport != f->lport) || (f->rport && rec->dport != f->rport))
-		return;
-	if (!ww_filters_match_addr(f, rec->family, rec->saddr, rec->daddr))
-		return;
-	collector__sweep_sock(r->c, rec);
-}
-
-static void on_port_range(void *ctx, __u32 netns, __u32 size)
-{
-	struct top_run *r = ctx;
-
-	collector__set_port_range(r->c, netns, size);
-}
-
-/*
- * One reconciliation: events up to the start of the sweep are drained
- * first, those that happen during it afterwards, and only then does the
- * collector compare (collector.h).
- */
-static int sweep_now(struct top_run *r)
-{
-	struct sweep_cb cb = { .sock = on_sock, .port_range = on_port_range, .ctx = r };
-	uint64_t start = now_mono_ns();
-	int err;
-
-	if (r->l && loader__drain(r->l) < 0)
-		return -EIO;
-	collector__sweep_begin(r->c, start);
-	err = sweep_all(loader__iter_link_fd(r->l), r->a->filters.netns, &cb, &r->last_sweep);
-	if (err)
-		return err;
-	loader__drain(r->l);
-	collector__sweep_end(r->c);
-	dlog("sweep: %u namespaces, %llu sockets in %.1f ms", r->last_sweep.namespaces,
-	     (unsigned long long)r->last_sweep.sockets, (now_mono_ns() - start) / 1e6);
-	return 0;
-}
-
 /* ---- output ----------------------------------------------------------------- */
-
-static void meta_now(struct top_run *r, struct view_meta *m, uint64_t now)
-{
-	struct loader_counters c = {};
-
-	memset(m, 0, sizeof(*m));
-	m->namespaces = r->last_sweep.namespaces;
-	if (r->a->snapshot) {
-		m->source = "iter/tcp";
-		return;
-	}
-	m->source = loader__mode(r->l);
-	if (loader__counters(r->l, &c))
-		return;
-	m->events = c.events - c.filtered;
-	m->lost = c.rb_drops + c.recursion_misses;
-	if (r->prev_counters_ts && now > r->prev_counters_ts)
-		m->events_per_s = ((c.events - c.filtered) - (r->prev_counters.events -
-							       r->prev_counters.filtered)) /
-				  ((now - r->prev_counters_ts) / 1e9);
-	r->prev_counters = c;
-	r->prev_counters_ts = now;
-}
 
 static size_t terminal_rows(void)
 {
@@ -302,11 +157,11 @@ static int render(struct top_run *r, bool live_tty)
 	struct view_meta m;
 	struct snapshot s;
 
-	if (collector__snapshot(r->c, now, true, &s)) {
+	if (collector__snapshot(r->s.c, now, true, &s)) {
 		elog("out of memory taking a snapshot");
 		return -ENOMEM;
 	}
-	meta_now(r, &m, now);
+	session__meta(&r->s, &m, now);
 	if (r->jw) {
 		out_json_snapshot(r->jw, &s, &r->view, &m);
 	} else {
@@ -332,16 +187,14 @@ static int run_top(struct top_run *r)
 	bool live_tty = !a->common.json && !a->once && isatty(STDOUT_FILENO);
 	int err;
 
-	if (sweep_now(r))
+	if (session__sweep(&r->s))
 		return 1;
-	meta_now(r, &(struct view_meta){}, start);
+	session__meta(&r->s, &(struct view_meta){}, start);
 	while (!ww_exiting) {
-		if (loader__drain(r->l) < 0) {
-			elog("reading the ring buffer failed");
+		if (session__drain(&r->s))
 			return 1;
-		}
 		if (now_mono_ns() >= next) {
-			err = sweep_now(r) ?: render(r, live_tty);
+			err = session__sweep(&r->s) ?: render(r, live_tty);
 			if (err)
 				return 1;
 			if (a->once)
@@ -357,44 +210,28 @@ static int run_top(struct top_run *r)
 
 static int run(struct top_args *a)
 {
-	struct loader_opts lo = {
-		.filters = &a->filters,
-		.ringbuf_bytes = a->common.ringbuf_bytes,
-		.force_classic = a->common.force_classic,
-		.want_events = !a->snapshot,
-		.want_iter = true,
-	};
 	struct top_run r = { .a = a };
 	int ret = 1;
 
 	r.view = (struct view_opts){
 		.by = a->copts.by,
-		.prefix4 = a->copts.prefix4 > 0 ? a->copts.prefix4 : 32,
-		.prefix6 = a->copts.prefix6 > 0 ? a->copts.prefix6 : 128,
+		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
+		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
 	};
-	r.c = collector__new(&a->copts);
-	if (!r.c) {
+	if (a->common.json && !(r.jw = jw_new(stdout))) {
 		elog("out of memory");
 		return 1;
 	}
-	if (a->common.json && !(r.jw = jw_new(stdout))) {
-		elog("out of memory");
+	if (session__open(&r.s, &a->filters, &a->common, &a->copts, !a->snapshot))
 		goto out;
-	}
-	r.l = loader__new(&lo, on_event, &r);
-	if (!r.l)
-		goto out;
-	vlog("%s: source %s", a->snapshot ? "snapshot" : "top",
-	     a->snapshot ? "iter/tcp" : loader__mode(r.l));
 	if (a->snapshot)
-		ret = sweep_now(&r) || render(&r, false) ? 1 : 0;
+		ret = session__sweep(&r.s) || render(&r, false) ? 1 : 0;
 	else
 		ret = run_top(&r);
+	session__close(&r.s);
 out:
-	loader__free(r.l);
 	jw_free(r.jw);
-	collector__free(r.c);
 	return ret;
 }
 

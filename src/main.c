@@ -27,6 +27,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "top", cmd_top, "live table of sockets per endpoint and state, worst first" },
 	{ "snapshot", cmd_snapshot, "the same counts once, from the kernel's socket table" },
+	{ "serve", cmd_serve, "Prometheus exporter: /metrics per endpoint and state" },
 	{ "trace", cmd_trace, "print every TCP state transition as it happens" },
 };
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "options.h"
+#include "collector.h"
+#include "format.h"
 #include "log.h"
 
 const char ww_filter_help[] =
@@ -25,6 +27,88 @@ const char ww_common_help[] =
 	"      --classic          use the classic tracepoint instead of tp_btf\n"
 	"  -v, --verbose          more messages on stderr (-vv: libbpf's too)\n"
 	"  -h, --help             this text\n";
+
+const char ww_endpoint_help[] =
+	"Endpoints:\n"
+	"      --by KEY           service (default: remote addr:port of outbound\n"
+	"                         connections, listener addr:port of inbound ones),\n"
+	"                         local, remote, laddr, raddr, lport, rport, netns,\n"
+	"                         cgroup, comm\n"
+	"      --prefix4 N        fold IPv4 addresses into /N prefixes\n"
+	"      --prefix6 N        fold IPv6 addresses into /N prefixes\n"
+	"      --sort STATE       worst first by this state (default: time-wait +\n"
+	"                         close-wait)\n"
+	"      --max-endpoints N  rows kept exact; the rest fold into 'other'\n"
+	"      --max-sockets N    sockets tracked (default 4194304); more are counted\n"
+	"                         as untracked\n";
+
+static const char *const by_names[] = {
+	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
+	[BY_LADDR] = "laddr",     [BY_RADDR] = "raddr",   [BY_LPORT] = "lport",
+	[BY_RPORT] = "rport",     [BY_NETNS] = "netns",   [BY_CGROUP] = "cgroup",
+	[BY_COMM] = "comm",
+};
+
+static int parse_by(const char *arg, struct collector_opts *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
+		if (!strcmp(arg, by_names[i])) {
+			c->by = i;
+			return 1;
+		}
+	}
+	snprintf(err, errlen, "unknown key '%.32s' for --by (service, local, remote, laddr, "
+		 "raddr, lport, rport, netns, cgroup, comm)", arg);
+	return -EINVAL;
+}
+
+/* Prefix a parser's message with the option it was for. */
+static int named(char *err, size_t errlen, const char *opt, int ret)
+{
+	char msg[WW_ERR_LEN];
+
+	snprintf(msg, sizeof(msg), "%s", err);
+	snprintf(err, errlen, "%s: %s", opt, msg);
+	return ret;
+}
+
+int ww_endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *err,
+		    size_t errlen)
+{
+	uint64_t v;
+	int ret;
+
+	switch (opt) {
+	case OPT_SORT:
+		c->sort_state = tcp_state_parse(arg);
+		if (c->sort_state >= 0)
+			return 1;
+		snprintf(err, errlen, "unknown state '%.32s' for --sort", arg);
+		return -EINVAL;
+	case OPT_BY:
+		return parse_by(arg, c, err, errlen);
+	case OPT_PREFIX4:
+	case OPT_PREFIX6:
+		ret = parse_u64(arg, 1, opt == OPT_PREFIX4 ? 32u : 128u, &v, err, errlen);
+		if (ret)
+			return named(err, errlen, opt == OPT_PREFIX4 ? "--prefix4" : "--prefix6", ret);
+		*(opt == OPT_PREFIX4 ? &c->prefix4 : &c->prefix6) = v;
+		return 1;
+	case OPT_MAX_ENDPOINTS:
+		ret = parse_u64(arg, 1, 1000000u, &v, err, errlen);
+		if (ret)
+			return named(err, errlen, "--max-endpoints", ret);
+		c->max_endpoints = v;
+		return 1;
+	case OPT_MAX_SOCKETS:
+		ret = parse_u64(arg, 1, 1u << 28, &v, err, errlen);
+		if (ret)
+			return named(err, errlen, "--max-sockets", ret);
+		c->max_sockets = v;
+		return 1;
+	}
+	return 0;
+}
 
 void ww_common_init(struct ww_common *c)
 {

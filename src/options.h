@@ -26,6 +26,12 @@ enum {
 	OPT_COUNT,
 	OPT_RINGBUF,
 	OPT_CLASSIC,
+	OPT_SORT,
+	OPT_BY,
+	OPT_PREFIX4,
+	OPT_PREFIX6,
+	OPT_MAX_ENDPOINTS,
+	OPT_MAX_SOCKETS,
 	OPT_FIRST_LOCAL, /* subcommands number their own options from here */
 };
 
@@ -68,9 +74,19 @@ struct ww_common {
 	{ "classic", no_argument, NULL, OPT_CLASSIC },                              \
 	{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }
 
+/* How sockets are grouped into endpoints: top, snapshot, serve. */
+#define WW_ENDPOINT_LONGOPTS                                                \
+	{ "sort", required_argument, NULL, OPT_SORT },                              \
+	{ "by", required_argument, NULL, OPT_BY },                                  \
+	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },                        \
+	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },                        \
+	{ "max-endpoints", required_argument, NULL, OPT_MAX_ENDPOINTS },            \
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
+
 /* The help text lines for the options above. */
 extern const char ww_filter_help[];
 extern const char ww_common_help[];
+extern const char ww_endpoint_help[];
 
 void ww_common_init(struct ww_common *c);
 
@@ -80,6 +96,11 @@ void ww_common_init(struct ww_common *c);
  */
 int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen);
 int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen);
+
+struct collector_opts;
+/* Endpoint options into the collector's; same return convention. */
+int ww_endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *err,
+		    size_t errlen);
 
 /* Do the filters let this socket/transition through? (for user-space checks) */
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,

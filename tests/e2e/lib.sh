@@ -146,6 +146,8 @@ ww_ns_inode() {
 
 ww_cleanup() {
 	local rc=$? pid ns i
+	# Only the test's own shell cleans up, never a subshell of it.
+	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
 	for pid in "${WW_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -229,18 +231,23 @@ ww_trace_start() {
 	fi
 }
 
-# ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL, wait for PID (a child of this
-# shell) to exit, SIGKILL it after TIMEOUT (default 5) seconds. The exit
-# status is left in WW_RC.
+# ww_gone PID: PID has exited (gone, or a zombie waiting to be reaped).
+ww_gone() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" == Z ]
+}
+
+# ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL (0: none, just wait), wait for
+# PID (a child of this shell) to exit, SIGKILL it after TIMEOUT (default 5)
+# seconds. The exit status is left in WW_RC. (No watchdog subshell: a
+# subshell would inherit the EXIT trap.)
 ww_stop() {
-	local pid=$1 sig=$2 t=${3:-5} dog
+	local pid=$1 sig=$2 t=${3:-5}
 	kill -s "$sig" "$pid" 2>/dev/null
-	(sleep "$t"; kill -KILL "$pid" 2>/dev/null) &
-	dog=$!
-	wait "$pid"
+	wait_for "ww_gone $pid" "$t" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	WW_RC=$?
-	kill "$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
 }
 
 # ww_tcpdrive NS ARGS...: run tcpdrive in NS in the foreground, bounded by

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch serve: a Prometheus exporter.
+ *
+ * This thread drains events every 100 ms and, every interval, sweeps the
+ * kernel's table, renders the whole /metrics page (plain and gzip) and
+ * publishes it; libmicrohttpd's thread serves the last page published.
+ * Scrapes never touch the collector, so no client can slow the drain.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include "cmd.h"
+#include "gzip.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "out_trace.h"
+#include "prom.h"
+#include "session.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+#define SERVE_DEFAULT_MAX_ENDPOINTS 100
+
+enum {
+	OPT_LISTEN = OPT_FIRST_LOCAL,
+	OPT_MAX_CONNECTIONS,
+};
+
+struct serve_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	struct collector_opts copts;
+	struct http_opts http;
+	uint64_t interval_ns;
+};
+
+static void serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch serve [OPTIONS]\n\n"
+		"Export TCP sockets per endpoint and state, transitions, time in state,\n"
+		"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n\n"
+		"HTTP:\n"
+		"      --listen ADDR:PORT   where to serve (default 127.0.0.1:%d; use\n"
+		"                           0.0.0.0:%d or [::]:%d to expose it)\n"
+		"      --max-connections N  concurrent HTTP connections (default %d)\n"
+		"  -i, --interval SECS      sweep and rebuild /metrics every SECS (default 1s)\n\n"
+		"%s"
+		"                         (default %d)\n\n"
+		"%s"
+		"%s",
+		WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_HTTP_MAX_CONNECTIONS,
+		ww_endpoint_help, SERVE_DEFAULT_MAX_ENDPOINTS, ww_filter_help, ww_common_help);
+}
+
+static int parse_local(int opt, const char *arg, struct serve_args *a, char *err, size_t len)
+{
+	uint64_t v;
+	int ret;
+
+	switch (opt) {
+	case OPT_LISTEN:
+		return http_parse_listen(arg, &a->http.addr, err, len) ?: 1;
+	case OPT_MAX_CONNECTIONS:
+		ret = parse_u64(arg, 1, 65536, &v, err, len);
+		if (ret)
+			return ret;
+		a->http.max_connections = v;
+		return 1;
+	case 'i':
+		ret = parse_duration(arg, &a->interval_ns, err, len);
+		if (!ret && a->interval_ns < 100000000ull) {
+			snprintf(err, len, "--interval '%.32s' must be at least 0.1s", arg);
+			ret = -EINVAL;
+		}
+		return ret ?: 1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct serve_args *a)
+{
+	static const struct option longopts[] = {
+		WW_FILTER_LONGOPTS,
+		WW_COMMON_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "interval", required_argument, NULL, 'i' },
+		{},
+	};
+	char err[WW_ERR_LEN];
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "46vhi:", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			return serve_usage(stdout), -1;
+		if (opt == OPT_PID || opt == OPT_STATE)
+			return usage_error("serve: --pid and --state apply to trace");
+		ret = parse_local(opt, optarg, a, err, sizeof(err));
+		if (!ret)
+			ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
+		if (!ret)
+			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
+		if (!ret)
+			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
+		if (ret < 0)
+			return usage_error("serve: %s", err);
+		if (ret == 0) {
+			if (optopt && optopt < 256)
+				return usage_error("serve: bad option -%c (try --help)", optopt);
+			return usage_error("serve: bad option '%s' (try --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("serve: unexpected argument '%s' (try --help)", argv[optind]);
+	return 0;
+}
+
+/* ---- what the exporter says about itself --------------------------------- */
+
+static double boot_time_seconds(void)
+{
+	char line[256];
+	double bt = 0;
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %lf", &bt) == 1)
+			break;
+	fclose(f);
+	return bt;
+}
+
+/* CPU time and start time from /proc/self/stat, RSS from statm. */
+static void process_stats(struct prom_self *m)
+{
+	unsigned long long utime, stime, start, pages;
+	double tick = sysconf(_SC_CLK_TCK);
+	char buf[1024], *p;
+	FILE *f;
+
+	f = fopen("/proc/self/stat", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
+				  "%*d %*d %*d %*d %llu",
+			   &utime, &stime, &start) == 3) {
+			m->cpu_seconds = (utime + stime) / tick;
+			m->start_time_seconds = boot_time_seconds() + start / tick;
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%*u %llu", &pages) == 1)
+			m->rss_bytes = (double)pages * sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+struct serve_run {
+	struct serve_args *a;
+	struct session s;
+	struct http_server *http;
+	struct view_opts view;
+	struct utsname uts;
+};
+
+static void self_now(struct serve_run *r, struct prom_self *m)
+{
+	struct loader_counters c = {};
+
+	memset(m, 0, sizeof(*m));
+	loader__counters(r->s.l, &c);
+	m->events = c.events - c.filtered;
+	m->rb_drops = c.rb_drops;
+	m->recursion_misses = c.recursion_misses;
+	m->run_cnt = c.run_cnt;
+	m->sweep_seconds = r->s.last_sweep_seconds;
+	m->version = WW_VERSION;
+	m->revision = WW_GIT_REV;
+	m->kernel = r->uts.release;
+	m->program = loader__mode(r->s.l);
+	process_stats(m);
+}
+
+/* Sweep, render the page, compress it, hand it to the HTTP thread. */
+static int publish(struct serve_run *r)
+{
+	char *text = NULL, *gz = NULL;
+	size_t len = 0, gzlen = 0;
+	struct prom_self self;
+	struct snapshot snap;
+	FILE *f;
+	int err;
+
+	err = session__sweep(&r->s);
+	if (err)
+		return err;
+	if (collector__snapshot(r->s.c, now_mono_ns(), false, &snap))
+		return -ENOMEM;
+	self_now(r, &self);
+	f = open_memstream(&text, &len);
+	if (!f) {
+		snapshot_free(&snap);
+		return -ENOMEM;
+	}
+	prom_render(f, &snap, &r->view, &self);
+	snapshot_free(&snap);
+	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen)) {
+		free(text);
+		return -ENOMEM;
+	}
+	http_publish(r->http, text, len, gz, gzlen);
+	return 0;
+}
+
+static int loop(struct serve_run *r)
+{
+	uint64_t next = now_mono_ns();
+	int err;
+
+	while (!ww_exiting) {
+		if (now_mono_ns() >= next) {
+			err = publish(r);
+			if (err) {
+				elog("cannot build /metrics: %s", strerror(-err));
+				return 1;
+			}
+			next += r->a->interval_ns;
+		} else if (session__drain(&r->s)) {
+			return 1;
+		}
+		if (r->a->common.duration_ns && now_mono_ns() >= r->a->common.duration_ns)
+			break;
+		sleep_interruptible(DRAIN_INTERVAL_NS);
+	}
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_args a = {
+		.copts = { .sort_state = -1, .max_endpoints = SERVE_DEFAULT_MAX_ENDPOINTS },
+		.http = { .max_connections = WW_HTTP_MAX_CONNECTIONS,
+			  .timeout_s = WW_HTTP_TIMEOUT_S,
+			  .memory_limit = WW_HTTP_MEMORY_LIMIT },
+		.interval_ns = 1000000000ull,
+	};
+	struct serve_run r = { .a = &a };
+	char err[WW_ERR_LEN];
+	int ret;
+
+	ww_common_init(&a.common);
+	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (a.common.duration_ns)
+		a.common.duration_ns += now_mono_ns(); /* a deadline from here on */
+	uname(&r.uts);
+	r.view = (struct view_opts){
+		.by = a.copts.by,
+		.prefix4 = a.copts.prefix4 ? a.copts.prefix4 : 32,
+		.prefix6 = a.copts.prefix6 ? a.copts.prefix6 : 128,
+		.mono_to_real_ns = clock_mono_to_real_ns(),
+	};
+	if (session__open(&r.s, &a.filters, &a.common, &a.copts, true))
+		return 1;
+	r.http = http_start(&a.http);
+	if (!r.http) {
+		session__close(&r.s);
+		return 1;
+	}
+	ret = loop(&r);
+	vlog("served %llu scrapes", (unsigned long long)http_scrapes(r.http));
+	http_stop(r.http);
+	session__close(&r.s);
+	return ret;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Snapshots in the Prometheus text exposition format, version 0.0.4.
+ *
+ * Each family is written whole (HELP, TYPE, then every sample) so that
+ * the output is valid for promtool and every scraper. Series per endpoint
+ * are bounded by --max-endpoints (docs/prometheus.md has the worst case);
+ * the folded rest is endpoint="other".
+ */
+#include <string.h>
+#include "format.h"
+#include "prom.h"
+
+/* Buckets of the time-in-state histograms: powers of 4 microseconds, from 1 ms to 268 s. */
+#define PROM_LE_FIRST 10 /* 2^10 us = 1.024 ms */
+#define PROM_LE_LAST 28  /* 2^28 us = 268 s */
+#define PROM_LE_STEP 2
+
+static const int hist_states[] = { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT,
+				   WW_TCP_TIME_WAIT };
+
+void prom_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* endpoint="...",direction="...",netns="..." */
+static void ep_labels(FILE *f, const struct ep_row *r, const struct view_opts *v)
+{
+	char name[WW_ADDRPORT_LEN + 16];
+
+	if (r->is_other) {
+		fputs("endpoint=\"other\",direction=\"\",netns=\"\"", f);
+		return;
+	}
+	ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+	fputs("endpoint=\"", f);
+	prom_escape(f, name);
+	fprintf(f, "\",direction=\"%s\",netns=\"%u\"", r->key.dir ? dir_label(r->key.dir) : "",
+		r->key.netns);
+}
+
+/* Every endpoint row, then "other" if anything was folded into it. */
+#define for_each_row(s, r)                                                                 \
+	for (size_t _i = 0; _i <= (s)->nrows; _i++)                                        \
+		if ((r = _i < (s)->nrows ? &(s)->rows[_i] :                                \
+			 ((s)->other.folded ? &(s)->other : NULL)))
+
+static void sockets_gauge(FILE *f, const struct snapshot *s, const struct view_opts *v)
+{
+	const struct ep_row *r;
+
+	family(f, "waitwatch_sockets", "gauge",
+	       "TCP sockets per endpoint and state, as ss shows them, exact at the last sweep.");
+	for_each_row(s, r) {
+		for (int i = 0; i < VIEW_NSTATES; i++) {
+			fputs("waitwatch_sockets{", f);
+			ep_labels(f, r, v);
+			fprintf(f, ",state=\"%s\"} %u\n", tcp_state_name(view_states[i]),
+				r->count[view_states[i]]);
+		}
+	}
+	family(f, "waitwatch_host_sockets", "gauge", "TCP sockets per state on the host.");
+	for (int i = 0; i < VIEW_NSTATES; i++)
+		fprintf(f, "waitwatch_host_sockets{state=\"%s\"} %u\n",
+			tcp_state_name(view_states[i]), s->totals[view_states[i]]);
+}
+
+static void entries_counter(FILE *f, const struct snapshot *s, const struct view_opts *v)
+{
+	static const int states[] = { WW_TCP_TIME_WAIT, WW_TCP_CLOSE_WAIT };
+	const struct ep_row *r;
+
+	family(f, "waitwatch_state_entries_total", "counter",
+	       "Sockets that entered TIME_WAIT or CLOSE_WAIT, per endpoint.");
+	for_each_row(s, r) {
+		for (size_t i = 0; i < 2; i++) {
+			fputs("waitwatch_state_entries_total{", f);
+			ep_labels(f, r, v);
+			fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(states[i]),
+				(unsigned long long)r->stats.entries[states[i]]);
+		}
+	}
+}
+
+static void transitions_counter(FILE *f, const struct snapshot *s, const struct view_opts *v)
+{
+	const struct ep_row *r;
+
+	family(f, "waitwatch_transitions_total", "counter",
+	       "TCP state transitions per endpoint; only pairs that happened are listed.");
+	for_each_row(s, r) {
+		for (int o = 0; o < WW_TCP_NSTATES; o++) {
+			for (int n = 0; n < WW_TCP_NSTATES; n++) {
+				if (!r->stats.trans[o][n])
+					continue;
+				fputs("waitwatch_transitions_total{", f);
+				ep_labels(f, r, v);
+				fprintf(f, ",from=\"%s\",to=\"%s\"} %llu\n", tcp_state_name(o),
+					tcp_state_name(n),
+					(unsigned long long)r->stats.trans[o][n]);
+			}
+		}
+	}
+}
+
+static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opts *v, int st)
+{
+	const __u64 *h = r->stats.hist[st];
+	__u64 cum = 0, total = 0;
+	int b = 0;
+
+	for (int i = 0; i < WW_HIST_BUCKETS; i++)
+		total += h[i];
+	for (int le = PROM_LE_FIRST; le <= PROM_LE_LAST; le += PROM_LE_STEP) {
+		/* fine bucket i holds durations below 2^i us */
+		for (; b <= le; b++)
+			cum += h[b];
+		fputs("waitwatch_state_duration_seconds_bucket{", f);
+		ep_labels(f, r, v);
+		fprintf(f, ",state=\"%s\",le=\"%g\"} %llu\n", tcp_state_name(st),
+			(double)(1ull << le) / 1e6, (unsigned long long)cum);
+	}
+	fputs("waitwatch_state_duration_seconds_bucket{", f);
+	ep_labels(f, r, v);
+	fprintf(f, ",state=\"%s\",le=\"+Inf\"} %llu\n", tcp_state_name(st),
+		(unsigned long long)total);
+	fputs("waitwatch_state_duration_seconds_sum{", f);
+	ep_labels(f, r, v);
+	fprintf(f, ",state=\"%s\"} %.9g\n", tcp_state_name(st), r->stats.hist_sum_ns[st] / 1e9);
+	fputs("waitwatch_state_duration_seconds_count{", f);
+	ep_labels(f, r, v);
+	fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(st), (unsigned long long)total);
+}
+
+static void duration_histogram(FILE *f, const struct snapshot *s, const struct view_opts *v)
+{
+	const struct ep_row *r;
+
+	family(f, "waitwatch_state_duration_seconds", "histogram",
+	       "Time sockets spent in a state before leaving it, per endpoint.");
+	for_each_row(s, r)
+		for (size_t i = 0; i < sizeof(hist_states) / sizeof(hist_states[0]); i++)
+			histogram_one(f, r, v, hist_states[i]);
+}
+
+static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_opts *v)
+{
+	const struct ep_row *r;
+
+	family(f, "waitwatch_oldest_close_wait_seconds", "gauge",
+	       "Age of the oldest CLOSE_WAIT socket per endpoint (a lower bound if it "
+	       "predates waitwatch).");
+	for_each_row(s, r) {
+		if (!r->count[WW_TCP_CLOSE_WAIT] || !r->oldest_since[WW_TCP_CLOSE_WAIT])
+			continue;
+		fputs("waitwatch_oldest_close_wait_seconds{", f);
+		ep_labels(f, r, v);
+		fprintf(f, "} %.3f\n", ep_row_oldest_age(r, WW_TCP_CLOSE_WAIT, s->ts_ns) / 1e9);
+	}
+	family(f, "waitwatch_ephemeral_ports_used", "gauge",
+	       "Local ports held by sockets towards an outbound endpoint (TIME_WAIT included).");
+	for_each_row(s, r) {
+		if (r->is_other || r->key.dir != DIR_OUT)
+			continue;
+		fputs("waitwatch_ephemeral_ports_used{", f);
+		ep_labels(f, r, v);
+		fprintf(f, "} %u\n", r->ports_used);
+	}
+	family(f, "waitwatch_ephemeral_port_pressure_ratio", "gauge",
+	       "Ports used towards an outbound endpoint over the size of ip_local_port_range.");
+	for_each_row(s, r) {
+		if (r->is_other || ep_row_port_pressure(r) < 0)
+			continue;
+		fputs("waitwatch_ephemeral_port_pressure_ratio{", f);
+		ep_labels(f, r, v);
+		fprintf(f, "} %.6f\n", ep_row_port_pressure(r) / 100);
+	}
+}
+
+static void counter(FILE *f, const char *name, const char *help, unsigned long long v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, double v)
+{
+	family(f, name, "gauge", help);
+	fprintf(f, "%s %.17g\n", name, v);
+}
+
+static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_self *m)
+{
+	const struct collector_stats *st = &s->stats;
+
+	counter(f, "waitwatch_events_total", "TCP state transitions received.", m->events);
+	family(f, "waitwatch_events_lost_total", "counter",
+	       "Transitions lost: ring buffer full, or the program could not run (nested).");
+	fprintf(f, "waitwatch_events_lost_total{reason=\"ringbuf_full\"} %llu\n",
+		(unsigned long long)m->rb_drops);
+	fprintf(f, "waitwatch_events_lost_total{reason=\"recursion\"} %llu\n",
+		(unsigned long long)m->recursion_misses);
+	counter(f, "waitwatch_bpf_program_runs_total",
+		"Runs of the transition program (needs kernel.bpf_stats_enabled=1).", m->run_cnt);
+	counter(f, "waitwatch_bpf_recursion_misses_total",
+		"Times the transition program could not run, from the kernel.",
+		m->recursion_misses);
+	counter(f, "waitwatch_repairs_total",
+		"Counts a sweep of the kernel's table corrected after lost events.", st->repairs);
+	counter(f, "waitwatch_sweeps_total", "Sweeps of the kernel's socket table.", st->sweeps);
+	counter(f, "waitwatch_time_wait_entries_total",
+		"Entries into TIME_WAIT on the host, inferred at FIN_WAIT2/CLOSING->CLOSE.",
+		st->tw_entries);
+	counter(f, "waitwatch_endpoints_evicted_total",
+		"Endpoints whose figures were folded into other when the table was full.",
+		st->endpoints_evicted);
+	gauge(f, "waitwatch_endpoints_folded",
+	      "Endpoints folded into the other row at the last snapshot.", s->other.folded);
+	gauge(f, "waitwatch_sockets_tracked", "Sockets in the collector's table.", st->sockets);
+	counter(f, "waitwatch_sockets_untracked_total",
+		"Sockets not tracked because the table was full (--max-sockets).",
+		st->sockets_dropped);
+	gauge(f, "waitwatch_collector_memory_bytes", "Memory held by the collector's tables.",
+	      st->memory_bytes);
+	gauge(f, "waitwatch_sweep_duration_seconds", "Duration of the last sweep.",
+	      m->sweep_seconds);
+	family(f, "waitwatch_build_info", "gauge", "Build and runtime facts; always 1.");
+	fputs("waitwatch_build_info{version=\"", f);
+	prom_escape(f, m->version);
+	fputs("\",revision=\"", f);
+	prom_escape(f, m->revision);
+	fputs("\",kernel=\"", f);
+	prom_escape(f, m->kernel);
+	fputs("\",program=\"", f);
+	prom_escape(f, m->program);
+	fputs("\"} 1\n", f);
+	family(f, "process_cpu_seconds_total", "counter",
+	       "Total user and system CPU time spent in seconds.");
+	fprintf(f, "process_cpu_seconds_total %.2f\n", m->cpu_seconds);
+	gauge(f, "process_resident_memory_bytes", "Resident memory size in bytes.",
+	      m->rss_bytes);
+	gauge(f, "process_start_time_seconds", "Start time of the process since unix epoch.",
+	      m->start_time_seconds);
+}
+
+void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
+		 const struct prom_self *m)
+{
+	sockets_gauge(f, s, v);
+	entries_counter(f, s, v);
+	transitions_counter(f, s, v);
+	duration_histogram(f, s, v);
+	age_and_ports(f, s, v);
+	self_metrics(f, s, m);
+}
