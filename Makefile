@@ -53,7 +53,8 @@ CORE_SRCS := $(filter-out $(KERNEL_SRCS),$(wildcard src/*.c))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 KERNEL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(filter $(KERNEL_SRCS),$(wildcard src/*.c)))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
-TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c)) \
+	$(patsubst bench/%.c,$(OUTPUT)/tools/%,$(wildcard bench/*.c))
 DEPS_STAMP := $(OUTPUT)/.deps-ok
 
 .PHONY: all run test check e2e deps vmlinux clean tools
@@ -116,6 +117,10 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tests
 		-lcmocka -lz -lm -o $@
 
 $(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
+	$(call msg,TOOL-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
+
+$(OUTPUT)/tools/%: bench/%.c | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
 

@@ -245,7 +245,8 @@ ww_gone() {
 ww_stop() {
 	local pid=$1 sig=$2 t=${3:-5}
 	kill -s "$sig" "$pid" 2>/dev/null
-	wait_for "ww_gone $pid" "$t" || kill -KILL "$pid" 2>/dev/null
+	# stderr: no "Killed" job notice from bash.
+	wait_for "ww_gone $pid" "$t" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	WW_RC=$?
 }

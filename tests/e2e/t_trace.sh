@@ -345,8 +345,9 @@ done
 
 # ---- per-socket checks -------------------------------------------------------
 
-# For each spec ($s) against the lines of its file ($l): "name<TAB>errors
-# joined by '; ' (empty: pass)<TAB>the socket's lines".
+# For each spec ($s) against the lines of its file ($l): "name US errors
+# joined by '; ' (empty: pass) US the socket's lines", US = \x1f (not
+# whitespace, so an empty field is kept by read).
 read -r -d '' CHECK <<'EOF'
 def k: .old + ">" + .new;
 def isfirst: . as $x | ["CLOSE>SYN_SENT", "CLOSE>LISTEN", "LISTEN>SYN_RECV"] | any(.[]; . == $x);
@@ -396,14 +397,14 @@ def errors($s; $l):
 {srv: $srv, cli: $cli} as $files
 | $specs[] as $s | $files[$s.file] as $l
 | [ errors($s; $l) ] as $errs
-| "\($s.name)\t\($errs[0:4] | join("; "))\t\([ $l[] | select(.laddr == $s.la and
+| "\($s.name)\u001f\($errs[0:4] | join("; "))\u001f\([ $l[] | select(.laddr == $s.la and
 	.raddr == $s.ra and .rport == $s.rp) | [.laddr, .lport, .raddr, .rport, .old, .new,
 	.pid, .comm, .ms, .dir, .sk_err, .tw] | tojson ] | join(" "))"
 EOF
 
 results=$(jq -n -r --slurpfile srv "$T/srv.json" --slurpfile cli "$T/cli.json" \
 	--slurpfile specs "$SPECS" "$CHECK" 2>&1)
-while IFS=$'\t' read -r name errs lines; do
+while IFS=$'\x1f' read -r name errs lines; do
 	if [ -z "$errs" ]; then
 		pass "$name"
 	else

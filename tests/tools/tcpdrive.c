@@ -348,7 +348,8 @@ static int read_greeting(int fd)
 	}
 }
 
-static int accept_one(int lfd)
+/* Accept one connection, send the greeting; *pport: the peer's port. */
+static int accept_one(int lfd, int *pport)
 {
 	int fd;
 
@@ -357,7 +358,9 @@ static int accept_one(int lfd)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		die("accept: %s", strerror(errno));
-	printf("accepted local_port=%d peer_port=%d\n", local_port(fd), peer_port(fd));
+	/* Before the greeting: once it is sent, the peer may reset at once. */
+	*pport = peer_port(fd);
+	printf("accepted local_port=%d peer_port=%d\n", local_port(fd), *pport);
 	if (send(fd, (char[]){ GREETING }, 1, MSG_NOSIGNAL) != 1)
 		die("send greeting: %s", strerror(errno));
 	return fd;
@@ -365,7 +368,7 @@ static int accept_one(int lfd)
 
 static int cmd_server(const struct opts *o)
 {
-	int lfd = listen_on(o), fds[MAX_CONNS], i, r;
+	int lfd = listen_on(o), fds[MAX_CONNS], pports[MAX_CONNS], i, r;
 
 	write_ready(o->ready_file);
 	if (o->mode == M_NOACCEPT) {
@@ -374,7 +377,7 @@ static int cmd_server(const struct opts *o)
 		return 0;
 	}
 	for (i = 0; i < o->count; i++) {
-		int fd = accept_one(lfd), pp = peer_port(fd);
+		int pp, fd = accept_one(lfd, &pp);
 
 		switch (o->mode) {
 		case M_CLOSE_AFTER_EOF:
@@ -394,6 +397,7 @@ static int cmd_server(const struct opts *o)
 			break;
 		case M_HOLD:
 			fds[i] = fd;
+			pports[i] = pp;
 			break;
 		default:
 			die("internal: bad server mode");
@@ -404,7 +408,8 @@ static int cmd_server(const struct opts *o)
 			r = read_until_eof(fds[i], 0);
 			if (r < 0)
 				die("interrupted while waiting for EOF");
-			printf("%s peer_port=%d\n", r == 0 ? "eof" : "reset", peer_port(fds[i]));
+			printf("%s peer_port=%d\n", r == 0 ? "eof" : r == ECONNRESET ? "reset" : strerror(r),
+			       pports[i]);
 		}
 		printf("holding\n");
 		hold_until(hold_end(o));
@@ -460,6 +465,11 @@ static int cmd_client(const struct opts *o)
 	for (i = 0; i < o->count; i++) {
 		int fd = connect_one(o, &ports[i]);
 
+		if (fd == -ECONNRESET && o->mode == M_WAIT_EOF) {
+			/* Established, then reset before connect() was seen to finish. */
+			printf("end=reset local_port=%d\n", ports[i]);
+			continue;
+		}
 		if (fd < 0)
 			die("connect %s port %d: %s", o->addr, o->port, strerror(-fd));
 		if (!o->no_greeting && (r = read_greeting(fd)) != 0 && o->mode != M_WAIT_EOF)
