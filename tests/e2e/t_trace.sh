@@ -398,7 +398,7 @@ def errors($s; $l):
 | $specs[] as $s | $files[$s.file] as $l
 | [ errors($s; $l) ] as $errs
 | "\($s.name)\u001f\($errs[0:4] | join("; "))\u001f\([ $l[] | select(.laddr == $s.la and
-	.raddr == $s.ra and .rport == $s.rp) | [.laddr, .lport, .raddr, .rport, .old, .new,
+	.raddr == $s.ra and .rport == $s.rp and (.lport == $s.lp or .lport == 0)) | [.laddr, .lport, .raddr, .rport, .old, .new,
 	.pid, .comm, .ms, .dir, .sk_err, .tw] | tojson ] | join(" "))"
 EOF
 
