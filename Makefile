@@ -39,7 +39,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 	-Wno-unused-parameter
 USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc -I$(OUTPUT) \
 	-DWW_VERSION='"$(VERSION)"' -DWW_GIT_REV='"$(GIT_REV)"' -MMD -MP
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
+LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
@@ -116,11 +116,11 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tests
 	$(Q)$(CC) $(USER_CFLAGS) -Wno-missing-prototypes -MF $@.d $< $(OUTPUT)/libwwcore.a \
 		-lcmocka -lz -lm -o $@
 
-$(OUTPUT)/tools/%: tests/tools/%.c | $(OUTPUT)/tools
+$(OUTPUT)/tools/%: tests/tools/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
 
-$(OUTPUT)/tools/%: bench/%.c | $(OUTPUT)/tools
+$(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
 

@@ -163,7 +163,7 @@ static __always_inline bool wanted(const struct sk_facts *f, const struct sock_i
 
 /*
  * Transitions that run in the context of the process acting on the socket
- * (KERNEL.md section 1): the only moments when "current" is its owner.
+ * (docs/counting.md): the only moments when "current" is its owner.
  */
 static __always_inline bool owner_acts(int oldstate, int newstate)
 {
