@@ -55,9 +55,11 @@ KERNEL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(filter $(KERNEL_SRCS),$(wildca
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c)) \
 	$(patsubst bench/%.c,$(OUTPUT)/tools/%,$(wildcard bench/*.c))
+# Benchmarks of the pure core (bench/*_bench.c) link it.
+CORE_BENCHES := $(patsubst bench/%.c,$(OUTPUT)/tools/%,$(wildcard bench/*_bench.c))
 DEPS_STAMP := $(OUTPUT)/.deps-ok
 
-.PHONY: all run test check e2e deps vmlinux clean tools
+.PHONY: all run test check e2e deps vmlinux clean tools bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -124,6 +126,10 @@ $(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
 
+$(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tools
+	$(call msg,TOOL-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< $(OUTPUT)/libwwcore.a -lz -lm -o $@
+
 tools: $(TOOLS)
 
 check: $(UNIT_TESTS)
@@ -133,6 +139,10 @@ e2e: waitwatch $(TOOLS)
 	$(Q)tests/e2e/run.sh
 
 test: check e2e
+
+# Benchmarks are not part of `make test` (it only runs their smoke mode).
+bench: waitwatch tools
+	$(Q)bench/run.sh
 
 run: waitwatch
 	./waitwatch top

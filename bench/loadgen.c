@@ -227,10 +227,12 @@ static int one_connection(const struct opts *o, const struct sockaddr_storage *d
 			  socklen_t dlen, uint64_t i)
 {
 	const struct sockaddr_storage *src = o->nsrc ? &o->src[i % o->nsrc] : NULL;
-	int fd = socket(dst->ss_family, SOCK_STREAM, 0);
+	int fd = socket(dst->ss_family, SOCK_STREAM, 0), one = 1;
 
 	if (fd < 0)
 		return -1;
+	/* let connect() pick the port per 4-tuple, not bind() per address */
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	if (src && bind(fd, (const void *)src, dlen)) {
 		close(fd);
 		return -1;

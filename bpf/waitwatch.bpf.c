@@ -50,6 +50,7 @@ const volatile __u64 sock_id_key = 0;
 
 /* Per-socket state. Lives as long as the socket does. */
 struct sock_info {
+	__u64 sock_id; /* its cookie, read once */
 	__u64 last_ts;
 	__u64 cgroup_id;
 	__u64 sock_ino;
@@ -213,7 +214,6 @@ static __always_inline int process(const struct sk_facts *f, struct sock_info *s
 			flags |= WW_EF_OWNER_NOW;
 		}
 	}
-	count(WW_CNT_EVENTS);
 	if (!wanted(f, si, oldstate, newstate)) {
 		if (si)
 			si->last_ts = now;
@@ -281,6 +281,14 @@ static __always_inline __u8 peer_fin_seen(struct sock *sk)
 	return (flags >> SOCK_DONE_BIT) & 1;
 }
 
+/* The same through the typed pointer: a load, not a helper call. */
+static __always_inline __u8 peer_fin_seen_tp(struct tcp_sock *tp)
+{
+	if (bpf_core_field_exists(tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags))
+		return (tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags >> SOCK_DONE_BIT) & 1;
+	return peer_fin_seen((struct sock *)tp);
+}
+
 static __always_inline __u64 cgroup_of(struct cgroup *cg)
 {
 	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
@@ -315,23 +323,31 @@ int BPF_PROG(ww_set_state, struct sock *sk, int oldstate, int newstate)
 		*(__u32 *)f.daddr = skc->skc_daddr;
 	}
 	f.sk_err = tp->inet_conn.icsk_inet.sk.sk_err;
-	f.done = peer_fin_seen(sk);
-	f.abort = tp->linger2 < 0;
-	f.sock_id = bpf_get_socket_cookie(sk);
+	/* only a ->CLOSE can leave a TIME_WAIT socket behind */
+	f.done = 0;
+	f.abort = 0;
+	if (newstate == TCP_CLOSE) {
+		f.done = peer_fin_seen_tp(tp);
+		f.abort = tp->linger2 < 0;
+	}
 
 	si = bpf_sk_storage_get(&sock_store, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!si) {
 		count(WW_CNT_STORAGE_FAIL);
 		f.netns = skc->skc_net.net->ns.inum;
+		f.sock_id = bpf_get_socket_cookie(sk);
 		return process(&f, NULL, oldstate, newstate);
 	}
-	if (!si->netns) {
+	/* what does not change over the socket's life is read once */
+	if (!si->sock_id) {
+		si->sock_id = bpf_get_socket_cookie(sk);
 		si->netns = skc->skc_net.net->ns.inum;
 		si->cgroup_id = cgroup_of(tp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup);
 	}
 	if (!si->sock_ino)
 		si->sock_ino = socket_inode(tp->inet_conn.icsk_inet.sk.sk_socket);
 	f.netns = si->netns;
+	f.sock_id = si->sock_id;
 	return process(&f, si, oldstate, newstate);
 }
 

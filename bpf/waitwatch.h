@@ -94,7 +94,6 @@ struct ww_sock_rec {
 #define WW_SOCK_REC_SIZE 72
 
 /* Indexes of the per-CPU counters array in the BPF object. */
-#define WW_CNT_EVENTS 0        /* TCP transitions seen, after old == new is dropped */
 #define WW_CNT_RB_DROPS 1      /* ring-buffer reserve failures: events lost */
 #define WW_CNT_STORAGE_FAIL 2  /* per-socket state could not be created */
 #define WW_CNT_FILTERED 3      /* transitions left out by the filters */

@@ -1,0 +1,1744 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests for src/collector.c: recorded event sequences and sweep records,
+ * built as the BPF programs emit them (events.h), then exact assertions on the
+ * snapshot. The sequences follow /work/shared/KERNEL.md section 1; the
+ * expected figures follow the contract in src/collector.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector.h"
+#include "format.h"
+#include "events.h"
+
+#define ST_ALL_ZERO 0
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static struct collector_opts opts_default(void)
+{
+	struct collector_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.by = BY_SERVICE;
+	o.prefix4 = 32;
+	o.prefix6 = 128;
+	o.sort_state = -1; /* what `top` uses: TIME_WAIT + CLOSE_WAIT */
+	return o;
+}
+
+static struct collector *mk(const struct collector_opts *o)
+{
+	struct collector *c = collector__new(o);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* Take a snapshot into *s, freeing the previous one (s starts zeroed). */
+static void take(struct collector *c, __u64 now, bool update_rates, struct snapshot *s)
+{
+	snapshot_free(s);
+	assert_int_equal(collector__snapshot(c, now, update_rates, s), 0);
+}
+
+static void key_name(char *buf, size_t len, const struct ep_key *k, const struct collector_opts *o)
+{
+	ep_key_format(buf, len, k, o->by, o->prefix4, o->prefix6);
+}
+
+static void dump_rows(const struct snapshot *s, const struct collector_opts *o)
+{
+	char name[128];
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct ep_row *r = &s->rows[i];
+
+		key_name(name, sizeof(name), &r->key, o);
+		print_error("  row %zu: %s dir %u netns %u:", i, name, r->key.dir, r->key.netns);
+		for (int st = 0; st < WW_TCP_NSTATES; st++)
+			if (r->count[st])
+				print_error(" %s=%u", tcp_state_name(st), r->count[st]);
+		print_error("\n");
+	}
+}
+
+/* The row whose key formats as name; dir < 0 and netns 0: any. */
+static const struct ep_row *row_find(const struct snapshot *s, const struct collector_opts *o,
+				     const char *name, int dir, __u32 netns)
+{
+	char buf[128];
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct ep_row *r = &s->rows[i];
+
+		key_name(buf, sizeof(buf), &r->key, o);
+		if (strcmp(buf, name))
+			continue;
+		if (dir >= 0 && r->key.dir != dir)
+			continue;
+		if (netns && r->key.netns != netns)
+			continue;
+		return r;
+	}
+	return NULL;
+}
+
+static const struct ep_row *row_get_at(const struct snapshot *s, const struct collector_opts *o,
+				       const char *name, int dir, __u32 netns, const char *file,
+				       int line)
+{
+	const struct ep_row *r = row_find(s, o, name, dir, netns);
+
+	if (!r) {
+		print_error("no row \"%s\" (dir %d netns %u) among %zu rows:\n", name, dir, netns,
+			    s->nrows);
+		dump_rows(s, o);
+		_fail(file, line);
+	}
+	return r;
+}
+
+#define ROW(s, o, name, dir) row_get_at(s, o, name, dir, 0, __FILE__, __LINE__)
+#define ROW_NS(s, o, name, dir, ns) row_get_at(s, o, name, dir, ns, __FILE__, __LINE__)
+
+/* Every state's count, exactly: the states not listed must be 0. */
+static void expect_counts_at(const __u32 *got, const __u32 *want, const char *what,
+			     const char *file, int line)
+{
+	bool bad = false;
+
+	for (int st = 0; st < WW_TCP_NSTATES; st++) {
+		if (got[st] != want[st]) {
+			print_error("%s: %s = %u, expected %u\n", what, tcp_state_name(st), got[st],
+				    want[st]);
+			bad = true;
+		}
+	}
+	if (bad)
+		_fail(file, line);
+}
+
+#define EXPECT_COUNTS(got, ...)                                                          \
+	expect_counts_at(got, (const __u32[WW_TCP_NSTATES]){ __VA_ARGS__ }, #got, __FILE__, \
+			 __LINE__)
+
+#define ASSERT_RATE(a, b)                                                                     \
+	do {                                                                                  \
+		double a_ = (a), b_ = (b);                                                    \
+		if (fabs(a_ - b_) > 1e-9 * (fabs(b_) > 1 ? fabs(b_) : 1)) {                   \
+			print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);              \
+			_fail(__FILE__, __LINE__);                                            \
+		}                                                                             \
+	} while (0)
+
+static void sweep_empty(struct collector *c, __u64 ts)
+{
+	collector__sweep_begin(c, ts);
+	collector__sweep_end(c);
+}
+
+/* ---- 1. the transition paths of KERNEL.md section 1 ------------------------- */
+
+static void test_active_close_client(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(101, "192.0.2.10", 40000, "203.0.113.5", 80);
+	const struct ep_row *r;
+
+	t_owner(&x, 1234, "curl");
+	tr(c, &x, 1 * SEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	take(c, 1 * SEC + 1, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_SYN_SENT] = 1);
+	assert_int_equal(r->ports_used, 1);
+
+	tr(c, &x, 1 * SEC + MSEC, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 0, 0);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+
+	tr(c, &x, 6 * SEC + MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	take(c, 6 * SEC + MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_FIN_WAIT1] = 1);
+
+	tr(c, &x, 6 * SEC + 2 * MSEC, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 0, 0);
+	take(c, 6 * SEC + 2 * MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_FIN_WAIT2] = 1);
+
+	tr(c, &x, 6 * SEC + 3 * MSEC, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, WW_EF_TW, 0);
+	take(c, 7 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(r->key.family, WW_AF_INET);
+	assert_int_equal(r->oldest_since[WW_TCP_TIME_WAIT], 6 * SEC + 3 * MSEC);
+	assert_int_equal(r->oldest_at_least, 0);
+	assert_int_equal(r->ports_used, 1);
+	assert_int_equal(r->stats.entries[WW_TCP_SYN_SENT], 1);
+	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_FIN_WAIT1], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_FIN_WAIT2][WW_TCP_CLOSE], 1);
+	/* 5 s in ESTABLISHED: 2^22 <= 5e6 us < 2^23 */
+	assert_int_equal(r->stats.hist[WW_TCP_ESTABLISHED][23], 1);
+	assert_int_equal(r->stats.hist_sum_ns[WW_TCP_ESTABLISHED], 5 * SEC);
+	/* SYN_SENT at 1 s to CLOSE at 6.003 s */
+	assert_int_equal(r->stats.lifetime_hist[23], 1);
+	assert_int_equal(r->stats.lifetime_sum_ns, 5 * SEC + 3 * MSEC);
+	assert_int_equal(s.stats.events, 5);
+	assert_int_equal(s.stats.sockets, 1);
+	assert_int_equal(s.stats.tw_entries, 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.sockets_dropped, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* The server's side of a close the client started: CLOSE_WAIT, LAST_ACK. */
+static void test_passive_close_server(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(200, "198.51.100.1", 8080);
+	struct tsock a = t_in(201, "198.51.100.1", 8080, "192.0.2.50", 50000);
+	const struct ep_row *r;
+
+	collector__set_port_range(c, NETNS_HOST, 28232);
+	t_owner(&l, 900, "nginx");
+	t_listen(c, &l, 1 * SEC);
+	t_accept(c, &a, 2 * SEC);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+
+	tr(c, &a, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	take(c, 3 * SEC, false, &s);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_CLOSE_WAIT], 3 * SEC);
+
+	tr(c, &a, 4 * SEC, WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK, 0, 0);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_LAST_ACK] = 1);
+
+	tr(c, &a, 4 * SEC + MSEC, WW_TCP_LAST_ACK, WW_TCP_CLOSE, 0, 0);
+	take(c, 5 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1);
+	assert_int_equal(r->ports_used, 0);
+	assert_int_equal(r->port_range, 0); /* inbound: no local port of ours at stake */
+	assert_int_equal(r->stats.entries[WW_TCP_CLOSE_WAIT], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_LAST_ACK], 1);
+	assert_int_equal(r->stats.hist[WW_TCP_CLOSE_WAIT][20], 1); /* 1 s: 2^19 <= 1e6 < 2^20 */
+	assert_int_equal(s.stats.tw_entries, 0);
+	assert_int_equal(s.stats.sockets, 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* Both sides of one connection on this host close at once: two TIME_WAIT sockets. */
+static void test_simultaneous_close(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(300, "198.51.100.1", 8080);
+	struct tsock x = t_out(301, "192.0.2.10", 40001, "198.51.100.1", 8080);
+	struct tsock y = t_in(302, "198.51.100.1", 8080, "192.0.2.10", 40001);
+
+	t_listen(c, &l, 1 * SEC);
+	t_connect(c, &x, 2 * SEC);
+	t_accept(c, &y, 2 * SEC + MSEC);
+	tr(c, &x, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	tr(c, &y, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	tr(c, &x, 3 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_CLOSING, 0, 0);
+	tr(c, &y, 3 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_CLOSING, 0, 0);
+	take(c, 3 * SEC + MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_OUT)->count, [WW_TCP_CLOSING] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_CLOSING] = 1);
+
+	tr(c, &x, 3 * SEC + 2 * MSEC, WW_TCP_CLOSING, WW_TCP_CLOSE, WW_EF_TW, 0);
+	tr(c, &y, 3 * SEC + 2 * MSEC, WW_TCP_CLOSING, WW_TCP_CLOSE, WW_EF_TW, 0);
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_TIME_WAIT] = 2);
+	assert_int_equal(s.stats.tw_entries, 2);
+	assert_int_equal(s.stats.sockets, 3);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* SO_LINGER 0: the closer's ESTABLISHED->CLOSE, the peer's with ECONNRESET/EPIPE. */
+static void test_reset_linger0(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(400, "198.51.100.1", 8080);
+	struct tsock x = t_out(401, "192.0.2.10", 40002, "203.0.113.5", 80);
+	struct tsock y = t_in(402, "198.51.100.1", 8080, "192.0.2.50", 50002);
+	struct tsock z = t_in(403, "198.51.100.1", 8080, "192.0.2.50", 50003);
+	const struct ep_row *r;
+
+	t_owner(&x, 1234, "curl");
+	t_listen(c, &l, 1 * SEC);
+	t_connect(c, &x, 2 * SEC);
+	t_accept(c, &y, 2 * SEC);
+	t_accept(c, &z, 2 * SEC);
+	tr(c, &z, 2 * SEC + 500 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	take(c, 2 * SEC + 500 * MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+
+	tr(c, &x, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE, 0, 0);   /* closer, sk_err 0 */
+	tr(c, &y, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE, 0, 104); /* ECONNRESET */
+	tr(c, &z, 3 * SEC, WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE, 0, 32);   /* EPIPE */
+	take(c, 4 * SEC, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
+	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
+	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 0);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1);
+	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_CLOSE], 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1);
+	assert_int_equal(s.stats.tw_entries, 0);
+	assert_int_equal(s.stats.sockets, 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* Refused (ECONNREFUSED) and blackholed (ETIMEDOUT from the timer) connects. */
+static void test_connect_refused(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(501, "192.0.2.10", 40005, "203.0.113.5", 81);
+	struct tsock b = t_out(502, "192.0.2.10", 40006, "203.0.113.7", 81);
+	const struct ep_row *r;
+
+	t_owner(&x, 1234, "curl");
+	tr(c, &x, 1 * SEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	tr(c, &b, 1 * SEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	take(c, 1 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:81", DIR_OUT)->count, [WW_TCP_SYN_SENT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.7:81", DIR_OUT)->count, [WW_TCP_SYN_SENT] = 1);
+
+	tr(c, &x, 1 * SEC + MSEC, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 0, 111);
+	tr(c, &b, 64 * SEC, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 0, 110);
+	take(c, 65 * SEC, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:81", DIR_OUT);
+	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
+	assert_int_equal(r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_CLOSE], 1);
+	r = ROW(&s, &o, "203.0.113.7:81", DIR_OUT);
+	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
+	assert_int_equal(r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_CLOSE], 1);
+	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
+	assert_int_equal(s.stats.sockets, 0);
+	assert_int_equal(s.stats.tw_entries, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* CLOSE->LISTEN, LISTEN->CLOSE, two SO_REUSEPORT listeners on one address. */
+static void test_listener_open_close(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l1 = t_listener(601, "0.0.0.0", 8080);
+	struct tsock l2 = t_listener(602, "0.0.0.0", 8080);
+	struct tsock a = t_in(603, "198.51.100.1", 8080, "192.0.2.50", 50004);
+
+	t_owner(&l1, 900, "nginx");
+	t_owner(&l2, 901, "nginx");
+	t_listen(c, &l1, 1 * SEC);
+	t_listen(c, &l2, 1 * SEC);
+	take(c, 1 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 2);
+
+	tr(c, &l1, 2 * SEC, WW_TCP_LISTEN, WW_TCP_CLOSE, 0, 0);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1);
+
+	/* the other listener still accepts on the wildcard address */
+	t_accept(c, &a, 3 * SEC);
+	take(c, 3 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+
+	tr(c, &l2, 4 * SEC, WW_TCP_LISTEN, WW_TCP_CLOSE, 0, 0);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.sockets, 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* Closing a listener sends each un-accepted child ->CLOSE. */
+static void test_unaccepted_children_closed_with_listener(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(700, "0.0.0.0", 9090);
+	struct tsock a = t_in(701, "198.51.100.1", 9090, "192.0.2.60", 50010);
+	struct tsock b = t_in(702, "198.51.100.1", 9090, "192.0.2.60", 50011);
+	const struct ep_row *r;
+
+	t_owner(&l, 900, "app");
+	t_listen(c, &l, 1 * SEC);
+	t_accept(c, &a, 2 * SEC);
+	t_accept(c, &b, 2 * SEC);
+	tr(c, &b, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	take(c, 3 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:9090", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+
+	tr(c, &l, 4 * SEC, WW_TCP_LISTEN, WW_TCP_CLOSE, 0, 0);
+	tr(c, &a, 4 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE, 0, 0);
+	tr(c, &b, 4 * SEC, WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE, 0, 0);
+	take(c, 5 * SEC, false, &s);
+	r = ROW(&s, &o, "0.0.0.0:9090", DIR_IN);
+	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
+	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_CLOSE], 1);
+	assert_int_equal(r->stats.trans[WW_TCP_LISTEN][WW_TCP_CLOSE], 1);
+	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
+	assert_int_equal(s.stats.sockets, 0);
+	assert_int_equal(s.stats.tw_entries, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * shutdown(SHUT_WR), then close(): FIN_WAIT2->CLOSE with WW_EF_TW_FW2 leaves
+ * a TIME_WAIT socket in substate FIN_WAIT2, which ss shows as FIN-WAIT-2.
+ * (The FIN_WAIT2->FIN_WAIT2 of close() is dropped by the program: old == new.)
+ */
+static void test_shutdown_wr_fin_wait2_substate(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(801, "192.0.2.10", 40008, "203.0.113.5", 80);
+	const struct ep_row *r;
+
+	sweep_empty(c, SEC / 2);
+	t_connect(c, &x, 1 * SEC);
+	tr(c, &x, 2 * SEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	tr(c, &x, 2 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 0, 0);
+	tr(c, &x, 5 * SEC, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, WW_EF_TW_FW2, 0);
+	take(c, 5 * SEC, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_FIN_WAIT2] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_FIN_WAIT2] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_FIN_WAIT2], 2 * SEC + MSEC);
+	assert_int_equal(r->ports_used, 1);
+	assert_int_equal(s.stats.tw_entries, 0);
+	assert_int_equal(s.stats.sockets, 1);
+
+	/* the sweep agrees: a TIME_WAIT socket, substate FIN_WAIT2 */
+	collector__sweep_begin(c, 6 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_FIN_WAIT2));
+	collector__sweep_end(c);
+	take(c, 6 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_FIN_WAIT2] = 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.seeded, 0);
+
+	/* the peer's FIN arrived: substate TIME_WAIT, which no event reports */
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.tw_entries, 1);
+
+	sweep_empty(c, 70 * SEC);
+	take(c, 70 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
+	assert_int_equal(s.stats.tw_exits_sweep, 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.sockets, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * docs/counting.md: when the peer's FIN reaches a TIME_WAIT socket in substate
+ * FIN_WAIT2, "the sweep sees it and counts the entry": in the endpoint's
+ * entries (and so its rate) as well as in tw_entries.
+ */
+static void test_fw2_substate_to_tw_counts_entry(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(811, "192.0.2.10", 40009, "203.0.113.5", 80);
+	const struct ep_row *r;
+
+	t_connect(c, &x, 1 * SEC);
+	tr(c, &x, 2 * SEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	tr(c, &x, 2 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 0, 0);
+	tr(c, &x, 3 * SEC, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, WW_EF_TW_FW2, 0);
+	take(c, 5 * SEC, true, &s);
+	assert_int_equal(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats.entries[WW_TCP_TIME_WAIT], 0);
+
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
+	collector__sweep_end(c);
+	take(c, 15 * SEC, true, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.stats.tw_entries, 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 1);
+	ASSERT_RATE(r->rate[WW_TCP_TIME_WAIT], 0.1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 2. wildcard listeners ----------------------------------------------------- */
+
+static void test_wildcard_listener(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock lw = t_listener(900, "0.0.0.0", 8080);
+	struct tsock a = t_in(901, "198.51.100.1", 8080, "192.0.2.50", 50001);
+	struct tsock ls = t_listener(902, "198.51.100.2", 8081);
+	struct tsock b = t_in(903, "198.51.100.2", 8081, "192.0.2.50", 50002);
+	/* one port, a wildcard and a specific listener: the specific one wins */
+	struct tsock lw2 = t_listener(904, "0.0.0.0", 8082);
+	struct tsock ls2 = t_listener(905, "198.51.100.3", 8082);
+	struct tsock cc = t_in(906, "198.51.100.3", 8082, "192.0.2.50", 50003);
+	struct tsock d = t_in(907, "198.51.100.4", 8082, "192.0.2.50", 50004);
+	/* dual-stack wildcard listener, IPv4 client: v4-mapped child */
+	struct tsock l6 = t_listener(908, "::", 8443);
+	struct tsock e = t_in(909, "::ffff:198.51.100.1", 8443, "::ffff:192.0.2.50", 50005);
+	const struct ep_row *r;
+
+	t_listen(c, &lw, 1 * SEC);
+	t_listen(c, &ls, 1 * SEC);
+	t_listen(c, &lw2, 1 * SEC);
+	t_listen(c, &ls2, 1 * SEC);
+	t_listen(c, &l6, 1 * SEC);
+	t_accept(c, &a, 2 * SEC);
+	t_accept(c, &b, 2 * SEC);
+	t_accept(c, &cc, 2 * SEC);
+	t_accept(c, &d, 2 * SEC);
+	t_accept(c, &e, 2 * SEC);
+	take(c, 3 * SEC, false, &s);
+
+	r = ROW(&s, &o, "0.0.0.0:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(r->key.family, WW_AF_INET);
+	assert_null(row_find(&s, &o, "198.51.100.1:8080", -1, 0));
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.2:8081", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.3:8082", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8082", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+	r = ROW(&s, &o, "[::]:8443", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(r->key.family, WW_AF_INET6);
+	assert_int_equal(s.nrows, 5);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 5, [WW_TCP_ESTABLISHED] = 5);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 3. seeding from the first sweep ------------------------------------------- */
+
+static void test_seeded_first_sweep(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	/* no event was seen for any of them: the program knows no direction */
+	struct tsock l = t_listener(1000, "198.51.100.1", 8080);
+	struct tsock a = t_sock(1001, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.50", 50010);
+	struct tsock b = t_sock(1002, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.51", 50011);
+	struct tsock q = t_sock(0, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.52", 50012);
+	struct tsock x = t_sock(1003, OPEN_NONE, "192.0.2.10", 40010, "203.0.113.5", 443);
+	struct tsock w = t_sock(0, OPEN_NONE, "192.0.2.10", 40011, "203.0.113.5", 443);
+	struct tsock f = t_sock(0, OPEN_NONE, "192.0.2.10", 40012, "203.0.113.5", 443);
+	const struct ep_row *r;
+
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&a, WW_TCP_ESTABLISHED));
+	sweep_rec(c, rec_full(&b, WW_TCP_CLOSE_WAIT));
+	sweep_rec(c, rec_req(&q));
+	sweep_rec(c, rec_full(&x, WW_TCP_ESTABLISHED));
+	sweep_rec(c, rec_tw(&w, WW_TCP_TIME_WAIT));
+	sweep_rec(c, rec_tw(&f, WW_TCP_FIN_WAIT2));
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN)); /* the listener last: order must not matter */
+	collector__sweep_end(c);
+
+	take(c, 10 * SEC + 1, false, &s);
+	assert_int_equal(s.stats.seeded, 7);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.sweeps, 1);
+	assert_int_equal(s.stats.sockets, 7);
+	assert_int_equal(s.stats.events, 0);
+	assert_int_equal(s.stats.tw_entries, 0);
+	assert_int_equal(s.nrows, 2);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_SYN_RECV] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_CLOSE_WAIT], 10 * SEC);
+	assert_int_equal(r->oldest_at_least, (1u << WW_TCP_LISTEN) | (1u << WW_TCP_ESTABLISHED) |
+						     (1u << WW_TCP_CLOSE_WAIT) |
+						     (1u << WW_TCP_SYN_RECV));
+	assert_int_equal(r->ports_used, 0);
+	r = ROW(&s, &o, "203.0.113.5:443", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1,
+		      [WW_TCP_FIN_WAIT2] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_TIME_WAIT], 10 * SEC);
+	assert_true(r->oldest_at_least & (1u << WW_TCP_TIME_WAIT));
+	assert_int_equal(r->ports_used, 3);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 2,
+		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_SYN_RECV] = 1, [WW_TCP_TIME_WAIT] = 1,
+		      [WW_TCP_FIN_WAIT2] = 1);
+
+	/* events now move the seeded sockets */
+	tr(c, &a, 11 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	take(c, 11 * SEC, false, &s);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_CLOSE_WAIT] = 2,
+		      [WW_TCP_SYN_RECV] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_CLOSE_WAIT], 10 * SEC); /* b's */
+	assert_true(r->oldest_at_least & (1u << WW_TCP_CLOSE_WAIT));
+
+	tr(c, &b, 12 * SEC, WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK, 0, 0);
+	tr(c, &x, 12 * SEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	take(c, 12 * SEC, false, &s);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_CLOSE_WAIT] = 1,
+		      [WW_TCP_LAST_ACK] = 1, [WW_TCP_SYN_RECV] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_CLOSE_WAIT], 11 * SEC); /* a's, exact */
+	assert_false(r->oldest_at_least & (1u << WW_TCP_CLOSE_WAIT));
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:443", DIR_OUT)->count, [WW_TCP_FIN_WAIT1] = 1,
+		      [WW_TCP_TIME_WAIT] = 1, [WW_TCP_FIN_WAIT2] = 1);
+
+	/* the next sweep agrees; the request socket is gone (became a child or timed out) */
+	collector__sweep_begin(c, 20 * SEC);
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	sweep_rec(c, rec_full(&a, WW_TCP_CLOSE_WAIT));
+	sweep_rec(c, rec_full(&b, WW_TCP_LAST_ACK));
+	sweep_rec(c, rec_full(&x, WW_TCP_FIN_WAIT1));
+	sweep_rec(c, rec_tw(&w, WW_TCP_TIME_WAIT));
+	sweep_rec(c, rec_tw(&f, WW_TCP_FIN_WAIT2));
+	collector__sweep_end(c);
+	take(c, 20 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_LAST_ACK] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:443", DIR_OUT)->count, [WW_TCP_FIN_WAIT1] = 1,
+		      [WW_TCP_TIME_WAIT] = 1, [WW_TCP_FIN_WAIT2] = 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.seeded, 7);
+	assert_int_equal(s.stats.sockets, 6);
+	assert_int_equal(s.stats.tw_exits_sweep, 0);
+	assert_int_equal(s.stats.sweeps, 2);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* A wildcard listener in the first sweep classifies its children too. */
+static void test_seeded_wildcard_listener(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(1010, "0.0.0.0", 8080);
+	struct tsock a = t_sock(1011, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.50", 50010);
+	struct tsock x = t_sock(1012, OPEN_NONE, "198.51.100.1", 40000, "203.0.113.5", 8080);
+
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&a, WW_TCP_CLOSE_WAIT));
+	sweep_rec(c, rec_full(&x, WW_TCP_ESTABLISHED));
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:8080", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.seeded, 3);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* A request socket the sweep saw, then its child's events: one socket, not two. */
+static void test_request_socket_becomes_child(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(1020, "198.51.100.1", 8080);
+	struct tsock q = t_sock(0, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.50", 50020);
+	struct tsock a = t_in(1021, "198.51.100.1", 8080, "192.0.2.50", 50020);
+
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	sweep_rec(c, rec_req(&q));
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_SYN_RECV] = 1);
+
+	tr(c, &a, 11 * SEC, WW_TCP_LISTEN, WW_TCP_SYN_RECV, 0, 0);
+	take(c, 11 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_SYN_RECV] = 1);
+	tr(c, &a, 11 * SEC, WW_TCP_SYN_RECV, WW_TCP_ESTABLISHED, 0, 0);
+	take(c, 11 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.sockets, 2);
+	assert_int_equal(s.stats.tw_exits_reuse, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * top drains the events that arrived between attaching and the first sweep
+ * before that sweep: a child accepted then by a wildcard listener that only
+ * the sweep reveals still belongs to the listener's endpoint.
+ */
+static void test_child_before_wildcard_listener_seeded(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(1030, "0.0.0.0", 8080);
+	struct tsock a = t_in(1031, "198.51.100.1", 8080, "192.0.2.50", 50030);
+
+	t_accept(c, &a, 1 * SEC);
+	collector__sweep_begin(c, 2 * SEC);
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	sweep_rec(c, rec_full(&a, WW_TCP_ESTABLISHED));
+	collector__sweep_end(c);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 4. how TIME_WAIT sockets end ----------------------------------------------- */
+
+static void test_tw_exit_by_sweep(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1101, "192.0.2.10", 40020, "203.0.113.5", 80);
+	struct tsock y = t_out(1102, "192.0.2.10", 40021, "203.0.113.5", 80);
+	const struct ep_row *r;
+
+	sweep_empty(c, 1 * SEC);
+	t_conn_tw(c, &x, 2 * SEC); /* TIME_WAIT from 2.012 s */
+	take(c, 3 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.stats.tw_entries, 1);
+
+	/* still there */
+	collector__sweep_begin(c, 3 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
+	collector__sweep_end(c);
+	take(c, 3 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.stats.tw_exits_sweep, 0);
+	assert_int_equal(s.stats.repairs, 0);
+
+	/*
+	 * x has expired; y closes while the sweep runs (the iterator saw it
+	 * ESTABLISHED, its events are drained after the records, as top does).
+	 */
+	t_connect(c, &y, 5 * SEC);
+	collector__sweep_begin(c, 5 * SEC + 5 * MSEC);
+	sweep_rec(c, rec_full(&y, WW_TCP_ESTABLISHED));
+	t_close_tw(c, &y, 5 * SEC + 10 * MSEC);
+	collector__sweep_end(c);
+	take(c, 6 * SEC, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_TIME_WAIT], 5 * SEC + 12 * MSEC);
+	assert_int_equal(s.stats.tw_exits_sweep, 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.tw_entries, 2);
+	assert_int_equal(s.stats.sockets, 1);
+	/* x's time in TIME_WAIT: 2.012 s to the sweep at 5.005 s, bucket 22 */
+	assert_int_equal(r->stats.hist[WW_TCP_TIME_WAIT][22], 1);
+	assert_int_equal(r->stats.hist_sum_ns[WW_TCP_TIME_WAIT],
+			 5 * SEC + 5 * MSEC - (2 * SEC + 12 * MSEC));
+
+	sweep_empty(c, 70 * SEC);
+	take(c, 70 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
+	assert_int_equal(s.stats.tw_exits_sweep, 2);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.sockets, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_tw_exit_by_reuse(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1201, "192.0.2.10", 40020, "203.0.113.5", 80);
+	struct tsock y = t_out(1202, "192.0.2.10", 40020, "203.0.113.5", 80); /* same 4-tuple */
+	struct tsock l = t_listener(1203, "198.51.100.1", 8080);
+	struct tsock a1 = t_in(1204, "198.51.100.1", 8080, "192.0.2.50", 50020);
+	struct tsock a2 = t_in(1205, "198.51.100.1", 8080, "192.0.2.50", 50020);
+
+	t_conn_tw(c, &x, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+
+	t_connect(c, &y, 3 * SEC);
+	take(c, 3 * SEC + MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.tw_exits_reuse, 1);
+	assert_int_equal(s.stats.tw_exits_sweep, 0);
+	assert_int_equal(s.stats.sockets, 1);
+
+	/* the server closed first, then the same client port connects again */
+	t_listen(c, &l, 1 * SEC);
+	t_accept(c, &a1, 2 * SEC);
+	t_close_tw(c, &a1, 3 * SEC);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	t_accept(c, &a2, 5 * SEC);
+	take(c, 5 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.tw_exits_reuse, 2);
+	assert_int_equal(s.stats.sockets, 3);
+	assert_int_equal(s.stats.repairs, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 5. lost events, reconciliation --------------------------------------------- */
+
+static void test_lost_close_wait_repaired(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock l = t_listener(1300, "198.51.100.1", 8080);
+	struct tsock a = t_in(1301, "198.51.100.1", 8080, "192.0.2.50", 50030);
+	const struct ep_row *r;
+
+	sweep_empty(c, 1 * SEC);
+	t_listen(c, &l, SEC + SEC / 2);
+	t_accept(c, &a, 2 * SEC);
+	/* ESTABLISHED->CLOSE_WAIT at 3 s is lost */
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1);
+
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	sweep_rec(c, rec_full(&a, WW_TCP_CLOSE_WAIT));
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
+	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	assert_int_equal(r->oldest_since[WW_TCP_CLOSE_WAIT], 10 * SEC);
+	assert_int_equal(s.stats.repairs, 1);
+	assert_int_equal(s.stats.seeded, 0);
+	assert_int_equal(s.stats.sockets, 2);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_lost_close_repaired(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1310, "192.0.2.10", 40030, "203.0.113.5", 80);
+	struct tsock l = t_listener(1311, "0.0.0.0", 8080);
+	struct tsock z = t_sock(1312, OPEN_NONE, "192.0.2.10", 8080, "203.0.113.6", 443);
+
+	sweep_empty(c, 1 * SEC);
+	t_connect(c, &x, 2 * SEC);
+	t_listen(c, &l, 2 * SEC);
+	/* x's ESTABLISHED->CLOSE (RST) and l's LISTEN->CLOSE are lost */
+	sweep_empty(c, 10 * SEC);
+	take(c, 10 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
+	assert_int_equal(s.stats.repairs, 2);
+	assert_int_equal(s.stats.sockets, 0);
+	assert_int_equal(s.stats.tw_exits_sweep, 0);
+
+	/* the listener is forgotten too: a later socket on port 8080 is outbound */
+	collector__sweep_begin(c, 20 * SEC);
+	sweep_rec(c, rec_full(&z, WW_TCP_ESTABLISHED));
+	collector__sweep_end(c);
+	take(c, 20 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.6:443", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.repairs, 3);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_lost_creation_repaired(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_sock(1401, OPEN_NONE, "192.0.2.10", 40031, "203.0.113.5", 80);
+	struct tsock l = t_listener(1402, "198.51.100.1", 8080);
+	struct tsock q = t_sock(0, OPEN_NONE, "198.51.100.1", 8080, "192.0.2.50", 50031);
+
+	sweep_empty(c, 1 * SEC);
+	t_listen(c, &l, 2 * SEC);
+	/* x's CLOSE->SYN_SENT and SYN_SENT->ESTABLISHED are lost */
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&l, WW_TCP_LISTEN));
+	sweep_rec(c, rec_full(&x, WW_TCP_ESTABLISHED));
+	sweep_rec(c, rec_req(&q)); /* request sockets have no events: not a repair */
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_SYN_RECV] = 1);
+	assert_int_equal(s.stats.repairs, 1);
+	assert_int_equal(s.stats.seeded, 0);
+	assert_int_equal(s.stats.sockets, 3);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * Race rule, events ingested before the records: a socket an event touched
+ * at or after the sweep start keeps the events' word.
+ */
+static void test_sweep_race_events_first(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1501, "192.0.2.10", 40040, "203.0.113.5", 80);
+	struct tsock w = t_out(1502, "192.0.2.10", 40041, "203.0.113.5", 80);
+	struct tsock z = t_out(1503, "192.0.2.10", 40042, "203.0.113.5", 80);
+
+	sweep_empty(c, 1 * SEC);
+	t_connect(c, &x, 2 * SEC);
+	t_connect(c, &w, 2 * SEC);
+	collector__sweep_begin(c, 10 * SEC);
+	tr(c, &x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	tr(c, &w, 10 * SEC + 300 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	t_connect(c, &z, 10 * SEC + 400 * MSEC); /* after the iterator passed */
+	sweep_rec(c, rec_full(&x, WW_TCP_CLOSE_WAIT));
+	sweep_rec(c, rec_full(&w, WW_TCP_ESTABLISHED)); /* read before w's transition */
+	collector__sweep_end(c);
+	take(c, 11 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_CLOSE_WAIT] = 1,
+		      [WW_TCP_FIN_WAIT1] = 1, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.repairs, 0);
+	assert_int_equal(s.stats.sockets, 3);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * Race rule, in the order `top` feeds a sweep (cmd_top.c sweep_now): the
+ * records first, then the events that happened during the sweep, then
+ * sweep_end. A record may already show what an event still in the ring
+ * buffer says: that is no lost event, so no repair.
+ */
+static void test_sweep_race_records_first(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1511, "192.0.2.10", 40050, "203.0.113.5", 80);
+	struct tsock y = t_out(1512, "192.0.2.10", 40051, "203.0.113.5", 80);
+	struct tsock z = t_out(1513, "192.0.2.10", 40052, "203.0.113.5", 80);
+
+	sweep_empty(c, 1 * SEC);
+	t_connect(c, &x, 2 * SEC);
+	t_connect(c, &y, 2 * SEC);
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&x, WW_TCP_CLOSE_WAIT));  /* read after x's transition */
+	sweep_rec(c, rec_full(&y, WW_TCP_ESTABLISHED)); /* read before y's */
+	sweep_rec(c, rec_full(&z, WW_TCP_ESTABLISHED)); /* created during the sweep */
+	tr(c, &z, 10 * SEC + 50 * MSEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	tr(c, &z, 10 * SEC + 60 * MSEC, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 0, 0);
+	tr(c, &x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	tr(c, &y, 10 * SEC + 200 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	collector__sweep_end(c);
+	take(c, 11 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_CLOSE_WAIT] = 1,
+		      [WW_TCP_FIN_WAIT1] = 1, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.sockets, 3);
+	assert_int_equal(s.stats.seeded, 0);
+	assert_int_equal(s.stats.repairs, 0);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * A lost SYN_SENT->ESTABLISHED leaves the local port at 0 (CLOSE->SYN_SENT
+ * carries none); the sweep that repairs the state has the real one.
+ */
+static void test_lost_established_repairs_port(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1521, "192.0.2.10", 40060, "203.0.113.5", 80);
+
+	o.by = BY_LOCAL;
+	c = mk(&o);
+	sweep_empty(c, 1 * SEC);
+	tr(c, &x, 2 * SEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	/* SYN_SENT->ESTABLISHED lost */
+	collector__sweep_begin(c, 10 * SEC);
+	sweep_rec(c, rec_full(&x, WW_TCP_ESTABLISHED));
+	collector__sweep_end(c);
+	take(c, 10 * SEC, false, &s);
+	assert_int_equal(s.stats.repairs, 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10:40060", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 6. eviction into "other" ------------------------------------------------- */
+
+static void test_eviction_into_other(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	const char *remote[3] = { "203.0.113.1", "203.0.113.2", "203.0.113.3" };
+	const int n[3] = { 3, 2, 1 };
+	char name[64];
+	__u64 id = 1600;
+
+	o.max_endpoints = 2;
+	c = mk(&o);
+	for (int i = 0; i < 3; i++) {
+		for (int j = 0; j < n[i]; j++) {
+			struct tsock x;
+
+			id++;
+			x = t_out(id, "192.0.2.10", (__u16)(41000 + id), remote[i], 80);
+
+			t_conn_tw(c, &x, (__u64)(i + 1) * SEC + (__u64)j * 20 * MSEC);
+		}
+	}
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	key_name(name, sizeof(name), &s.rows[0].key, &o);
+	assert_string_equal(name, "203.0.113.1:80");
+	EXPECT_COUNTS(s.rows[0].count, [WW_TCP_TIME_WAIT] = 3);
+	key_name(name, sizeof(name), &s.rows[1].key, &o);
+	assert_string_equal(name, "203.0.113.2:80");
+	EXPECT_COUNTS(s.rows[1].count, [WW_TCP_TIME_WAIT] = 2);
+	assert_true(s.other.is_other);
+	assert_int_equal(s.other.folded, 1);
+	EXPECT_COUNTS(s.other.count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.other.ports_used, 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_TIME_WAIT] = 6);
+	assert_int_equal(s.stats.sockets, 6);
+	/* the endpoint table holds 2: the third endpoint evicted the least recent */
+	assert_int_equal(s.stats.endpoints_evicted, 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* The "other" row keeps the oldest socket's age and whether it is a lower bound. */
+static void test_other_row_oldest(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.max_endpoints = 1;
+	c = mk(&o);
+	collector__sweep_begin(c, 10 * SEC);
+	for (int i = 0; i < 3; i++) {
+		struct tsock w = t_sock(0, OPEN_NONE, "192.0.2.10", (__u16)(45000 + i),
+					i < 2 ? "203.0.113.1" : "203.0.113.2", 80);
+
+		sweep_rec(c, rec_tw(&w, WW_TCP_TIME_WAIT));
+	}
+	collector__sweep_end(c);
+	take(c, 20 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	assert_int_equal(s.rows[0].oldest_at_least, 1u << WW_TCP_TIME_WAIT);
+	assert_int_equal(s.other.folded, 1);
+	EXPECT_COUNTS(s.other.count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.other.oldest_since[WW_TCP_TIME_WAIT], 10 * SEC);
+	assert_int_equal(s.other.oldest_at_least, 1u << WW_TCP_TIME_WAIT);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 7. prefix folding ------------------------------------------------------------ */
+
+static void test_prefix_fold_v4(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x1 = t_out(1701, "192.0.2.10", 40070, "198.51.100.1", 80);
+	struct tsock x2 = t_out(1702, "192.0.2.10", 40071, "198.51.100.1", 80);
+	struct tsock x3 = t_out(1703, "192.0.2.10", 40072, "198.51.100.2", 80);
+	struct tsock x4 = t_out(1704, "192.0.2.10", 40073, "198.51.101.1", 80);
+	const struct ep_row *r;
+
+	o.prefix4 = 24;
+	c = mk(&o);
+	t_conn_tw(c, &x1, 1 * SEC);
+	t_conn_tw(c, &x2, 1 * SEC);
+	t_connect(c, &x3, 1 * SEC);
+	t_connect(c, &x4, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	r = ROW(&s, &o, "198.51.100.0/24:80", DIR_OUT);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 2, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(r->ports_used, 3);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.101.0/24:80", DIR_OUT)->count,
+		      [WW_TCP_ESTABLISHED] = 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static const struct ep_row *row_by_addr(const struct snapshot *s, const char *addr, __u16 port)
+{
+	__u8 a[16];
+	__u16 fam = t_addr(a, addr);
+
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].key.family == fam && s->rows[i].key.port == port &&
+		    !memcmp(s->rows[i].key.addr, a, fam == WW_AF_INET ? 4 : 16))
+			return &s->rows[i];
+	return NULL;
+}
+
+static void test_prefix_fold_v6(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x1 = t_out(1711, "2001:db8::10", 40080, "2001:db8::1", 80);
+	struct tsock x2 = t_out(1712, "2001:db8::10", 40081, "2001:db8::2", 80);
+	struct tsock x3 = t_out(1713, "2001:db8::10", 40082, "2001:db8:0:1::1", 80);
+	const struct ep_row *r;
+
+	o.prefix6 = 64;
+	c = mk(&o);
+	t_connect(c, &x1, 1 * SEC);
+	t_conn_tw(c, &x2, 1 * SEC);
+	t_connect(c, &x3, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	r = row_by_addr(&s, "2001:db8::", 80);
+	assert_non_null(r);
+	EXPECT_COUNTS(r->count, [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(r->ports_used, 2);
+	r = row_by_addr(&s, "2001:db8:0:1::", 80);
+	assert_non_null(r);
+	EXPECT_COUNTS(r->count, [WW_TCP_ESTABLISHED] = 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* The names of folded keys, as collector.h documents them. */
+static void test_prefix_key_format(void **state)
+{
+	struct ep_key k;
+	char buf[128];
+
+	memset(&k, 0, sizeof(k));
+	k.family = WW_AF_INET;
+	t_addr(k.addr, "198.51.100.0");
+	k.port = 80;
+	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 24, 128);
+	assert_string_equal(buf, "198.51.100.0/24:80");
+	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 32, 128);
+	assert_string_equal(buf, "198.51.100.0:80");
+
+	k.family = WW_AF_INET6;
+	t_addr(k.addr, "2001:db8::1");
+	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 32, 128);
+	assert_string_equal(buf, "[2001:db8::1]:80");
+	/* collector.h: "[2001:db8::]/64:443" */
+	t_addr(k.addr, "2001:db8::");
+	k.port = 443;
+	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 32, 64);
+	assert_string_equal(buf, "[2001:db8::]/64:443");
+}
+
+/* ---- 8. v4-mapped IPv6 -------------------------------------------------------------- */
+
+static void test_v4mapped_keys_as_ipv4(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(1801, "::ffff:192.0.2.10", 40090, "::ffff:198.51.100.1", 80);
+	struct tsock y = t_out(1802, "192.0.2.10", 40091, "198.51.100.1", 80);
+	const struct ep_row *r;
+
+	c = mk(&o);
+	assert_int_equal(x.family, WW_AF_INET6);
+	t_conn_tw(c, &x, 1 * SEC);
+	t_connect(c, &y, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	assert_int_equal(s.nrows, 1);
+	r = ROW(&s, &o, "198.51.100.1:80", DIR_OUT);
+	assert_int_equal(r->key.family, WW_AF_INET);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+
+	/* folded with the IPv4 prefix */
+	o.prefix4 = 24;
+	c = mk(&o);
+	x.last_ts = 0;
+	t_conn_tw(c, &x, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.0/24:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 9. port pressure ---------------------------------------------------------------- */
+
+static void test_port_pressure(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock z = t_out(1950, "192.0.2.11", 40000, "203.0.113.5", 443);
+	const struct ep_row *r;
+
+	collector__set_port_range(c, NETNS_HOST, 100);
+	for (int i = 0; i < 30; i++) {
+		struct tsock x = t_out(1900 + i, "192.0.2.10", (__u16)(42000 + i), "203.0.113.5", 443);
+
+		if (i < 20)
+			t_conn_tw(c, &x, 1 * SEC + (__u64)i * MSEC);
+		else
+			t_connect(c, &x, 1 * SEC + (__u64)i * MSEC);
+	}
+	z.netns = NETNS_OTHER; /* no range known there */
+	t_connect(c, &z, 1 * SEC);
+	take(c, 2 * SEC, false, &s);
+	r = ROW_NS(&s, &o, "203.0.113.5:443", DIR_OUT, NETNS_HOST);
+	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 20, [WW_TCP_ESTABLISHED] = 10);
+	assert_int_equal(r->ports_used, 30);
+	assert_int_equal(r->port_range, 100);
+	r = ROW_NS(&s, &o, "203.0.113.5:443", DIR_OUT, NETNS_OTHER);
+	EXPECT_COUNTS(r->count, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(r->ports_used, 1);
+	assert_int_equal(r->port_range, 0);
+
+	/* a later value replaces the first */
+	collector__set_port_range(c, NETNS_HOST, 28232);
+	take(c, 2 * SEC, false, &s);
+	assert_int_equal(ROW_NS(&s, &o, "203.0.113.5:443", DIR_OUT, NETNS_HOST)->port_range, 28232);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 10. rates --------------------------------------------------------------------- */
+
+static void test_rates(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x0 = t_out(2000, "192.0.2.10", 43000, "203.0.113.5", 80);
+	const struct ep_row *r;
+
+	t_connect(c, &x0, 1 * SEC); /* the endpoint exists from 1 s */
+	take(c, 10 * SEC, true, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	ASSERT_RATE(r->rate[WW_TCP_SYN_SENT], 1.0 / 9);
+
+	for (int i = 0; i < 5; i++) {
+		struct tsock x = t_out(2001 + i, "192.0.2.10", (__u16)(43001 + i), "203.0.113.5", 80);
+
+		t_conn_tw(c, &x, (__u64)(11 + i) * SEC);
+	}
+	take(c, 20 * SEC, true, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	ASSERT_RATE(r->rate[WW_TCP_TIME_WAIT], 0.5);
+	ASSERT_RATE(r->rate[WW_TCP_SYN_SENT], 0.5);
+	ASSERT_RATE(r->rate[WW_TCP_ESTABLISHED], 0.5);
+	ASSERT_RATE(r->rate[WW_TCP_CLOSE], 0.5);
+	ASSERT_RATE(r->rate[WW_TCP_CLOSE_WAIT], 0);
+
+	/* a snapshot without update_rates neither shows nor resets them */
+	take(c, 25 * SEC, false, &s);
+	ASSERT_RATE(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0);
+	for (int i = 0; i < 2; i++) {
+		struct tsock x = t_out(2010 + i, "192.0.2.10", (__u16)(43010 + i), "203.0.113.5", 80);
+
+		t_conn_tw(c, &x, (__u64)(26 + i) * SEC);
+	}
+	take(c, 30 * SEC, true, &s);
+	ASSERT_RATE(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0.2);
+	take(c, 40 * SEC, true, &s);
+	ASSERT_RATE(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 7);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* An endpoint first seen between two snapshots: the rate is still per the interval. */
+static void test_rates_new_endpoint(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x0 = t_out(2100, "192.0.2.10", 43100, "203.0.113.5", 80);
+	struct tsock y = t_out(2101, "192.0.2.10", 43101, "203.0.113.9", 80);
+
+	t_connect(c, &x0, 1 * SEC);
+	take(c, 10 * SEC, true, &s);
+	t_conn_tw(c, &y, 19 * SEC + 500 * MSEC);
+	take(c, 20 * SEC, true, &s);
+	/* one entry into TIME_WAIT in the 10 s since the last snapshot */
+	ASSERT_RATE(ROW(&s, &o, "203.0.113.9:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0.1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* The "other" row's rates include the rows folded into it. */
+static void test_rates_other_row(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock b1 = t_out(2201, "192.0.2.10", 43201, "203.0.113.2", 80);
+	struct tsock b2 = t_out(2202, "192.0.2.10", 43202, "203.0.113.2", 80);
+	struct tsock c1 = t_out(2203, "192.0.2.10", 43203, "203.0.113.3", 80);
+
+	o.max_endpoints = 2;
+	c = mk(&o);
+	/* the heaviest endpoint comes from the first sweep: no event, no figures */
+	collector__sweep_begin(c, 1 * SEC);
+	for (int i = 0; i < 3; i++) {
+		struct tsock w = t_sock(0, OPEN_NONE, "192.0.2.10", (__u16)(43210 + i), "203.0.113.1", 80);
+
+		sweep_rec(c, rec_tw(&w, WW_TCP_TIME_WAIT));
+	}
+	collector__sweep_end(c);
+	t_connect(c, &b1, 2 * SEC);
+	t_connect(c, &b2, 2 * SEC);
+	t_connect(c, &c1, 2 * SEC);
+	take(c, 10 * SEC, true, &s);
+	t_close_tw(c, &b1, 12 * SEC);
+	t_close_tw(c, &b2, 12 * SEC);
+	t_close_tw(c, &c1, 12 * SEC);
+	take(c, 20 * SEC, true, &s);
+	assert_int_equal(s.nrows, 2);
+	assert_int_equal(s.stats.endpoints_evicted, 0);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.1:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 3);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.2:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 2);
+	ASSERT_RATE(ROW(&s, &o, "203.0.113.2:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0.2);
+	assert_int_equal(s.other.folded, 1);
+	EXPECT_COUNTS(s.other.count, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.other.stats.entries[WW_TCP_TIME_WAIT], 1);
+	ASSERT_RATE(s.other.rate[WW_TCP_TIME_WAIT], 0.1);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 11. socket table full ---------------------------------------------------------- */
+
+static void test_table_full(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x[7];
+
+	o.max_sockets = 4;
+	c = mk(&o);
+	for (int i = 0; i < 6; i++) {
+		x[i] = t_out(2300 + i, "192.0.2.10", (__u16)(44000 + i), "203.0.113.5", 80);
+		tr(c, &x[i], 1 * SEC + (__u64)i * MSEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	}
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, [WW_TCP_SYN_SENT] = 4);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_SYN_SENT] = 4);
+	assert_int_equal(s.stats.sockets, 4);
+	assert_int_equal(s.stats.sockets_dropped, 2);
+	assert_int_equal(s.stats.events, 6);
+	/* all six entries are counted against the endpoint all the same */
+	assert_int_equal(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats.entries[WW_TCP_SYN_SENT], 6);
+
+	/* one leaves, a new one fits */
+	tr(c, &x[0], 2 * SEC, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 0, 111);
+	x[6] = t_out(2306, "192.0.2.10", 44006, "203.0.113.5", 80);
+	tr(c, &x[6], 3 * SEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	/* a TIME_WAIT socket that does not fit */
+	tr(c, &x[1], 3 * SEC, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 0, 0);
+	t_close_tw(c, &x[1], 3 * SEC + MSEC); /* frees x[1], its TIME_WAIT takes the slot */
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, [WW_TCP_SYN_SENT] = 3, [WW_TCP_TIME_WAIT] = 1);
+	assert_int_equal(s.stats.sockets, 4);
+	assert_int_equal(s.stats.sockets_dropped, 2);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* sockets_dropped counts sockets (collector.h), not their events. */
+static void test_table_full_drops_counted_per_socket(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.max_sockets = 4;
+	c = mk(&o);
+	for (int i = 0; i < 6; i++) {
+		struct tsock x = t_out(2400 + i, "192.0.2.10", (__u16)(44100 + i), "203.0.113.5", 80);
+
+		t_connect(c, &x, 1 * SEC + (__u64)i * MSEC);
+	}
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(s.totals, [WW_TCP_ESTABLISHED] = 4);
+	assert_int_equal(s.stats.sockets, 4);
+	assert_int_equal(s.stats.events, 12);
+	assert_int_equal(s.stats.sockets_dropped, 2);
+
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 12. --by variants ----------------------------------------------------------- */
+
+/*
+ * One host: a listener 198.51.100.1:8080 (nginx, cgroup 77) with two accepted
+ * sockets (one in CLOSE_WAIT), curl's two connections to 203.0.113.5:80 (one
+ * in TIME_WAIT, cgroup 88) and wget's to 203.0.113.6:443 in another namespace
+ * (cgroup 99).
+ */
+static struct collector *mixed_host(struct collector_opts *o)
+{
+	struct collector *c = mk(o);
+	struct tsock l = t_listener(2500, "198.51.100.1", 8080);
+	struct tsock a = t_in(2501, "198.51.100.1", 8080, "192.0.2.50", 50001);
+	struct tsock b = t_in(2502, "198.51.100.1", 8080, "192.0.2.51", 50002);
+	struct tsock x = t_out(2503, "192.0.2.10", 40001, "203.0.113.5", 80);
+	struct tsock y = t_out(2504, "192.0.2.10", 40002, "203.0.113.5", 80);
+	struct tsock z = t_out(2505, "192.0.2.11", 40003, "203.0.113.6", 443);
+
+	t_owner(&l, 900, "nginx");
+	l.cgroup_id = a.cgroup_id = b.cgroup_id = 77;
+	t_owner(&x, 1000, "curl");
+	t_owner(&y, 1001, "curl");
+	x.cgroup_id = y.cgroup_id = 88;
+	t_owner(&z, 1002, "wget");
+	z.cgroup_id = 99;
+	z.netns = NETNS_OTHER;
+	t_listen(c, &l, 1 * SEC);
+	t_accept(c, &a, 2 * SEC);
+	t_accept(c, &b, 2 * SEC);
+	tr(c, &b, 3 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	t_connect(c, &x, 2 * SEC);
+	t_conn_tw(c, &y, 2 * SEC);
+	t_connect(c, &z, 2 * SEC);
+	return c;
+}
+
+static void test_by_service(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mixed_host(&o);
+	struct snapshot s = { 0 };
+
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 3);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW_NS(&s, &o, "203.0.113.6:443", DIR_OUT, NETNS_OTHER)->count,
+		      [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_local(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_LOCAL;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1:8080", -1)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10:40001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10:40002", -1)->count, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.11:40003", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 3,
+		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_remote(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_REMOTE;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 5);
+	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:0", -1)->count, [WW_TCP_LISTEN] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.50:50001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.51:50002", -1)->count, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.6:443", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_lport(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_LPORT;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "*:8080", -1)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "*:40001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "*:40002", -1)->count, [WW_TCP_TIME_WAIT] = 1);
+	/* z's port in its own namespace */
+	EXPECT_COUNTS(ROW_NS(&s, &o, "*:40003", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_netns(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_NETNS;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "netns:4026531840", -1)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 2, [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "netns:4026532001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_comm(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_COMM;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "nginx", -1)->count, [WW_TCP_LISTEN] = 1);
+	/* accepted sockets: no owner known from their events */
+	EXPECT_COUNTS(ROW(&s, &o, "-", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "curl", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW_NS(&s, &o, "wget", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.nrows, 4);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+static void test_by_cgroup_laddr_rport(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+
+	o.by = BY_CGROUP;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	assert_int_equal(s.nrows, 3);
+	EXPECT_COUNTS(ROW(&s, &o, "cgroup:77", -1)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "cgroup:88", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "cgroup:99", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+
+	o.by = BY_LADDR;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.1", -1)->count, [WW_TCP_LISTEN] = 1,
+		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.11", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+
+	o.by = BY_RPORT;
+	c = mixed_host(&o);
+	take(c, 4 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "*:80", -1)->count, [WW_TCP_ESTABLISHED] = 1,
+		      [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "*:0", -1)->count, [WW_TCP_LISTEN] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "*:50002", -1)->count, [WW_TCP_CLOSE_WAIT] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* Bucket i holds dwell times below 2^i microseconds; the last one everything above. */
+static void test_hist_bucket(void **state)
+{
+	assert_int_equal(hist_bucket(0), 0);
+	assert_int_equal(hist_bucket(999), 0);
+	assert_int_equal(hist_bucket(1000), 1);
+	assert_int_equal(hist_bucket(1999), 1);
+	assert_int_equal(hist_bucket(2000), 2);
+	assert_int_equal(hist_bucket(1 * SEC), 20);
+	assert_int_equal(hist_bucket(5 * SEC), 23);
+	assert_int_equal(hist_bucket((1ull << 29) * 1000), 30);
+	assert_int_equal(hist_bucket((1ull << 30) * 1000 - 1000), 30);
+	assert_int_equal(hist_bucket((1ull << 30) * 1000), WW_HIST_BUCKETS - 1);
+	assert_int_equal(hist_bucket(UINT64_MAX), WW_HIST_BUCKETS - 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_active_close_client),
+		cmocka_unit_test(test_passive_close_server),
+		cmocka_unit_test(test_simultaneous_close),
+		cmocka_unit_test(test_reset_linger0),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_listener_open_close),
+		cmocka_unit_test(test_unaccepted_children_closed_with_listener),
+		cmocka_unit_test(test_shutdown_wr_fin_wait2_substate),
+		cmocka_unit_test(test_fw2_substate_to_tw_counts_entry),
+		cmocka_unit_test(test_wildcard_listener),
+		cmocka_unit_test(test_seeded_first_sweep),
+		cmocka_unit_test(test_seeded_wildcard_listener),
+		cmocka_unit_test(test_request_socket_becomes_child),
+		cmocka_unit_test(test_child_before_wildcard_listener_seeded),
+		cmocka_unit_test(test_tw_exit_by_sweep),
+		cmocka_unit_test(test_tw_exit_by_reuse),
+		cmocka_unit_test(test_lost_close_wait_repaired),
+		cmocka_unit_test(test_lost_close_repaired),
+		cmocka_unit_test(test_lost_creation_repaired),
+		cmocka_unit_test(test_sweep_race_events_first),
+		cmocka_unit_test(test_sweep_race_records_first),
+		cmocka_unit_test(test_lost_established_repairs_port),
+		cmocka_unit_test(test_eviction_into_other),
+		cmocka_unit_test(test_other_row_oldest),
+		cmocka_unit_test(test_prefix_fold_v4),
+		cmocka_unit_test(test_prefix_fold_v6),
+		cmocka_unit_test(test_prefix_key_format),
+		cmocka_unit_test(test_v4mapped_keys_as_ipv4),
+		cmocka_unit_test(test_port_pressure),
+		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_rates_new_endpoint),
+		cmocka_unit_test(test_rates_other_row),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_table_full_drops_counted_per_socket),
+		cmocka_unit_test(test_by_service),
+		cmocka_unit_test(test_by_local),
+		cmocka_unit_test(test_by_remote),
+		cmocka_unit_test(test_by_lport),
+		cmocka_unit_test(test_by_netns),
+		cmocka_unit_test(test_by_comm),
+		cmocka_unit_test(test_by_cgroup_laddr_rport),
+		cmocka_unit_test(test_hist_bucket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
