@@ -33,6 +33,7 @@ enum sock_kind {
 #define SF_PENDING (1 << 1)     /* learnt from a sweep, no event since */
 #define SF_SINCE_LOWER (1 << 2) /* it predates waitwatch: state_since is a lower bound */
 #define SF_WILD (1 << 3)        /* inbound, accepted by a wildcard listener */
+#define SF_CLASSIFIED (1 << 4)  /* inbound, and its listener was known */
 
 struct tuple {
 	__u8 laddr[16];
@@ -52,6 +53,8 @@ struct sock_ent {
 	__u8 kind;
 	__u8 dir;
 	__u8 flags;
+	__u8 swept_state; /* what the last sweep saw, compared at its end */
+	__u8 _pad[3];
 	__u32 pid;
 	__u32 sweep_gen;
 	char comm[WW_COMM_LEN];
@@ -94,6 +97,7 @@ struct collector {
 	__u64 other_prev_ts;
 	__u32 sweep_gen;
 	__u64 sweep_start;
+	__u64 rates_ts; /* the last snapshot that computed rates */
 	bool swept_once;
 	struct collector_stats stats;
 };
@@ -248,12 +252,12 @@ static bool classify_inbound(const struct collector *c, struct sock_ent *s)
 
 	listener_tuple(&lt, &s->t, false);
 	if (!addr_is_zero(s->t.laddr) && listener_find(c, &lt) != POOL_NIL) {
-		s->flags &= ~SF_WILD;
+		s->flags = (s->flags & ~SF_WILD) | SF_CLASSIFIED;
 		return true;
 	}
 	listener_tuple(&lt, &s->t, true);
 	if (listener_find(c, &lt) != POOL_NIL) {
-		s->flags |= SF_WILD;
+		s->flags |= SF_WILD | SF_CLASSIFIED;
 		return true;
 	}
 	return false;
@@ -285,11 +289,14 @@ static void remove_sock(struct collector *c, __u32 idx)
 
 static __u32 insert_sock(struct collector *c, __u32 hash)
 {
-	__u32 idx = pool_insert(&c->socks, hash);
+	return pool_insert(&c->socks, hash);
+}
 
-	if (idx == POOL_NIL)
-		c->stats.sockets_dropped++;
-	return idx;
+/* A socket's first transition: the only one that says a new socket exists. */
+static bool is_birth(const struct ww_event *e)
+{
+	return e->oldstate == WW_TCP_CLOSE ||
+	       (e->oldstate == WW_TCP_LISTEN && e->newstate == WW_TCP_SYN_RECV);
 }
 
 /* ---- endpoints ------------------------------------------------------------ */
@@ -436,7 +443,8 @@ static struct ep_stats *ep_stats_for(struct collector *c, const struct sock_ent 
 			return &c->other_stats;
 		e = pool_entry(&c->eps, idx);
 		e->key = k;
-		e->prev_ts = ts;
+		/* its entries so far all happened since the last rates */
+		e->prev_ts = c->rates_ts ? c->rates_ts : ts;
 	}
 	e = pool_entry(&c->eps, idx);
 	e->last_seen = ts;
@@ -585,6 +593,9 @@ void collector__ingest(struct collector *c, const struct ww_event *e)
 		if (idx == POOL_NIL) {
 			struct sock_ent tmp = { .state = e->oldstate };
 
+			if (is_birth(e))
+				c->stats.sockets_dropped++;
+
 			fill_from_event(c, &tmp, e);
 			account(c, &tmp, e);
 			return;
@@ -630,19 +641,25 @@ static __u32 sweep_insert(struct collector *c, const struct ww_sock_rec *r,
 	return idx;
 }
 
-/* The kernel's word against ours, for a socket no event touched since the sweep began. */
-static void sweep_correct(struct collector *c, struct sock_ent *s, const struct ww_sock_rec *r)
+/*
+ * The kernel's word against ours, for a socket the sweep saw and no event
+ * touched since it began. Compared only at the end of the sweep, once the
+ * events that happened during it were ingested.
+ */
+static void sweep_correct(struct collector *c, struct sock_ent *s)
 {
 	/* A TIME_WAIT socket in substate FIN_WAIT2 that got the peer's FIN: no event. */
 	bool expected = s->kind != KIND_FULL;
 
-	if (s->state == r->state || s->last_event >= c->sweep_start)
+	if (s->state == s->swept_state || s->last_event >= c->sweep_start)
 		return;
 	if (!expected)
 		c->stats.repairs++;
-	if (s->kind == KIND_TIMEWAIT && r->state == WW_TCP_TIME_WAIT)
+	if (s->kind == KIND_TIMEWAIT && s->swept_state == WW_TCP_TIME_WAIT) {
 		c->stats.tw_entries++;
-	set_state(c, s, r->state, c->sweep_start);
+		ep_stats_for(c, s, c->sweep_start)->entries[WW_TCP_TIME_WAIT]++;
+	}
+	set_state(c, s, s->swept_state, c->sweep_start);
 }
 
 void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
@@ -659,11 +676,13 @@ void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
 		idx = sweep_insert(c, r, &t);
 		if (idx == POOL_NIL)
 			return;
-	} else {
-		sweep_correct(c, sock_at(c, idx), r);
 	}
 	s = sock_at(c, idx);
+	s->swept_state = r->state;
 	s->sweep_gen = c->sweep_gen;
+	/* a lost event may have left the port of CLOSE->SYN_SENT (0) behind */
+	if (s->kind == KIND_FULL && s->state != WW_TCP_LISTEN)
+		s->t = t;
 	if (!s->sock_ino)
 		s->sock_ino = r->sock_ino;
 	if (!s->cgroup_id)
@@ -692,6 +711,8 @@ static void sweep_gone(struct collector *c, __u32 idx)
 
 static void sweep_settle(struct collector *c, struct sock_ent *s)
 {
+	if (s->sweep_gen == c->sweep_gen)
+		sweep_correct(c, s);
 	if (s->flags & SF_PENDING) {
 		s->flags &= ~SF_PENDING;
 		if (!c->swept_once)
@@ -701,6 +722,8 @@ static void sweep_settle(struct collector *c, struct sock_ent *s)
 	}
 	if (s->dir == DIR_UNKNOWN && s->state != WW_TCP_LISTEN)
 		s->dir = classify_inbound(c, s) ? DIR_IN : DIR_OUT;
+	else if (s->dir == DIR_IN && s->state != WW_TCP_LISTEN && !(s->flags & SF_CLASSIFIED))
+		classify_inbound(c, s); /* its listener may only now be known */
 }
 
 void collector__sweep_end(struct collector *c)
@@ -936,8 +959,11 @@ static void fold_into_other(struct ep_row *other, const struct ep_row *r)
 		other->count[i] += r->count[i];
 		other->rate[i] += r->rate[i];
 		if (r->oldest_since[i] &&
-		    (!other->oldest_since[i] || r->oldest_since[i] < other->oldest_since[i]))
+		    (!other->oldest_since[i] || r->oldest_since[i] < other->oldest_since[i])) {
 			other->oldest_since[i] = r->oldest_since[i];
+			other->oldest_at_least &= ~(1u << i);
+			other->oldest_at_least |= r->oldest_at_least & (1u << i);
+		}
 	}
 	other->ports_used += r->ports_used;
 	stats_add(&other->stats, &r->stats);
@@ -996,9 +1022,15 @@ int collector__snapshot(struct collector *c, __u64 now, bool update_rates, struc
 	if (n > c->o.max_endpoints)
 		out->nrows = c->o.max_endpoints;
 	stats_add(&out->other.stats, &c->other_stats);
-	if (update_rates)
-		rates(out->other.rate, c->other_stats.entries, c->other_prev_entries,
-		      &c->other_prev_ts, now);
+	if (update_rates) {
+		double evicted[WW_TCP_NSTATES];
+
+		rates(evicted, c->other_stats.entries, c->other_prev_entries, &c->other_prev_ts,
+		      now);
+		for (int i = 0; i < WW_TCP_NSTATES; i++)
+			out->other.rate[i] += evicted[i];
+		c->rates_ts = now;
+	}
 	out->stats = *collector__stats(c);
 	return 0;
 }

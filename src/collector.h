@@ -95,7 +95,7 @@ struct ep_row {
 struct collector_stats {
 	__u64 events;          /* events ingested */
 	__u64 sockets;         /* sockets tracked now */
-	__u64 sockets_dropped; /* sockets not tracked: table full */
+	__u64 sockets_dropped; /* sockets not tracked, at their first transition: table full */
 	__u64 sweeps;
 	__u64 seeded;          /* sockets first learnt from the initial sweep */
 	__u64 repairs;         /* corrections a sweep made after lost events */
@@ -155,7 +155,7 @@ __u64 ep_row_weight(const struct ep_row *r, int state);
 /* Histogram bucket for a duration: see WW_HIST_BUCKETS. */
 int hist_bucket(__u64 ns);
 
-/* "198.51.100.1:80", "[2001:db8::]/64:443", "netns", "cgroup 1234", ... for key. */
+/* "198.51.100.1:80", "[2001:db8::/64]:443", "netns:4026531840", "cgroup:1234", ... */
 void ep_key_format(char *buf, size_t len, const struct ep_key *k, enum ww_by by, int prefix4,
 		   int prefix6);
 

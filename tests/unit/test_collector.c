@@ -1231,11 +1231,11 @@ static void test_prefix_key_format(void **state)
 	t_addr(k.addr, "2001:db8::1");
 	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 32, 128);
 	assert_string_equal(buf, "[2001:db8::1]:80");
-	/* collector.h: "[2001:db8::]/64:443" */
+	/* collector.h: "[2001:db8::/64]:443" */
 	t_addr(k.addr, "2001:db8::");
 	k.port = 443;
 	ep_key_format(buf, sizeof(buf), &k, BY_SERVICE, 32, 64);
-	assert_string_equal(buf, "[2001:db8::]/64:443");
+	assert_string_equal(buf, "[2001:db8::/64]:443");
 }
 
 /* ---- 8. v4-mapped IPv6 -------------------------------------------------------------- */
