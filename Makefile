@@ -58,8 +58,12 @@ TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c
 # Benchmarks of the pure core (bench/*_bench.c) link it.
 CORE_BENCHES := $(patsubst bench/%.c,$(OUTPUT)/tools/%,$(wildcard bench/*_bench.c))
 DEPS_STAMP := $(OUTPUT)/.deps-ok
+# libFuzzer targets: clang instruments the whole core with them.
+FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 30
 
-.PHONY: all run test check e2e deps vmlinux clean tools bench
+.PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -132,13 +136,33 @@ $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/
 
 tools: $(TOOLS)
 
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(DEPS_STAMP)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(OUTPUT)/fuzz
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc $< $(CORE_SRCS) -lz -lm -o $@
+
+# Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
+fuzz-smoke: $(FUZZERS)
+	$(Q)for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
+		echo "  FUZZ     $$n for $(FUZZ_SMOKE_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+			-print_final_stats=0 $(OUTPUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+			>$(OUTPUT)/fuzz/$$n.log 2>&1 || { tail -40 $(OUTPUT)/fuzz/$$n.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' $(OUTPUT)/fuzz/$$n.log | tail -1; \
+	done
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke FUZZ_SMOKE_SECONDS=$(FUZZ_SECONDS)
+
 check: $(UNIT_TESTS)
 	$(Q)fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
 
 e2e: waitwatch $(TOOLS)
 	$(Q)tests/e2e/run.sh
 
-test: check e2e
+test: check fuzz-smoke e2e
 
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools

@@ -17,6 +17,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock BPF's timestamps use. */
 uint64_t now_mono_ns(void);

@@ -16,11 +16,12 @@
 #include "log.h"
 #include "options.h"
 #include "out_trace.h"
+#include "record.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
 #define LOSS_CHECK_NS 1000000000ull
 
-enum { OPT_COUNT_MAX = OPT_FIRST_LOCAL };
+enum { OPT_COUNT_MAX = OPT_FIRST_LOCAL, OPT_REPLAY };
 
 struct trace_state {
 	struct trace_out out;
@@ -37,7 +38,9 @@ static void trace_usage(FILE *f)
 		   "%s"
 		   "Output:\n"
 		   "%s"
-		   "      --count N          stop after N transitions\n\n"
+		   "      --count N          stop after N transitions\n"
+		   "      --replay FILE      print the transitions of a recording (waitwatch\n"
+		   "                         record) instead; needs no root\n\n"
 		   "Examples:\n"
 		   "  waitwatch trace --state time-wait,close-wait\n"
 		   "  waitwatch trace --json --port 5432 | jq .\n",
@@ -58,6 +61,7 @@ struct trace_args {
 	struct ww_filters filters;
 	struct ww_common common;
 	uint64_t max_events;
+	const char *replay; /* a recording instead of the kernel */
 };
 
 static int parse_args(int argc, char **argv, struct trace_args *a)
@@ -66,6 +70,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		WW_FILTER_LONGOPTS,
 		WW_COMMON_LONGOPTS,
 		{ "count", required_argument, NULL, OPT_COUNT_MAX },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{},
 	};
 	char err[WW_ERR_LEN];
@@ -78,6 +83,10 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	while ((opt = getopt_long(argc, argv, "46vh", longopts, NULL)) != -1) {
 		if (opt == 'h')
 			return trace_usage(stdout), -1;
+		if (opt == OPT_REPLAY) {
+			a->replay = optarg;
+			continue;
+		}
 		if (opt == OPT_COUNT_MAX) {
 			if (parse_u64(optarg, 1, UINT64_MAX, &a->max_events, err, sizeof(err)))
 				return usage_error("trace: --count %s", err);
@@ -170,6 +179,39 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	return 0;
 }
 
+/* The events of a recording, through the same filters and output. */
+static int replay(const struct trace_args *a)
+{
+	char err[WW_ERR_LEN + 64];
+	struct trace_state ts = { .max_events = a->max_events };
+	struct rec_reader *r;
+	struct rec_item it;
+	int ret = 0;
+
+	r = rec_reader_open(a->replay, err, sizeof(err));
+	if (!r) {
+		elog("%s: %s", a->replay, err);
+		return 1;
+	}
+	if (trace_out_init(&ts.out, stdout, a->common.json,
+			   rec_reader_meta(r)->mono_to_real_ns)) {
+		rec_reader_close(r);
+		return elog("out of memory"), 1;
+	}
+	while (!ww_exiting && (ret = rec_next(r, &it, err, sizeof(err))) > 0) {
+		if (it.type != REC_EVENT || !ww_filters_match_event(&a->filters, &it.event))
+			continue;
+		if (on_event(&ts, &it.event) == -ECANCELED)
+			break;
+	}
+	fflush(stdout);
+	if (ret < 0)
+		elog("%s: %s", a->replay, err);
+	trace_out_fini(&ts.out);
+	rec_reader_close(r);
+	return ret < 0 ? 1 : 0;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_args a;
@@ -181,6 +223,8 @@ int cmd_trace(int argc, char **argv)
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (a.replay)
+		return replay(&a);
 	lo = (struct loader_opts){
 		.filters = &a.filters,
 		.ringbuf_bytes = a.common.ringbuf_bytes,

@@ -579,6 +579,8 @@ void collector__ingest(struct collector *c, const struct ww_event *e)
 	struct tuple t;
 	struct sock_ent *s;
 
+	if (e->oldstate >= WW_TCP_NSTATES || e->newstate >= WW_TCP_NSTATES)
+		return;
 	c->stats.events++;
 	if (e->newstate == WW_TCP_CLOSE) {
 		ingest_close(c, e, idx);

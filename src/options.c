@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/types.h>
+#include "waitwatch.h"
 #include "options.h"
 #include "collector.h"
 #include "format.h"
@@ -201,6 +203,21 @@ static bool prefix_match(const struct cidr *c, const uint8_t *a)
 	if (!rest)
 		return true;
 	return ((a[full] ^ c->addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+bool ww_filters_match_event(const struct ww_filters *f, const struct ww_event *e)
+{
+	if (f->netns && e->netns != f->netns)
+		return false;
+	if (f->states && !(f->states & ((1u << e->oldstate) | (1u << e->newstate))))
+		return false;
+	if (f->pid && (!(e->flags & WW_EF_OWNER) || e->pid != f->pid))
+		return false;
+	if ((f->lport && e->sport != f->lport) || (f->rport && e->dport != f->rport))
+		return false;
+	if (f->port && e->sport != f->port && e->dport != f->port)
+		return false;
+	return ww_filters_match_addr(f, e->family, e->saddr, e->daddr);
 }
 
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,

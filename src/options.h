@@ -102,6 +102,10 @@ struct collector_opts;
 int ww_endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *err,
 		    size_t errlen);
 
+struct ww_event;
+/* The kernel's filters, applied in user space: for replayed events. */
+bool ww_filters_match_event(const struct ww_filters *f, const struct ww_event *e);
+
 /* Do the filters let this socket/transition through? (for user-space checks) */
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
 			   const uint8_t *daddr);

@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
 #include "cmd.h"
 #include "log.h"
+#include "out_trace.h"
 #include "session.h"
+
+/* Remember the first write error; the caller decides what it means. */
+static void record_result(struct session *s, int err)
+{
+	if (err && !s->rec_err)
+		s->rec_err = err;
+}
 
 static int on_event(void *ctx, const struct ww_event *e)
 {
 	struct session *s = ctx;
 
 	collector__ingest(s->c, e);
+	if (s->rec)
+		record_result(s, rec_write_event(s->rec, e));
 	return 0;
 }
 
@@ -26,6 +39,8 @@ static void on_sock(void *ctx, const struct ww_sock_rec *rec)
 	if (!ww_filters_match_addr(f, rec->family, rec->saddr, rec->daddr))
 		return;
 	collector__sweep_sock(s->c, rec);
+	if (s->rec)
+		record_result(s, rec_write_sock(s->rec, rec));
 }
 
 static void on_port_range(void *ctx, __u32 netns, __u32 size)
@@ -33,6 +48,8 @@ static void on_port_range(void *ctx, __u32 netns, __u32 size)
 	struct session *s = ctx;
 
 	collector__set_port_range(s->c, netns, size);
+	if (s->rec)
+		record_result(s, rec_write_port_range(s->rec, netns, size));
 }
 
 int session__open(struct session *s, const struct ww_filters *f, const struct ww_common *common,
@@ -66,6 +83,7 @@ int session__open(struct session *s, const struct ww_filters *f, const struct ww
 
 void session__close(struct session *s)
 {
+	session__record_close(s);
 	loader__free(s->l);
 	collector__free(s->c);
 	s->l = NULL;
@@ -81,6 +99,135 @@ int session__drain(struct session *s)
 	return n < 0 ? n : 0;
 }
 
+/* ---- recording ------------------------------------------------------------ */
+
+void session__argv_text(char *buf, size_t len, int argc, char **argv)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < argc && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "", argv[i]);
+}
+
+static int record_open(struct session *s)
+{
+	char err[256];
+
+	s->rec_meta.start_ns = now_mono_ns();
+	s->rec_meta.mono_to_real_ns = clock_mono_to_real_ns();
+	s->rec = rec_writer_open(s->rec_path, &s->rec_meta, err, sizeof(err));
+	if (!s->rec) {
+		elog("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t boot_time_s(void)
+{
+	unsigned long long bt = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %llu", &bt) == 1)
+			break;
+	fclose(f);
+	return bt;
+}
+
+int session__record(struct session *s, const char *path, uint64_t max_size,
+		    const char *options)
+{
+	struct rec_meta *m = &s->rec_meta;
+	struct utsname uts;
+
+	memset(m, 0, sizeof(*m));
+	gethostname(m->hostname, sizeof(m->hostname) - 1);
+	if (!uname(&uts))
+		snprintf(m->kernel, sizeof(m->kernel), "%s", uts.release);
+	snprintf(m->options, sizeof(m->options), "%s", options);
+	snprintf(m->program, sizeof(m->program), "%s", loader__mode(s->l));
+	m->boot_time_s = boot_time_s();
+	s->rec_path = path;
+	s->rec_max = max_size;
+	return record_open(s);
+}
+
+/* Past the size limit: keep the full file as path.1 and start afresh. */
+static int record_rotate(struct session *s)
+{
+	char old[4096];
+
+	if (!s->rec_max || rec_writer_size(s->rec) < s->rec_max)
+		return 0;
+	if (rec_writer_close(s->rec))
+		elog("writing %s failed: %s", s->rec_path, strerror(errno));
+	s->rec = NULL;
+	snprintf(old, sizeof(old), "%s.1", s->rec_path);
+	if (rename(s->rec_path, old)) {
+		elog("cannot rotate %s to %s: %s", s->rec_path, old, strerror(errno));
+		return -errno;
+	}
+	vlog("rotated %s to %s", s->rec_path, old);
+	return record_open(s) ? -EIO : 0;
+}
+
+/* A new file always starts with a sweep: it stands on its own. */
+static int record_sweep_begin(struct session *s, uint64_t start)
+{
+	int err;
+
+	if (!s->rec)
+		return 0;
+	err = record_rotate(s);
+	if (err)
+		return err;
+	record_result(s, rec_write_sweep_begin(s->rec, start));
+	return 0;
+}
+
+static int record_sweep_end(struct session *s, uint64_t start)
+{
+	struct loader_counters lc;
+	struct rec_counters rc = { .ts_ns = now_mono_ns() };
+
+	if (!s->rec)
+		return 0;
+	record_result(s, rec_write_sweep_end(s->rec, start));
+	if (s->events && !loader__counters(s->l, &lc)) {
+		rc.events = lc.events - lc.filtered;
+		rc.rb_drops = lc.rb_drops;
+		rc.recursion_misses = lc.recursion_misses;
+		record_result(s, rec_write_counters(s->rec, &rc));
+	}
+	/* a crash loses at most one interval */
+	record_result(s, rec_flush(s->rec));
+	if (s->rec_err) {
+		elog("writing %s failed: %s", s->rec_path, strerror(-s->rec_err));
+		return s->rec_err;
+	}
+	return 0;
+}
+
+int session__record_close(struct session *s)
+{
+	int err;
+
+	if (!s->rec)
+		return 0;
+	err = rec_writer_close(s->rec) ?: s->rec_err;
+	s->rec = NULL;
+	if (err) {
+		elog("writing %s failed: %s", s->rec_path, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Events up to the start of the sweep are drained first, those that happen
  * during it afterwards, and only then does the collector compare.
@@ -94,12 +241,17 @@ int session__sweep(struct session *s)
 	err = session__drain(s);
 	if (err)
 		return err;
+	err = record_sweep_begin(s, start);
+	if (err)
+		return err;
 	collector__sweep_begin(s->c, start);
 	err = sweep_all(loader__iter_link_fd(s->l), s->filters->netns, &cb, &s->last_sweep);
 	if (err)
 		return err;
 	err = session__drain(s);
 	collector__sweep_end(s->c);
+	if (!err)
+		err = record_sweep_end(s, start);
 	s->last_sweep_seconds = (now_mono_ns() - start) / 1e9;
 	dlog("sweep: %u namespaces, %llu sockets in %.1f ms", s->last_sweep.namespaces,
 	     (unsigned long long)s->last_sweep.sockets, s->last_sweep_seconds * 1e3);

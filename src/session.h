@@ -11,6 +11,7 @@
 #include "collector.h"
 #include "loader.h"
 #include "options.h"
+#include "record.h"
 #include "sweep.h"
 #include "view.h"
 
@@ -23,6 +24,12 @@ struct session {
 	double last_sweep_seconds;
 	struct loader_counters prev;
 	uint64_t prev_ts;
+	/* recording (record, serve --record) */
+	struct rec_writer *rec;
+	const char *rec_path;
+	uint64_t rec_max;   /* rotate past this size; 0: never */
+	struct rec_meta rec_meta;
+	int rec_err;        /* the first write error */
 };
 
 /* Returns 0, or 1 after printing what went wrong. */
@@ -35,6 +42,19 @@ int session__drain(struct session *s);
 
 /* One reconciliation sweep of every namespace; 0 or -errno (printed). */
 int session__sweep(struct session *s);
+
+/*
+ * Record everything the collector is fed into path from now on, rotating
+ * it to path.1 past max_size bytes (0: no limit). options: the command line,
+ * for the header. Returns 0, or 1 after printing why.
+ */
+int session__record(struct session *s, const char *path, uint64_t max_size,
+		    const char *options);
+/* Flush and close the recording; 0 or 1 after printing why. */
+int session__record_close(struct session *s);
+
+/* Join argv into one line for a recording's header. */
+void session__argv_text(char *buf, size_t len, int argc, char **argv);
 
 /* Source, event counts and rate since the previous call. */
 void session__meta(struct session *s, struct view_meta *m, uint64_t now);

@@ -93,9 +93,17 @@ wait_for() {
 	return 1
 }
 
+# ww_state KIND VALUE: under run.sh (WW_E2E_STATE set), note what this test
+# made, so that run.sh can remove it should the EXIT trap never run.
+ww_state() {
+	[ -n "${WW_E2E_STATE:-}" ] && echo "$1 $2" >>"$WW_E2E_STATE"
+	return 0
+}
+
 # ww_bg PID: register a background process to be killed at exit.
 ww_bg() {
 	WW_PIDS+=("$1")
+	ww_state pid "$1"
 }
 
 # ww_ns_name NAME: the full name ww_ns_new NAME gives (ww-<pid>-NAME).
@@ -109,9 +117,11 @@ ww_ns_name() {
 ww_ns_new() {
 	local ns
 	ns=$(ww_ns_name "$1")
-	WW_NAMESPACES+=("$ns")
 	ip netns add "$ns" || fatal "netns-$1" "ip netns add $ns failed"
+	WW_NAMESPACES+=("$ns")
+	ww_state ns "$ns"
 	ip -n "$ns" link set lo up || fatal "netns-$1" "lo up in $ns failed"
+	# shellcheck disable=SC2034 # read by the tests
 	WW_NS=$ns
 }
 
@@ -145,7 +155,7 @@ ww_ns_inode() {
 }
 
 ww_cleanup() {
-	local rc=$? pid ns i
+	local rc=$? pid ns
 	# Only the test's own shell cleans up, never a subshell of it.
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
@@ -153,11 +163,7 @@ ww_cleanup() {
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${WW_PIDS[@]}"; do
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
+		wait_for "ww_gone $pid" 1 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	for ns in "${WW_NAMESPACES[@]}"; do
@@ -248,6 +254,7 @@ ww_stop() {
 	# stderr: no "Killed" job notice from bash.
 	wait_for "ww_gone $pid" "$t" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2034 # read by the tests
 	WW_RC=$?
 }
 

@@ -27,15 +27,51 @@ else
 	done
 fi
 
+# Safety net: each test notes its namespaces and background pids in a state
+# file (lib.sh); whatever is left once the test has ended (its EXIT trap did
+# not run) is removed here and reported as a FAIL.
+leftovers() { # NAME STATEFILE
+	local kind val what=""
+	while read -r kind val; do
+		case $kind in
+		pid)
+			# only if it still is one of ours (pids get reused)
+			if [ -d "/proc/$val" ] && grep -qaE 'waitwatch|tcpdrive|loadgen' \
+				"/proc/$val/cmdline" 2>/dev/null; then
+				kill -KILL "$val" 2>/dev/null && what="$what pid $val"
+			fi
+			;;
+		ns)
+			if [ -e "/run/netns/$val" ]; then
+				ip netns pids "$val" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+				ip netns del "$val" 2>/dev/null
+				what="$what netns $val"
+			fi
+			;;
+		esac
+	done <"$2"
+	if [ -n "$what" ]; then
+		echo "FAIL: $1: left behind (removed by run.sh):$what"
+		return 1
+	fi
+	return 0
+}
+
 passed=0 failed=0 bad=0
 log=$(mktemp /tmp/ww-e2e-run.XXXXXX)
-trap 'rm -f "$log"' EXIT
+state=$(mktemp /tmp/ww-e2e-state.XXXXXX)
+trap 'rm -f "$log" "$state"' EXIT
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	echo "=== $name"
 	start=$(date +%s%N)
-	timeout -k 5 "$limit" bash "$t" </dev/null 2>&1 | tee "$log"
+	: >"$state"
+	WW_E2E_STATE=$state timeout -k 5 "$limit" bash "$t" </dev/null 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	if ! leftovers "$name" "$state"; then
+		failed=$((failed + 1))
+		bad=1
+	fi
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")

@@ -4,6 +4,7 @@
 # The command line: --help of every subcommand (exit 0, usage on stdout),
 # usage errors (exit 2, one line on stderr naming the bad value, nothing on
 # stdout), and the error when not root (exit 1, mentions root/CAP_BPF).
+# shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 ww_require
 
@@ -57,7 +58,7 @@ usage_ok help-short "Usage: waitwatch COMMAND [OPTIONS]" -h
 # The subcommands are those `waitwatch --help` lists under "Commands:".
 subs=$("$WW" --help | awk '/^Commands:/ { c = 1; next } c && /^$/ { exit }
 	c && /^  [a-z]/ { print $1 }')
-case " $(echo $subs) " in
+case " ${subs//$'\n'/ } " in
 *" trace "*) pass help-lists-trace ;;
 *) fail help-lists-trace "'waitwatch --help' lists no trace command: '$subs'" ;;
 esac

@@ -19,6 +19,7 @@
 #   after close() returned (measured: about 5 % under CPU load). A client
 #   that shuts down, reads EOF and only then closes always gets TIME_WAIT;
 #   the CLOSE_WAIT test derives the one right value from the timestamps.
+# shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 ww_require
 command -v bpftool >/dev/null || fatal tools "bpftool not installed (make deps)"

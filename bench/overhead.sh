@@ -1,0 +1,445 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# bench/overhead.sh: how much TCP connection churn survives a tracer.
+#
+# A round runs two loadgen clients in parallel (one per core) against a
+# loadgen server, for DURATION seconds, inside a network namespace this
+# script creates, and records connections per second (the sum of both).
+# Each round runs every variant once, interleaved (none, trace, top, ...),
+# so that slow drifts of the machine hit every variant alike:
+#
+#   none       no tracer
+#   trace      waitwatch trace --json --netns INO > file
+#   top        waitwatch top --json -i 1 --netns INO (frames to a small file)
+#   serve      waitwatch serve --netns INO, scraped with curl every second
+#   bt-print   bpftrace, a printf per TCP transition (bench/tcpstates-print.bt)
+#   bt-count   bpftrace, counts per (old, new) in a map (bench/tcpstates-count.bt)
+#   bt-empty   bpftrace 'tracepoint:sock:inet_sock_set_state {}': an empty
+#              classic-tracepoint program, the in-kernel baseline
+#
+# With kernel.bpf_stats_enabled=1 (set back to its old value at exit, also
+# on failure) it reads each attached program's run_time_ns and run_cnt
+# before and after the churn: nanoseconds per program run. The tracer's CPU
+# time (user + system, all threads) over the same interval comes from the
+# scheduler (/proc/PID/task/*/schedstat, nanoseconds; /proc/PID/stat counts
+# 10 ms ticks, too coarse for a few seconds).
+#
+# Environment: ROUNDS (default 5), DURATION (seconds, default 5), VARIANTS
+# (space-separated subset, default all), BENCH_SMOKE=1 (1 round of 1 s),
+# WW (the waitwatch binary), BENCH_KEEP=DIR (keep the raw results there).
+# Runs as root. Prints one table; exits non-zero if the baseline failed.
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HERE=$ROOT/bench
+LOADGEN=$ROOT/.output/tools/loadgen
+WW_SRC=${WW:-$ROOT/waitwatch}
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+	ROUNDS=${ROUNDS:-1}
+	DURATION=${DURATION:-1}
+else
+	ROUNDS=${ROUNDS:-5}
+	DURATION=${DURATION:-5}
+fi
+ALL_VARIANTS="none trace top serve bt-print bt-count bt-empty"
+VARIANTS=${VARIANTS:-$ALL_VARIANTS}
+NS=ww-bench-oh-$$
+SRV_PORT=5432
+HTTP_PORT=$((30000 + $$ % 10000))
+pids=()
+OLD_BPF_STATS=
+
+log() { echo "# $*" >&2; }
+
+cleanup() {
+	local rc=$? p i
+	[ "$BASHPID" == "$$" ] || exit "$rc"
+	trap - EXIT INT TERM
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+	if [ -n "$OLD_BPF_STATS" ]; then
+		sysctl -qw kernel.bpf_stats_enabled="$OLD_BPF_STATS"
+	fi
+	if [ -n "${BENCH_KEEP:-}" ] && [ -d "${T:-}" ]; then
+		mkdir -p "$BENCH_KEEP" && cp "$T"/results "$BENCH_KEEP"/overhead.tsv 2>/dev/null
+	fi
+	[ -n "${T:-}" ] && rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[ "$(id -u)" -eq 0 ] || { echo "overhead: run as root" >&2; exit 1; }
+[ -x "$WW_SRC" ] && [ -x "$LOADGEN" ] || {
+	echo "overhead: $WW_SRC or $LOADGEN missing: run make waitwatch tools" >&2
+	exit 1
+}
+for c in bpftool jq curl ip ss sysctl timeout; do
+	command -v "$c" >/dev/null || { echo "overhead: $c not installed (make deps)" >&2; exit 1; }
+done
+case $ROUNDS in '' | *[!0-9]* | 0) echo "overhead: ROUNDS must be 1..50" >&2; exit 2 ;; esac
+[ "$ROUNDS" -le 50 ] || { echo "overhead: ROUNDS must be 1..50" >&2; exit 2; }
+case $DURATION in '' | *[!0-9]* | 0) echo "overhead: DURATION must be 1..60 s" >&2; exit 2 ;; esac
+[ "$DURATION" -le 60 ] || { echo "overhead: DURATION must be 1..60 s" >&2; exit 2; }
+
+T=$(mktemp -d /tmp/ww-bench-oh.XXXXXX)
+# The binary under test is copied: a rebuild during the run changes nothing.
+cp "$WW_SRC" "$T/waitwatch" || exit 1
+WW=$T/waitwatch
+: >"$T/results"
+NCLK=$(getconf CLK_TCK)
+
+# ---- bpftrace: installed if absent, left out if it cannot run --------------
+
+want() { case " $VARIANTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+BT_OK=0
+if want bt-print || want bt-count || want bt-empty; then
+	if ! command -v bpftrace >/dev/null; then
+		log "bpftrace absent: apt-get install -y bpftrace"
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq bpftrace \
+			>"$T/apt.log" 2>&1 || log "apt-get install bpftrace failed: $(tail -n 3 "$T/apt.log")"
+	fi
+	if ! command -v bpftrace >/dev/null; then
+		echo "note: bpftrace is not installed; its variants are left out"
+	elif ! timeout 60 bpftrace -e 'tracepoint:sock:inet_sock_set_state { exit(); } interval:ms:100 { exit(); }' \
+		>"$T/bt-check" 2>&1; then
+		echo "note: bpftrace cannot run here; its variants are left out: $(grep -v RLIMIT_MEMLOCK "$T/bt-check" | head -c 300)"
+	else
+		BT_OK=1
+	fi
+fi
+echo "note: bcc's libbpf-tools tcpstates is not packaged for Debian 12; left out"
+active=()
+for v in $VARIANTS; do
+	case $v in
+	none | trace | top | serve) active+=("$v") ;;
+	bt-*) [ $BT_OK = 1 ] && active+=("$v") ;;
+	*) echo "overhead: unknown variant '$v' (known: $ALL_VARIANTS)" >&2; exit 2 ;;
+	esac
+done
+[ "${active[0]:-}" = none ] || { echo "overhead: VARIANTS must start with none" >&2; exit 2; }
+
+# ---- the namespace ---------------------------------------------------------
+
+ip netns add "$NS" || exit 1
+ip -n "$NS" link set lo up || exit 1
+for i in 2 3 4 5 6 7 8 9; do ip -n "$NS" addr add "127.0.0.$i/8" dev lo || exit 1; done
+# A wide port range, no reuse of TIME_WAIT 4-tuples: every connection leaves
+# a TIME_WAIT socket, and they are all killed between runs (ss -K), so that
+# every run starts from the same empty table.
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" || exit 1
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0 || exit 1
+INO=$(stat -L -c %i "/run/netns/$NS")
+log "namespace $NS (inode $INO)"
+
+# bounded: every run of every round, plus a minute
+SRV_SECS=$((ROUNDS * ${#active[@]} * (DURATION + 40) + 60))
+ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p $SRV_PORT -t $SRV_SECS -r "$T/srv.ready" \
+	>"$T/server.out" 2>&1 &
+SRV_PID=$!
+pids+=("$SRV_PID")
+for i in $(seq 50); do [ -s "$T/srv.ready" ] && break; sleep 0.1; done
+[ -s "$T/srv.ready" ] || { echo "overhead: loadgen server not ready: $(cat "$T/server.out")" >&2; exit 1; }
+
+OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled) || exit 1
+sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
+
+# ---- helpers ---------------------------------------------------------------
+
+# poll "CMD" SECONDS: eval CMD every 50 ms until it succeeds (bounded).
+poll() {
+	local n=$(( $2 * 20 )) i
+	for ((i = 0; i < n; i++)); do
+		eval "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# BPF program ids PID holds: program fds and links (their fdinfo has prog_id).
+prog_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '/^prog_id:/ { print $2 }' "$f" 2>/dev/null
+	done | sort -un
+}
+
+# The ids of PID's programs of TYPE (tracing, tracepoint) and NAME prefix.
+progs_of() { # PID TYPE NAME_PREFIX
+	local id
+	for id in $(prog_ids "$1"); do
+		bpftool -j prog show id "$id" 2>/dev/null |
+			jq -r --arg t "$2" --arg n "$3" \
+				'select(.type == $t and ((.name // "") | startswith($n))) | .id'
+	done
+}
+
+# "run_time_ns run_cnt recursion_misses" summed over program ids
+prog_stats() {
+	local id
+	for id in "$@"; do
+		bpftool -j prog show id "$id" 2>/dev/null |
+			jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0) \(.recursion_misses // 0)"'
+	done | awk '{ rt += $1; cnt += $2; miss += $3 } END { printf "%.0f %.0f %.0f\n", rt, cnt, miss }'
+}
+
+# CPU time of PID, all threads, in ns (scheduler's accounting), then the
+# utime and stime ticks of /proc/PID/stat.
+cpu_of() {
+	local ns
+	ns=$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }')
+	echo "$ns $(awk '{ sub(/.*\) /, ""); print $12, $13 }' /proc/"$1"/stat 2>/dev/null)"
+}
+
+# Kill every TIME_WAIT socket left by the previous run (no event reports it).
+flush_tw() {
+	timeout 60 ip netns exec "$NS" ss -K -tanH state time-wait state fin-wait-2 >/dev/null 2>&1
+	poll "[ \$(ip netns exec $NS awk '/^TCP:/ { print \$7 }' /proc/net/sockstat) -lt 100 ]" 10
+}
+
+# gone PID: exited (gone, or a zombie not yet reaped)
+gone() {
+	local st
+	st=$(awk '{ sub(/.*\) /, ""); print $1 }' /proc/"$1"/stat 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# stop PID SIGNAL: signal it, wait (5 s at most), then SIGKILL.
+stop() {
+	kill -s "$2" "$1" 2>/dev/null
+	poll "gone $1" 5 || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# churn: two clients, one per core; prints "rate connections errors"
+churn() {
+	local out=$T/churn a b
+	timeout -k 2 $((DURATION + 20)) ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 \
+		-p $SRV_PORT -d "$DURATION" -b 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 >"$out.1" 2>&1 &
+	a=$!
+	timeout -k 2 $((DURATION + 20)) ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 \
+		-p $SRV_PORT -d "$DURATION" -b 127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9 >"$out.2" 2>&1 &
+	b=$!
+	wait $a
+	wait $b
+	cat "$out.1" "$out.2" | jq -rs 'if length == 2 then
+		"\(map(.rate) | add) \(map(.connections) | add) \(map(.errors) | add)"
+		else "0 0 0" end' 2>/dev/null || echo "0 0 0"
+}
+
+# ---- one run ---------------------------------------------------------------
+
+# Start VARIANT's tracer: sets TPID (empty for none), PIDS_STATS (program ids).
+start_tracer() {
+	local v=$1
+	TPID= PROGS=
+	case $v in
+	none) return 0 ;;
+	trace)
+		"$WW" trace --json --netns "$INO" >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
+	top)
+		"$WW" top --json -i 1 --netns "$INO" >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
+	serve)
+		"$WW" serve --netns "$INO" --listen 127.0.0.1:$HTTP_PORT >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
+	bt-print) bpftrace "$HERE/tcpstates-print.bt" >"$T/out" 2>"$T/err" & TPID=$! ;;
+	bt-count) bpftrace "$HERE/tcpstates-count.bt" >"$T/out" 2>"$T/err" & TPID=$! ;;
+	bt-empty) bpftrace -e 'tracepoint:sock:inet_sock_set_state {}' >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
+	esac
+	pids+=("$TPID")
+	case $v in
+	bt-*)
+		poll "! alive $TPID || { grep -q '^Attaching' $T/out $T/err && [ -n \"\$(progs_of $TPID tracepoint '')\" ]; }" 60
+		sleep 1 # the probes are attached just after they are announced
+		PROGS=$(progs_of "$TPID" tracepoint '') ;;
+	*)
+		poll "! alive $TPID || [ -n \"\$(progs_of $TPID tracing ww_set_state)\" ]" 20
+		PROGS=$(progs_of "$TPID" tracing ww_set_state) ;;
+	esac
+	case $v in
+	top) poll "! alive $TPID || grep -q '\"type\":\"totals\"' $T/out" 10 ;;
+	serve)
+		poll "! alive $TPID || curl -sf -o /dev/null http://127.0.0.1:$HTTP_PORT/metrics" 10
+		# the scraper: once a second, bounded
+		(for ((i = 0; i < DURATION + 30; i++)); do
+			curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics"
+			sleep 1
+		done) &
+		SCRAPER=$!
+		pids+=("$SCRAPER") ;;
+	esac
+	if ! alive "$TPID" || [ -z "$PROGS" ]; then
+		log "$v: tracer did not start: $(grep -v RLIMIT_MEMLOCK "$T/err" | head -c 400)"
+		stop "$TPID" KILL
+		return 1
+	fi
+	return 0
+}
+
+# Stop the tracer; sets EVENTS LOST RBDROPS from the tool's own counters.
+stop_tracer() {
+	local v=$1 line n
+	EVENTS=- LOST=- RBDROPS=-
+	case $v in
+	none) return ;;
+	top)
+		n=$(grep -c '"type":"totals"' "$T/out")
+		poll "[ \$(grep -c '\"type\":\"totals\"' $T/out) -ge $((n + 2)) ]" 4
+		line=$(grep '"type":"totals"' "$T/out" | tail -n 1)
+		EVENTS=$(jq -r .events <<<"$line") LOST=$(jq -r .lost <<<"$line") ;;
+	serve)
+		kill "$SCRAPER" 2>/dev/null
+		wait "$SCRAPER" 2>/dev/null
+		sleep 1.1 # one more refresh of /metrics after the churn
+		curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" >"$T/metrics"
+		EVENTS=$(awk '/^waitwatch_events_total / { print $2 }' "$T/metrics")
+		LOST=$(awk '/^waitwatch_events_lost_total/ { s += $2 } END { print s + 0 }' "$T/metrics")
+		RBDROPS=$(awk '/^waitwatch_events_lost_total\{reason="ringbuf_full"\}/ { print $2 }' "$T/metrics") ;;
+	esac
+	stop "$TPID" INT
+	case $v in
+	trace)
+		# waitwatch: N events, N lost (ring buffer full: N, program could not run: N), ...
+		line=$(grep -m1 '^waitwatch: [0-9]* events' "$T/err")
+		EVENTS=$(sed -n 's/^waitwatch: \([0-9]*\) events.*/\1/p' <<<"$line")
+		LOST=$(sed -n 's/.* events, \([0-9]*\) lost.*/\1/p' <<<"$line")
+		RBDROPS=$(sed -n 's/.*ring buffer full: \([0-9]*\).*/\1/p' <<<"$line") ;;
+	top)
+		RBDROPS=$(grep -c 'ring buffer full: [1-9]' "$T/err") ;; # warnings, not a count
+	bt-print)
+		EVENTS=$(grep -c ' -> ' "$T/out")
+		LOST=$(cat "$T/out" "$T/err" | awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }') ;;
+	bt-count)
+		EVENTS=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$T/out") ;;
+	esac
+	if [ "$v" = top ]; then
+		RBDROPS=- # top shows only the sum; its warnings say which
+	fi
+	[ -n "$EVENTS" ] || EVENTS=-
+	[ -n "$LOST" ] || LOST=-
+	[ -n "$RBDROPS" ] || RBDROPS=-
+}
+
+run_one() { # VARIANT ROUND
+	local v=$1 r=$2 s0 s1 c0 c1 ch rate conns errs rt cnt miss ns_ev cpu_ns cpu_m ut st
+	flush_tw
+	if ! start_tracer "$v"; then
+		printf '%s\t%s\tFAILED\n' "$v" "$r" >>"$T/results"
+		return
+	fi
+	s0=$(prog_stats $PROGS)
+	[ -n "$TPID" ] && c0=$(cpu_of "$TPID")
+	ch=$(churn)
+	read -r rate conns errs <<<"$ch"
+	sleep 0.3 # let the 100 ms drain catch up
+	s1=$(prog_stats $PROGS)
+	[ -n "$TPID" ] && c1=$(cpu_of "$TPID")
+	read -r rt cnt miss <<<"$(paste -d' ' <(echo "$s1") <(echo "$s0") |
+		awk '{ printf "%.0f %.0f %.0f\n", $1 - $4, $2 - $5, $3 - $6 }')"
+	ns_ev=- cpu_ns=- ut=- st=-
+	[ -n "$PROGS" ] && [ "$cnt" -gt 0 ] && ns_ev=$(awk -v a="$rt" -v b="$cnt" 'BEGIN { printf "%.1f", a / b }')
+	if [ -n "$TPID" ]; then
+		read -r cpu_ns ut st <<<"$(paste -d' ' <(echo "$c1") <(echo "$c0") |
+			awk -v hz="$NCLK" '{ printf "%.0f %.2f %.2f\n", $1 - $4, ($2 - $5) / hz, ($3 - $6) / hz }')"
+	fi
+	stop_tracer "$v"
+	[ "$v" = bt-empty ] && EVENTS=$cnt
+	case $v in bt-*) LOST=$(( ${LOST/-/0} + miss )) ;; esac
+	cpu_m=-
+	if [ "$cpu_ns" != - ] && [ "$EVENTS" != - ] && [ "$EVENTS" -gt 0 ]; then
+		cpu_m=$(awk -v c="$cpu_ns" -v e="$EVENTS" 'BEGIN { printf "%.4f", c / 1e9 / e * 1e6 }')
+	fi
+	# variant round rate conns errors ns/ev cpu_s_per_M events lost rbdrops recursion_misses
+	# run_cnt utime stime cpu_ns
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rate" \
+		"$conns" "$errs" "$ns_ev" "$cpu_m" "$EVENTS" "$LOST" "$RBDROPS" "$miss" "$cnt" \
+		"$ut" "$st" "$cpu_ns" >>"$T/results"
+	log "round $r $(printf '%-9s' "$v") churn ${rate%.*}/s ($conns conn, $errs err)" \
+		"ns/event $ns_ev  cpu s/M $cpu_m  events $EVENTS lost $LOST rb $RBDROPS misses $miss" \
+		"utime $ut stime $st"
+	rm -f "$T/out" "$T/err"
+}
+
+# ---- the rounds ------------------------------------------------------------
+
+log "overhead: ${active[*]}; $ROUNDS rounds of $DURATION s"
+churn >/dev/null # warm-up, not recorded
+for ((r = 1; r <= ROUNDS; r++)); do
+	for v in "${active[@]}"; do
+		run_one "$v" "$r"
+	done
+done
+
+# ---- the table -------------------------------------------------------------
+
+echo
+echo "Connection churn with and without a tracer: $ROUNDS rounds of $DURATION s, medians"
+echo "(ratio: median over rounds of churn / churn without tracer in the same round;"
+echo " lost ppm: over all rounds; bt-empty is an empty classic-tracepoint program)"
+echo
+awk -F'\t' -v order="${active[*]}" '
+function median(list,   a, n, i, t) {
+	n = split(list, a, " ")
+	if (n == 0) return "-"
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+$3 == "FAILED" { failed[$1]++; next }
+{
+	v = $1; r = $2
+	rate[v, r] = $3
+	churn[v] = churn[v] " " $3
+	if ($6 != "-") ns[v] = ns[v] " " $6
+	if ($7 != "-") cpu[v] = cpu[v] " " $7
+	if ($8 != "-") { ev[v] = ev[v] " " $8; evsum[v] += $8 }
+	if ($9 != "-") { lost[v] += $9; haslost[v] = 1 }
+	if ($10 != "-") { rb[v] += $10; hasrb[v] = 1 }
+	rounds[v] = rounds[v] " " r
+}
+END {
+	printf "| %-9s | %14s | %13s | %20s | %23s | %9s | %10s | %13s |\n", "variant", "churn/s median",
+		"ratio vs none", "ns/event (bpf_stats)", "user CPU s per M events", "events", "lost (ppm)",
+		"ringbuf drops"
+	printf "|-----------|---------------:|--------------:|---------------------:|------------------------:|----------:|-----------:|--------------:|\n"
+	n = split(order, vs, " ")
+	for (i = 1; i <= n; i++) {
+		v = vs[i]
+		if (churn[v] == "") {
+			printf "| %-9s | %14s | %13s | %20s | %23s | %9s | %10s | %13s |\n", v, "failed", "-", "-", "-", "-", "-", "-"
+			continue
+		}
+		ratios = ""
+		m = split(rounds[v], rs, " ")
+		for (k = 1; k <= m; k++)
+			if (rate["none", rs[k]] > 0) ratios = ratios " " rate[v, rs[k]] / rate["none", rs[k]]
+		c = median(churn[v]); q = median(ratios); e = median(ns[v]); u = median(cpu[v]); x = median(ev[v])
+		ppm = haslost[v] && evsum[v] > 0 ? sprintf("%.1f", lost[v] / evsum[v] * 1e6) : "-"
+		printf "| %-9s | %14.0f | %13s | %20s | %23s | %9s | %10s | %13s |\n", v, c,
+			q == "-" ? "-" : sprintf("%.3f", q), e == "-" ? "-" : sprintf("%.0f", e),
+			u == "-" ? "-" : sprintf("%.4f", u), x == "-" ? "-" : sprintf("%.0f", x), ppm,
+			hasrb[v] ? rb[v] : "-"
+	}
+}' "$T/results"
+echo
+failed=$(awk -F'\t' '$3 == "FAILED"' "$T/results" | wc -l)
+[ "$failed" -eq 0 ] || echo "note: $failed runs failed to start their tracer (see the log above)"
+base=$(awk -F'\t' '$1 == "none" && $3 > 0' "$T/results" | wc -l)
+[ "$base" -eq "$ROUNDS" ] || { echo "overhead: the baseline churn failed" >&2; exit 1; }
+exit 0

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch record: the initial sweep of the kernel's table, then every
+ * event and every later sweep, into a compressed file that `report` and
+ * `trace --replay` read anywhere, without root. It is the live session of
+ * `top` with the collector's input written down.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "log.h"
+#include "options.h"
+#include "session.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+
+enum {
+	OPT_OUTPUT = OPT_FIRST_LOCAL,
+	OPT_MAX_SIZE,
+};
+
+struct record_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	const char *path;
+	uint64_t max_size;
+	uint64_t interval_ns;
+};
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch record -o FILE [OPTIONS]\n\n"
+		"Record the kernel's TCP socket table, then every state transition and a\n"
+		"sweep of the table every interval, into FILE (zlib blocks with checksums).\n"
+		"Read it anywhere, without root: waitwatch report FILE, waitwatch trace\n"
+		"--replay FILE.\n\n"
+		"  -o, --output FILE      the recording (created, or truncated)\n"
+		"      --max-size SIZE    past SIZE (e.g. 100M), move FILE to FILE.1 and\n"
+		"                         start a new one (at most 2 x SIZE on disk)\n"
+		"  -i, --interval SECS    sweep every SECS (default 1s): TIME_WAIT exits are\n"
+		"                         exact at each sweep\n\n"
+		"%s%s",
+		ww_filter_help, ww_common_help);
+}
+
+static int parse_local(int opt, const char *arg, struct record_args *a, char *err, size_t len)
+{
+	int ret;
+
+	switch (opt) {
+	case 'o':
+		a->path = arg;
+		return 1;
+	case OPT_MAX_SIZE:
+		ret = parse_size(arg, &a->max_size, err, len);
+		if (!ret && a->max_size < 65536) {
+			snprintf(err, len, "--max-size '%.32s' must be at least 64K", arg);
+			ret = -EINVAL;
+		}
+		return ret ?: 1;
+	case 'i':
+		ret = parse_duration(arg, &a->interval_ns, err, len);
+		if (!ret && a->interval_ns < 100000000ull) {
+			snprintf(err, len, "--interval '%.32s' must be at least 0.1s", arg);
+			ret = -EINVAL;
+		}
+		return ret ?: 1;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct record_args *a)
+{
+	static const struct option longopts[] = {
+		WW_FILTER_LONGOPTS,
+		WW_COMMON_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "interval", required_argument, NULL, 'i' },
+		{},
+	};
+	char err[WW_ERR_LEN];
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "46vho:i:", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			return record_usage(stdout), -1;
+		if (opt == OPT_PID || opt == OPT_STATE || opt == OPT_JSON)
+			return usage_error("record: --pid, --state and --json apply to trace and "
+					   "report");
+		ret = parse_local(opt, optarg, a, err, sizeof(err));
+		if (!ret)
+			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
+		if (!ret)
+			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
+		if (ret < 0)
+			return usage_error("record: %s", err);
+		if (ret == 0) {
+			if (optopt && optopt < 256)
+				return usage_error("record: bad option -%c (try --help)", optopt);
+			return usage_error("record: bad option '%s' (try --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("record: unexpected argument '%s' (try --help)", argv[optind]);
+	if (!a->path)
+		return usage_error("record: -o FILE is required (try --help)");
+	return 0;
+}
+
+static int loop(struct session *s, const struct record_args *a)
+{
+	uint64_t start = now_mono_ns(), next = start + a->interval_ns;
+
+	if (session__sweep(s))
+		return 1;
+	while (!ww_exiting) {
+		if (session__drain(s))
+			return 1;
+		if (now_mono_ns() >= next) {
+			if (session__sweep(s))
+				return 1;
+			next += a->interval_ns;
+		}
+		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
+			break;
+		sleep_interruptible(DRAIN_INTERVAL_NS);
+	}
+	/* end on a sweep: the report's counts are the kernel's at the end */
+	return session__sweep(s) ? 1 : 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a = { .interval_ns = 1000000000ull };
+	struct collector_opts copts = { .sort_state = -1 };
+	char options[512];
+	struct session s;
+	int ret;
+
+	ww_common_init(&a.common);
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (session__open(&s, &a.filters, &a.common, &copts, true))
+		return 1;
+	session__argv_text(options, sizeof(options), argc, argv);
+	if (session__record(&s, a.path, a.max_size, options)) {
+		session__close(&s);
+		return 1;
+	}
+	ret = loop(&s, &a);
+	if (session__record_close(&s))
+		ret = 1;
+	if (!ret)
+		vlog("recorded %llu sweeps to %s", (unsigned long long)collector__stats(s.c)->sweeps,
+		     a.path);
+	session__close(&s);
+	return ret;
+}

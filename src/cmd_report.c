@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch report FILE: the very same collector over a recording, printing
+ * what `top --once` would have printed at its end (or at --at). Needs no
+ * root and no BPF: it runs on any Linux machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "collector.h"
+#include "json_writer.h"
+#include "log.h"
+#include "options.h"
+#include "record.h"
+#include "replay.h"
+#include "view.h"
+
+#define RATE_WINDOW_NS 1000000000ull /* rates over the last second, as top shows them */
+
+enum {
+	OPT_AT = OPT_FIRST_LOCAL,
+};
+
+struct report_args {
+	struct collector_opts copts;
+	const char *path;
+	const char *at;
+	bool json;
+};
+
+static void report_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch report FILE [OPTIONS]\n\n"
+		"Replay a recording (waitwatch record) through the collector and print what\n"
+		"`waitwatch top --once` would have printed at its end, or at --at. Needs\n"
+		"neither root nor BPF.\n\n"
+		"      --at TIME          +DURATION from the start (+90s, +5m), or a UTC time\n"
+		"                         YYYY-MM-DDTHH:MM:SS[Z]\n"
+		"      --json             one object per endpoint, then a totals object\n"
+		"%s"
+		"                         (default %u)\n"
+		"  -v, --verbose          more messages on stderr\n"
+		"  -h, --help             this text\n\n"
+		"Exit status 1 when the file is damaged: a file cut off inside a block is\n"
+		"still reported up to there, with a warning naming the byte offset.\n",
+		ww_endpoint_help, WW_DEFAULT_MAX_ENDPOINTS);
+}
+
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+	static const struct option longopts[] = {
+		WW_ENDPOINT_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char err[WW_ERR_LEN];
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			return report_usage(stdout), -1;
+		case 'v':
+			ww_verbosity++;
+			continue;
+		case OPT_JSON:
+			a->json = true;
+			continue;
+		case OPT_AT:
+			a->at = optarg;
+			continue;
+		}
+		ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
+		if (ret < 0)
+			return usage_error("report: %s", err);
+		if (ret == 0) {
+			if (optopt && optopt < 256)
+				return usage_error("report: bad option -%c (try --help)", optopt);
+			return usage_error("report: bad option '%s' (try --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("report: give exactly one FILE (try --help)");
+	a->path = argv[optind];
+	return 0;
+}
+
+/* --at as a CLOCK_MONOTONIC time of the recording; 0 with err on a bad value. */
+static __u64 parse_at(const char *s, const struct rec_meta *m, __u64 first_ts, char *err,
+		      size_t len)
+{
+	struct tm tm = {};
+	uint64_t off;
+	char *end;
+	time_t t;
+
+	if (s[0] == '+') {
+		if (parse_duration(s + 1, &off, err, len))
+			return 0;
+		return first_ts + off;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z"))) {
+		snprintf(err, len, "--at '%.40s' must be +DURATION or YYYY-MM-DDTHH:MM:SS[Z]", s);
+		return 0;
+	}
+	t = timegm(&tm);
+	if ((__s64)t * 1000000000ll <= m->mono_to_real_ns) {
+		snprintf(err, len, "--at '%.40s' is before the recording", s);
+		return 0;
+	}
+	return (__u64)((__s64)t * 1000000000ll - m->mono_to_real_ns);
+}
+
+static void print(const struct report_args *a, struct snapshot *snap, const struct replay *rp,
+		  const struct rec_meta *m)
+{
+	struct view_opts v = {
+		.by = a->copts.by,
+		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
+		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
+		.mono_to_real_ns = m->mono_to_real_ns,
+	};
+	char source[48];
+	struct view_meta vm = {
+		.source = source,
+		.events = rp->counters.events,
+		.lost = rp->counters.rb_drops + rp->counters.recursion_misses,
+	};
+	struct json_writer *jw;
+
+	snprintf(source, sizeof(source), "%s (recorded)", m->program[0] ? m->program : "?");
+	if (!a->json) {
+		out_term_snapshot(stdout, snap, &v, &vm);
+		return;
+	}
+	jw = jw_new(stdout);
+	if (jw)
+		out_json_snapshot(jw, snap, &v, &vm);
+	jw_free(jw);
+}
+
+/* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
+static int replay_and_print(const struct report_args *a, struct rec_reader *r)
+{
+	const struct rec_meta *m = rec_reader_meta(r);
+	char err[WW_ERR_LEN + 64];
+	struct snapshot snap;
+	struct collector *c;
+	struct replay rp;
+	__u64 at = 0;
+	int ret;
+
+	c = collector__new(&a->copts);
+	if (!c)
+		return elog("out of memory"), 1;
+	replay_init(&rp, r);
+	if (a->at) {
+		at = parse_at(a->at, m, m->start_ns, err, sizeof(err));
+		if (!at) {
+			collector__free(c);
+			return usage_error("report: %s", err);
+		}
+		/* a snapshot one second before sets the base of the rates */
+		ret = replay_until(&rp, c, at > RATE_WINDOW_NS ? at - RATE_WINDOW_NS : 1, err,
+				   sizeof(err));
+		if (!ret && !collector__snapshot(c, at - RATE_WINDOW_NS, true, &snap))
+			snapshot_free(&snap);
+		if (!ret)
+			ret = replay_until(&rp, c, at, err, sizeof(err));
+	} else {
+		ret = replay_until(&rp, c, 0, err, sizeof(err));
+	}
+	if (ret && ret != -ENODATA) {
+		elog("%s: %s", a->path, err);
+		collector__free(c);
+		return 1;
+	}
+	if (ret == -ENODATA)
+		wlog("%s: %s", a->path, err);
+	if (collector__snapshot(c, at ? at : rp.last_ts, true, &snap)) {
+		collector__free(c);
+		return elog("out of memory"), 1;
+	}
+	print(a, &snap, &rp, m);
+	fflush(stdout);
+	snapshot_free(&snap);
+	collector__free(c);
+	return ret ? 1 : 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a = { .copts = { .sort_state = -1 } };
+	char err[WW_ERR_LEN + 64];
+	struct rec_reader *r;
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	r = rec_reader_open(a.path, err, sizeof(err));
+	if (!r) {
+		elog("%s: %s", a.path, err);
+		return 1;
+	}
+	ret = replay_and_print(&a, r);
+	rec_reader_close(r);
+	return ret;
+}

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# `waitwatch serve` as Prometheus sees it:
+# - HTTP semantics: / links /metrics, /healthz says ok, 404 elsewhere, 405
+#   (with Allow) for other methods, the 0.0.4 text Content-Type;
+# - promtool accepts a real scrape, plain and gzip (Content-Encoding: gzip
+#   really sent), and the golden files of tests/unit/test_prom.c;
+# - a real Prometheus server (127.0.0.1, 1 s scrapes) stores the target as
+#   up, and its API reports the TIME_WAIT and CLOSE_WAIT counts that ss
+#   shows for the test's namespace;
+# - scraping every 0.2 s while the namespace churns ~10k connections per
+#   second loses no event (waitwatch_events_lost_total{reason="ringbuf_full"}).
+# The exporter and Prometheus listen on 127.0.0.1 ports picked free in
+# 20000-29999; the TCP workload lives in the test's namespace.
+. "$(dirname "$0")/lib.sh"
+ww_require
+
+LOADGEN=$WW_ROOT/.output/tools/loadgen
+[ -x "$LOADGEN" ] || fatal binary "$LOADGEN missing: run make tools"
+for c in curl promtool prometheus gzip ss; do
+	command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
+done
+
+ww_ns_new serve
+NS=$WW_NS
+INO=$(ww_ns_inode "$NS")
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+
+# free_port [EXCEPT]: a port in 20000-29999 no TCP socket of the host uses.
+free_port() {
+	local p i
+	for i in $(seq 100); do
+		p=$((20000 + RANDOM % 10000))
+		[ "$p" != "${1:-}" ] || continue
+		[ -z "$(ss -tanH "( sport = :$p )")" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# http_code URL [CURL ARGS...]: the status code (000: no answer in 3 s).
+http_code() {
+	local url=$1
+	shift
+	curl -s -o /dev/null -m 3 -w '%{http_code}' "$@" "$url"
+}
+
+# ---- the exporter ----------------------------------------------------------
+
+# Start `waitwatch serve` on a free port (another one if a parallel test took
+# it in between); WW_PID and PORT are set, URL is its base.
+start_serve() {
+	local try
+	for try in 1 2 3; do
+		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
+		"$WW" serve --listen "127.0.0.1:$PORT" -i 1 --netns "$INO" "$@" \
+			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
+		WW_PID=$!
+		ww_bg "$WW_PID"
+		URL=http://127.0.0.1:$PORT
+		if wait_for "[ \"\$(http_code $URL/metrics)\" == 200 ] || ww_gone $WW_PID" 15 &&
+			! ww_gone "$WW_PID"; then
+			return 0
+		fi
+		ww_stop "$WW_PID" TERM
+		grep -q 'cannot listen' "$WW_TMP/serve.err" ||
+			fatal serve-start "waitwatch serve not serving /metrics after 15 s (exit $WW_RC): $(head -c 500 "$WW_TMP/serve.err")"
+	done
+	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
+}
+
+start_serve
+
+# ---- HTTP semantics -----------------------------------------------------------
+
+get() { # NAME PATH [CURL ARGS...]: headers in $WW_TMP/NAME.h, body in NAME.b, code printed
+	local name=$1 path=$2
+	shift 2
+	curl -s -m 3 -D "$WW_TMP/$name.h" -o "$WW_TMP/$name.b" -w '%{http_code}' "$@" "$URL$path"
+}
+# header NAME FIELD: the value of one response header (last one, CR removed)
+header() {
+	awk -v f="$2" 'BEGIN { f = tolower(f) ":" } tolower($1) == f {
+		sub(/^[^:]*:[ \t]*/, ""); sub(/\r$/, ""); v = $0 } END { print v }' "$WW_TMP/$1.h"
+}
+
+assert_eq "GET / is 200" 200 "$(get index /)"
+assert_match "GET / is HTML" '^text/html' "$(header index Content-Type)"
+assert_match "GET / links to /metrics" '<a href="/metrics">' "$(cat "$WW_TMP/index.b")"
+assert_eq "GET /healthz is 200" 200 "$(get healthz /healthz)"
+assert_eq "GET /healthz says ok" ok "$(tr -d '\r\n' <"$WW_TMP/healthz.b")"
+assert_eq "GET /nope is 404" 404 "$(get nope /nope)"
+assert_eq "GET /metricsx is 404" 404 "$(get nope2 /metricsx)"
+assert_eq "POST /metrics is 405" 405 "$(get post /metrics -X POST -d x=1)"
+assert_match "405 has an Allow header with GET" 'GET' "$(header post Allow)"
+assert_eq "DELETE / is 405" 405 "$(get delete / -X DELETE)"
+assert_eq "GET /metrics is 200" 200 "$(get plain /metrics)"
+assert_match "/metrics Content-Type is text/plain; version=0.0.4" \
+	'^text/plain; version=0\.0\.4(; charset=utf-8)?$' "$(header plain Content-Type)"
+assert_eq "no Content-Encoding without Accept-Encoding" "" "$(header plain Content-Encoding)"
+code=$(curl -s -m 3 -I -o "$WW_TMP/head.h" -w '%{http_code}' "$URL/metrics")
+assert_eq "HEAD /metrics is 200" 200 "$code"
+
+# ---- the workload, and a real Prometheus ---------------------------------------
+
+start_server() { # PORT MODE
+	local ready=$WW_TMP/ready.$1
+	ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p "$1" -m "$2" -t 90 -r "$ready" &
+	ww_bg $!
+	wait_for "[ -s $ready ]" 5 || fatal "server-$1" "loadgen server on 127.0.0.1:$1 not ready"
+}
+
+clients() { # PORT COUNT MODE [SECS]
+	local out
+	out=$(timeout 30 ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p "$1" -n "$2" \
+		-m "$3" -d "${4:-20}")
+	[ "$(jq -r .connections <<<"$out")" == "$2" ] ||
+		fatal "clients-$1" "wanted $2 connections to 127.0.0.1:$1, got: $out"
+}
+
+PPORT=$(free_port "$PORT") || fatal prometheus "no free port for Prometheus"
+mkdir -p "$WW_TMP/tsdb"
+cat >"$WW_TMP/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: waitwatch
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+EOF
+promtool check config "$WW_TMP/prometheus.yml" >/dev/null 2>&1 ||
+	fatal prometheus "promtool rejects the test's own configuration"
+prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \
+	--web.listen-address="127.0.0.1:$PPORT" --storage.tsdb.retention.time=1h \
+	--log.level=warn >"$WW_TMP/prometheus.log" 2>&1 &
+PROM_PID=$!
+ww_bg "$PROM_PID"
+PURL=http://127.0.0.1:$PPORT
+
+start_server 8001 close-after-eof
+start_server 8004 hold
+# 200 TIME_WAIT sockets towards 127.0.0.1:8001 (client side), 50 CLOSE_WAIT
+# held by the server on 127.0.0.1:8004
+clients 8001 200 close-first
+clients 8004 50 close-first
+
+wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
+[ "$(http_code "$PURL/-/ready")" == 200 ] ||
+	fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
+pass "prometheus ready on 127.0.0.1:$PPORT"
+
+# promql QUERY: the API's JSON answer for an instant query
+promql() {
+	curl -s -m 3 -G --data-urlencode "query=$1" "$PURL/api/v1/query"
+}
+
+# The target is up: Prometheus parsed a scrape without error.
+target_up() {
+	[ "$(curl -s -m 3 "$PURL/api/v1/targets" |
+		jq -r '.data.activeTargets[] | select(.labels.job == "waitwatch") | .health')" == up ]
+}
+if wait_for "target_up" 15; then
+	pass "prometheus scrapes waitwatch: target up"
+else
+	fail "prometheus target up" "$(curl -s -m 3 "$PURL/api/v1/targets" | jq -c '.data.activeTargets' | head -c 800)"
+fi
+assert_eq "up{job=waitwatch} is 1" 1 \
+	"$(promql 'up{job="waitwatch"}' | jq -r '.data.result[0].value[1]')"
+
+# prom_vs_ss NAME SELECTOR SS_FILTER...: wait (15 s) until Prometheus's value
+# for SELECTOR (one series) equals the count of `ss -tanH SS_FILTER` in NS.
+prom_vs_ss() {
+	local name=$1 sel=$2 i got n series want
+	shift 2
+	for i in $(seq 60); do
+		want=$(ip netns exec "$NS" ss -tanH "$@" | wc -l)
+		got=$(promql "$sel")
+		series=$(jq -r '.data.result | length' <<<"$got")
+		n=$(jq -r '.data.result[0].value[1] // "none"' <<<"$got")
+		if [ "$series" == 1 ] && [ "$n" == "$want" ]; then
+			pass "$name: Prometheus says $n, as ss does"
+			return 0
+		fi
+		[ "$i" -ge 60 ] && break
+		sleep 0.25
+	done
+	fail "$name" "Prometheus: $series series, value $n; ss: $want (query $sel)"
+}
+
+tw=$(ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)
+cw=$(ip netns exec "$NS" ss -tanH state close-wait src 127.0.0.1:8004 | wc -l)
+[ "$tw" -ge 190 ] && pass "ss shows $tw TIME_WAIT towards 127.0.0.1:8001 (>= 190 of 200)" ||
+	fail tw-made "only $tw TIME_WAIT of 200"
+assert_eq "ss shows 50 CLOSE_WAIT on 127.0.0.1:8004" 50 "$cw"
+
+prom_vs_ss "TIME_WAIT towards 127.0.0.1:8001" \
+	"waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8001\",direction=\"out\",state=\"TIME_WAIT\"}" \
+	state time-wait dst 127.0.0.1:8001
+prom_vs_ss "CLOSE_WAIT on 127.0.0.1:8004" \
+	"waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8004\",direction=\"in\",state=\"CLOSE_WAIT\"}" \
+	state close-wait src 127.0.0.1:8004
+# every series Prometheus holds comes from the test's namespace (--netns)
+other=$(promql "count(waitwatch_sockets{netns!=\"$INO\",endpoint!=\"other\"})" |
+	jq -r '.data.result[0].value[1] // 0')
+assert_eq "no series of other namespaces" 0 "$other"
+entries=$(promql "waitwatch_state_entries_total{netns=\"$INO\",endpoint=\"127.0.0.1:8004\",state=\"CLOSE_WAIT\"}" |
+	jq -r '.data.result[0].value[1] // "none"')
+assert_eq "waitwatch_state_entries_total: 50 entries into CLOSE_WAIT on 127.0.0.1:8004" 50 "$entries"
+
+# ---- promtool on real scrapes, now that they hold data ----------------------------
+
+check_metrics() { # NAME FILE
+	if promtool check metrics <"$2" >"$WW_TMP/promtool.out" 2>&1; then
+		pass "$1"
+	else
+		fail "$1" "$(head -c 800 "$WW_TMP/promtool.out")"
+	fi
+}
+
+assert_eq "plain scrape is 200" 200 "$(get plain /metrics)"
+check_metrics "promtool check metrics: plain scrape ($(wc -l <"$WW_TMP/plain.b") lines)" "$WW_TMP/plain.b"
+assert_match "the scrape has the namespace's TIME_WAIT series" \
+	"waitwatch_sockets\\{endpoint=\"127.0.0.1:8001\",direction=\"out\",netns=\"$INO\",state=\"TIME_WAIT\"\\} [0-9]+" \
+	"$(grep -F 'state="TIME_WAIT"' "$WW_TMP/plain.b" | grep -F 127.0.0.1:8001 | head -1)"
+
+assert_eq "gzip scrape is 200" 200 "$(get gz /metrics -H 'Accept-Encoding: gzip')"
+assert_eq "gzip scrape has Content-Encoding: gzip" gzip "$(header gz Content-Encoding)"
+assert_match "gzip scrape has Vary: Accept-Encoding" 'Accept-Encoding' "$(header gz Vary)"
+if gzip -t "$WW_TMP/gz.b" 2>/dev/null && gzip -dc "$WW_TMP/gz.b" >"$WW_TMP/gz.txt"; then
+	pass "gzip body is a valid gzip stream ($(wc -c <"$WW_TMP/gz.b") bytes for $(wc -c <"$WW_TMP/gz.txt"))"
+	check_metrics "promtool check metrics: gzip scrape, decompressed" "$WW_TMP/gz.txt"
+	assert_eq "gzip and plain scrapes hold the same families" \
+		"$(grep '^# TYPE' "$WW_TMP/plain.b")" "$(grep '^# TYPE' "$WW_TMP/gz.txt")"
+else
+	fail "gzip body" "not gzip: $(head -c 100 "$WW_TMP/gz.b" | od -c | head -3)"
+fi
+get gz2 /metrics -H 'Accept-Encoding: deflate, gzip;q=1.0' >/dev/null
+assert_eq "Accept-Encoding: deflate, gzip;q=1.0 gets gzip" gzip "$(header gz2 Content-Encoding)"
+# q=0: "not acceptable" (RFC 9110 12.5.3)
+get gz3 /metrics -H 'Accept-Encoding: identity, gzip;q=0' >/dev/null
+assert_eq "Accept-Encoding: gzip;q=0 gets no gzip" "" "$(header gz3 Content-Encoding)"
+curl -s -m 3 --compressed "$URL/metrics" >"$WW_TMP/compressed.txt"
+check_metrics "promtool check metrics: curl --compressed" "$WW_TMP/compressed.txt"
+
+# The golden files of the unit test are valid exposition text too.
+golden=0
+for f in "$WW_ROOT"/tests/data/prom/*.prom; do
+	[ -e "$f" ] || continue
+	golden=$((golden + 1))
+	check_metrics "promtool check metrics: golden $(basename "$f")" "$f"
+done
+[ "$golden" -gt 0 ] || fail "golden files" "none in tests/data/prom/"
+
+# ---- churn while scraping every 0.2 s: no event lost ---------------------------
+
+# metric NAME_WITH_LABELS: its value in the last plain scrape
+metric() {
+	awk -v m="$1" '$1 == m { print $2 }' "$WW_TMP/plain.b"
+}
+get plain /metrics >/dev/null
+lost0=$(metric 'waitwatch_events_lost_total{reason="ringbuf_full"}')
+ev0=$(metric waitwatch_events_total)
+[ -n "$lost0" ] && [ -n "$ev0" ] ||
+	fatal churn "no waitwatch_events_total / waitwatch_events_lost_total in the scrape"
+
+start_server 8002 close-first
+ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p 8002 -n 60000 -m wait-eof -d 4 \
+	>"$WW_TMP/churn.json" 2>&1 &
+LG=$!
+ww_bg $LG
+ok=0 bad=0 slow=0
+for i in $(seq 60); do # 4 s of churn: ~20 scrapes; 60 is the bound
+	ww_gone "$LG" && break
+	t=$(curl -s -m 2 -o /dev/null -w '%{http_code} %{time_total}' "$URL/metrics")
+	if [ "${t%% *}" == 200 ]; then
+		ok=$((ok + 1))
+		awk -v t="${t#* }" 'BEGIN { exit !(t > 0.5) }' && slow=$((slow + 1))
+	else
+		bad=$((bad + 1))
+	fi
+	sleep 0.2
+done
+wait "$LG"
+conns=$(jq -r .connections "$WW_TMP/churn.json" 2>/dev/null)
+[ "$conns" -ge 5000 ] 2>/dev/null && pass "churn: $conns connections in the namespace" ||
+	fail churn "loadgen: $(cat "$WW_TMP/churn.json")"
+[ "$ok" -ge 10 ] && [ "$bad" -eq 0 ] && pass "$ok scrapes during the churn, all 200 ($slow over 0.5 s)" ||
+	fail "scrapes during the churn" "$ok answered 200, $bad did not"
+
+# the page published after the churn ended (interval 1 s)
+sleep 2.2
+get plain /metrics >/dev/null
+lost1=$(metric 'waitwatch_events_lost_total{reason="ringbuf_full"}')
+ev1=$(metric waitwatch_events_total)
+assert_eq "no event lost (ringbuf_full) while scraping during churn" "$lost0" "$lost1"
+assert_eq "waitwatch_events_lost_total{reason=\"ringbuf_full\"} is 0" 0 "$lost1"
+# each connection is at least 5 transitions in the namespace (client and server sides)
+if [ "$((ev1 - ev0))" -ge "$((conns * 5))" ]; then
+	pass "the churn was seen: $((ev1 - ev0)) events for $conns connections"
+else
+	fail "churn events" "only $((ev1 - ev0)) events for $conns connections (>= $((conns * 5)) expected)"
+fi
+
+ww_stop "$WW_PID" TERM
+assert_eq "serve exits 0 on SIGTERM" 0 "$WW_RC"
+assert_eq "nothing on stderr without -v" "" "$(cat "$WW_TMP/serve.err")"
