@@ -30,6 +30,8 @@
 enum {
 	OPT_LISTEN = OPT_FIRST_LOCAL,
 	OPT_MAX_CONNECTIONS,
+	OPT_RECORD,
+	OPT_RECORD_MAX,
 };
 
 struct serve_args {
@@ -38,6 +40,8 @@ struct serve_args {
 	struct collector_opts copts;
 	struct http_opts http;
 	uint64_t interval_ns;
+	const char *record;     /* also record to this file */
+	uint64_t record_max;    /* rotate it past this size */
 };
 
 static void serve_usage(FILE *f)
@@ -51,6 +55,10 @@ static void serve_usage(FILE *f)
 		"                           0.0.0.0:%d or [::]:%d to expose it)\n"
 		"      --max-connections N  concurrent HTTP connections (default %d)\n"
 		"  -i, --interval SECS      sweep and rebuild /metrics every SECS (default 1s)\n\n"
+		"Recording:\n"
+		"      --record FILE        also record everything to FILE (waitwatch record)\n"
+		"      --record-max-size SZ past SZ (default 100M), move FILE to FILE.1 and\n"
+		"                           start a new one\n\n"
 		"%s"
 		"                         (default %d)\n\n"
 		"%s"
@@ -73,6 +81,16 @@ static int parse_local(int opt, const char *arg, struct serve_args *a, char *err
 			return ret;
 		a->http.max_connections = v;
 		return 1;
+	case OPT_RECORD:
+		a->record = arg;
+		return 1;
+	case OPT_RECORD_MAX:
+		ret = parse_size(arg, &a->record_max, err, len);
+		if (!ret && a->record_max < 65536) {
+			snprintf(err, len, "--record-max-size '%.32s' must be at least 64K", arg);
+			ret = -EINVAL;
+		}
+		return ret ?: 1;
 	case 'i':
 		ret = parse_duration(arg, &a->interval_ns, err, len);
 		if (!ret && a->interval_ns < 100000000ull) {
@@ -92,6 +110,8 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		WW_ENDPOINT_LONGOPTS,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "record-max-size", required_argument, NULL, OPT_RECORD_MAX },
 		{ "interval", required_argument, NULL, 'i' },
 		{},
 	};
@@ -259,8 +279,10 @@ int cmd_serve(int argc, char **argv)
 			  .timeout_s = WW_HTTP_TIMEOUT_S,
 			  .memory_limit = WW_HTTP_MEMORY_LIMIT },
 		.interval_ns = 1000000000ull,
+		.record_max = 100ull << 20,
 	};
 	struct serve_run r = { .a = &a };
+	char options[512];
 	char err[WW_ERR_LEN];
 	int ret;
 
@@ -280,6 +302,11 @@ int cmd_serve(int argc, char **argv)
 	};
 	if (session__open(&r.s, &a.filters, &a.common, &a.copts, true))
 		return 1;
+	session__argv_text(options, sizeof(options), argc, argv);
+	if (a.record && session__record(&r.s, a.record, a.record_max, options)) {
+		session__close(&r.s);
+		return 1;
+	}
 	r.http = http_start(&a.http);
 	if (!r.http) {
 		session__close(&r.s);
