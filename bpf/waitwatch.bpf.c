@@ -45,6 +45,10 @@ const volatile __u32 f_states = 0; /* bit per state, matches old or new */
 const volatile __u16 f_addr_family = 0;
 const volatile __u8 f_addr_bits = 0;
 const volatile __u8 f_addr[16] = {};
+/* For ages of sockets that predate waitwatch; 0 when the config is unknown. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+#define TCP_TIMEWAIT_SECS 60
+
 /* Classic tracepoint: socket ids are its address hidden under this key. */
 const volatile __u64 sock_id_key = 0;
 
@@ -414,6 +418,32 @@ static __always_inline void rec_addrs(struct ww_sock_rec *r, const struct sock_c
 	}
 }
 
+static __always_inline void set_age(struct ww_sock_rec *r, __u64 jiffies_ago)
+{
+	if (!CONFIG_HZ || jiffies_ago > 0xffffffffull / 1000)
+		return;
+	r->state_age_ms = jiffies_ago * 1000 / CONFIG_HZ;
+	r->flags |= WW_SF_AGE;
+}
+
+/* A TIME_WAIT socket's timer was set to expire 60 s after it began. */
+static __always_inline void timewait_age(struct ww_sock_rec *r, struct tcp_timewait_sock *tw)
+{
+	__u64 now = bpf_jiffies64(), expires = tw->tw_sk.tw_timer.expires;
+	__u64 len = (__u64)TCP_TIMEWAIT_SECS * CONFIG_HZ;
+
+	if (CONFIG_HZ && expires >= now && expires - now <= len)
+		set_age(r, len - (expires - now));
+}
+
+/* Nothing arrives after the peer's FIN: the last ACK received dates CLOSE_WAIT. */
+static __always_inline void closewait_age(struct ww_sock_rec *r, struct tcp_sock *tp)
+{
+	__u32 now = bpf_jiffies64();
+
+	set_age(r, (__u32)(now - tp->rcv_tstamp));
+}
+
 SEC("iter/tcp")
 int ww_dump_tcp(struct bpf_iter__tcp *ctx)
 {
@@ -436,13 +466,18 @@ int ww_dump_tcp(struct bpf_iter__tcp *ctx)
 		tw = bpf_skc_to_tcp_timewait_sock(skc);
 		r.flags |= WW_SF_TIMEWAIT;
 		/* ss shows a TIME_WAIT socket by its substate */
-		if (tw)
+		if (tw) {
 			r.state = tw->tw_sk.tw_substate;
+			if (r.state == TCP_TIME_WAIT)
+				timewait_age(&r, tw);
+		}
 	} else if (r.state == TCP_NEW_SYN_RECV) {
 		r.flags |= WW_SF_REQUEST;
 		r.state = TCP_SYN_RECV;
 	} else {
 		tp = bpf_skc_to_tcp_sock(skc);
+		if (tp && r.state == TCP_CLOSE_WAIT)
+			closewait_age(&r, tp);
 		if (tp) {
 			/* the same identity the transition program reports */
 			r.sock_id = sock_id_key ? (__u64)tp ^ sock_id_key : bpf_get_socket_cookie(tp);

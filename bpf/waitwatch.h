@@ -70,6 +70,7 @@ struct ww_event {
 /* ww_sock_rec.flags */
 #define WW_SF_REQUEST (1 << 0) /* a request socket (TCP_NEW_SYN_RECV), counted as SYN_RECV */
 #define WW_SF_TIMEWAIT (1 << 1) /* a TIME_WAIT socket; state holds its substate */
+#define WW_SF_AGE (1 << 2)      /* state_age_ms is known */
 
 /*
  * One socket of the kernel's table, as written by the iter/tcp program.
@@ -89,9 +90,17 @@ struct ww_sock_rec {
 	__u16 family;
 	__u8 state;
 	__u8 flags; /* WW_SF_* */
+	/*
+	 * Time in its state, where the kernel keeps what tells it: CLOSE_WAIT
+	 * from the last ACK received (the peer's FIN), TIME_WAIT from its timer.
+	 * Recordings of version 1 may lack it (72-byte records).
+	 */
+	__u32 state_age_ms;
+	__u32 _pad;
 };
 
-#define WW_SOCK_REC_SIZE 72
+#define WW_SOCK_REC_SIZE 80
+#define WW_SOCK_REC_SIZE_V1 72
 
 /* Indexes of the per-CPU counters array in the BPF object. */
 #define WW_CNT_RB_DROPS 1      /* ring-buffer reserve failures: events lost */

@@ -637,9 +637,16 @@ static __u32 sweep_insert(struct collector *c, const struct ww_sock_rec *r,
 	s->kind = (r->flags & WW_SF_TIMEWAIT) ? KIND_TIMEWAIT :
 		  (r->flags & WW_SF_REQUEST)  ? KIND_REQUEST :
 						KIND_FULL;
-	s->flags = SF_PENDING | SF_SINCE_LOWER;
-	set_state(c, s, r->state, c->sweep_start);
-	s->flags |= SF_SINCE_LOWER;
+	s->flags = SF_PENDING;
+	if (r->flags & WW_SF_AGE) {
+		/* the kernel dates it: CLOSE_WAIT and TIME_WAIT */
+		__u64 age = (__u64)r->state_age_ms * 1000000;
+
+		set_state(c, s, r->state, c->sweep_start > age ? c->sweep_start - age : 1);
+	} else {
+		set_state(c, s, r->state, c->sweep_start);
+		s->flags |= SF_SINCE_LOWER;
+	}
 	return idx;
 }
 

@@ -444,7 +444,10 @@ int rec_next(struct rec_reader *r, struct rec_item *it, char *err, size_t errlen
 		goto corrupt;
 	type = r->buf[r->pos] | r->buf[r->pos + 1] << 8;
 	len = r->buf[r->pos + 2] | r->buf[r->pos + 3] << 8;
-	if (!item_size(type) || len != item_size(type) || r->len - r->pos - ITEM_HDR < len)
+	if (!item_size(type) || r->len - r->pos - ITEM_HDR < len)
+		goto corrupt;
+	/* sweep records without state_age_ms, as first written */
+	if (len != item_size(type) && !(type == REC_SWEEP_SOCK && len == WW_SOCK_REC_SIZE_V1))
 		goto corrupt;
 	memset(it, 0, sizeof(*it));
 	it->type = type;

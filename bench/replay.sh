@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# bench/replay.sh: the pure collector's replay throughput on one core, and
+# its memory per tracked socket and per endpoint (.output/tools/collector_bench,
+# built by make tools; see bench/collector_bench.c for the synthetic stream).
+# Adds the kernel side of a tracked socket: its socket-local storage (an
+# element holding struct sock_info, plus the socket's storage header), sized
+# from the kernel's and the BPF object's BTF and rounded up to kmalloc's size
+# classes. Prints one table.
+#
+# Environment: EVENTS (default 5,000,000), SOCKETS (memory, default
+# 1,000,000), BENCH_SMOKE=1 (100,000 events, 20,000 sockets).
+# Needs no root, except for the kernel's BTF (readable by all on Debian).
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/.output/tools/collector_bench
+BPF_OBJ=$ROOT/.output/waitwatch.bpf.o
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+	EVENTS=${EVENTS:-100000}
+	SOCKETS=${SOCKETS:-20000}
+else
+	EVENTS=${EVENTS:-5000000}
+	SOCKETS=${SOCKETS:-1000000}
+fi
+
+[ -x "$BENCH" ] || { echo "replay: $BENCH missing: run make tools" >&2; exit 1; }
+out=$(mktemp /tmp/ww-bench-replay.XXXXXX)
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# one core: the last one, away from whatever else runs on CPU 0
+cpu=$(( $(nproc) - 1 ))
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c "$cpu")
+if ! timeout 600 "${pin[@]}" "$BENCH" -n "$EVENTS" -s "$SOCKETS" >"$out" 2>&1; then
+	cat "$out" >&2
+	echo "replay: collector_bench failed" >&2
+	exit 1
+fi
+grep -v '^RESULT ' "$out" | sed 's/^/# /' >&2
+result() { awk -v k="$1" '$1 == "RESULT" && $2 == k { print $3 }' "$out"; }
+
+# The kernel's share of a tracked socket, from BTF sizes.
+kmalloc_class() { # BYTES: the kmalloc size class that holds it
+	local n=$1 c
+	for c in 8 16 32 64 96 128 192 256 512 1024 2048 4096 8192; do
+		[ "$n" -le "$c" ] && { echo "$c"; return; }
+	done
+	echo "$n"
+}
+btf_size() { # FILE STRUCT
+	bpftool btf dump file "$1" format raw 2>/dev/null |
+		sed -n "s/^\[[0-9]*\] STRUCT '$2' size=\([0-9]*\) .*/\1/p" | head -n 1
+}
+kernel=-
+kernel_note="bpftool or BTF unavailable"
+if command -v bpftool >/dev/null && [ -r /sys/kernel/btf/vmlinux ] && [ -r "$BPF_OBJ" ]; then
+	selem=$(btf_size /sys/kernel/btf/vmlinux bpf_local_storage_elem)
+	storage=$(btf_size /sys/kernel/btf/vmlinux bpf_local_storage)
+	info=$(btf_size "$BPF_OBJ" sock_info)
+	if [ -n "$selem" ] && [ -n "$storage" ] && [ -n "$info" ]; then
+		a=$(kmalloc_class $((selem + info)))
+		b=$(kmalloc_class "$storage")
+		kernel=$((a + b))
+		kernel_note="element $selem + sock_info $info -> $a, storage $storage -> $b"
+	fi
+fi
+
+fmt() { awk -v n="$1" 'BEGIN { if (n == "") print "-"; else printf "%.2f M\n", n / 1e6 }'; }
+echo
+echo "The collector alone, one thread pinned to CPU $cpu: $EVENTS synthetic events"
+echo
+echo "| figure | value |"
+echo "|---|---:|"
+echo "| replay: ingest + a sweep and a snapshot every 1M events, events/s (CPU time) | $(fmt "$(result replay_events_per_s)") |"
+echo "| ingest only, events/s (CPU time) | $(fmt "$(result ingest_events_per_s)") |"
+echo "| user space: bytes per tracked socket (with $(result sockets_measured) sockets) | $(result bytes_per_socket) |"
+echo "| kernel: bytes per live full socket (socket-local storage; $kernel_note) | $kernel |"
+echo "| user space: bytes per endpoint (1,000 endpoints) | $(result bytes_per_endpoint) |"
+echo
+echo "(a TIME_WAIT socket has no storage in the kernel: only its user-space entry)"
