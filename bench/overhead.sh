@@ -197,6 +197,20 @@ prog_stats() {
 	done | awk '{ rt += $1; cnt += $2; miss += $3 } END { printf "%.0f %.0f %.0f\n", rt, cnt, miss }'
 }
 
+# waitwatch's per-CPU counter IDX (WW_CNT_*, bpf/waitwatch.h) in PID's
+# "counters" map, summed over CPUs; empty if there is none.
+ww_counter() { # PID IDX
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null
+	done | sort -un | while read -r id; do
+		bpftool -j map show id "$id" 2>/dev/null | jq -e '.name == "counters"' >/dev/null || continue
+		bpftool -j map lookup id "$id" key "$2" 0 0 0 2>/dev/null |
+			jq -r '[.formatted.values[].value] | add'
+		break
+	done
+}
+
 # CPU time of PID, all threads, in ns (scheduler's accounting), then the
 # utime and stime ticks of /proc/PID/stat.
 cpu_of() {
@@ -267,7 +281,7 @@ start_tracer() {
 	case $v in
 	bt-*)
 		poll "! alive $TPID || { grep -q '^Attaching' $T/out $T/err && [ -n \"\$(progs_of $TPID tracepoint '')\" ]; }" 60
-		sleep 1 # the probes are attached just after they are announced
+		sleep 0.5 # the probes are attached just after they are announced
 		PROGS=$(progs_of "$TPID" tracepoint '') ;;
 	*)
 		poll "! alive $TPID || [ -n \"\$(progs_of $TPID tracing ww_set_state)\" ]" 20
@@ -293,25 +307,25 @@ start_tracer() {
 	return 0
 }
 
-# Stop the tracer; sets EVENTS LOST RBDROPS from the tool's own counters.
+# Stop the tracer; sets EVENTS (what the tool counted) and TOOL_LOST (what
+# it reported lost, since it started), PERF_LOST (bpftrace's perf buffer).
 stop_tracer() {
 	local v=$1 line n
-	EVENTS=- LOST=- RBDROPS=-
+	EVENTS=- TOOL_LOST=- PERF_LOST=-
 	case $v in
 	none) return ;;
 	top)
 		n=$(grep -c '"type":"totals"' "$T/out")
-		poll "[ \$(grep -c '\"type\":\"totals\"' $T/out) -ge $((n + 2)) ]" 4
+		poll "[ \$(grep -c '\"type\":\"totals\"' $T/out) -ge $((n + 1)) ]" 3
 		line=$(grep '"type":"totals"' "$T/out" | tail -n 1)
-		EVENTS=$(jq -r .events <<<"$line") LOST=$(jq -r .lost <<<"$line") ;;
+		EVENTS=$(jq -r .events <<<"$line") TOOL_LOST=$(jq -r .lost <<<"$line") ;;
 	serve)
 		kill "$SCRAPER" 2>/dev/null
 		wait "$SCRAPER" 2>/dev/null
 		sleep 1.1 # one more refresh of /metrics after the churn
 		curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" >"$T/metrics"
 		EVENTS=$(awk '/^waitwatch_events_total / { print $2 }' "$T/metrics")
-		LOST=$(awk '/^waitwatch_events_lost_total/ { s += $2 } END { print s + 0 }' "$T/metrics")
-		RBDROPS=$(awk '/^waitwatch_events_lost_total\{reason="ringbuf_full"\}/ { print $2 }' "$T/metrics") ;;
+		TOOL_LOST=$(awk '/^waitwatch_events_lost_total/ { s += $2 } END { print s + 0 }' "$T/metrics") ;;
 	esac
 	stop "$TPID" INT
 	case $v in
@@ -319,61 +333,67 @@ stop_tracer() {
 		# waitwatch: N events, N lost (ring buffer full: N, program could not run: N), ...
 		line=$(grep -m1 '^waitwatch: [0-9]* events' "$T/err")
 		EVENTS=$(sed -n 's/^waitwatch: \([0-9]*\) events.*/\1/p' <<<"$line")
-		LOST=$(sed -n 's/.* events, \([0-9]*\) lost.*/\1/p' <<<"$line")
-		RBDROPS=$(sed -n 's/.*ring buffer full: \([0-9]*\).*/\1/p' <<<"$line") ;;
-	top)
-		RBDROPS=$(grep -c 'ring buffer full: [1-9]' "$T/err") ;; # warnings, not a count
+		TOOL_LOST=$(sed -n 's/.* events, \([0-9]*\) lost.*/\1/p' <<<"$line") ;;
 	bt-print)
 		EVENTS=$(grep -c ' -> ' "$T/out")
-		LOST=$(cat "$T/out" "$T/err" | awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }') ;;
+		PERF_LOST=$(cat "$T/out" "$T/err" | awk '/^Lost [0-9]+ events/ { s += $2 } END { print s + 0 }') ;;
 	bt-count)
 		EVENTS=$(awk -F': ' '/^@\[/ { s += $2 } END { print s + 0 }' "$T/out") ;;
 	esac
-	if [ "$v" = top ]; then
-		RBDROPS=- # top shows only the sum; its warnings say which
-	fi
 	[ -n "$EVENTS" ] || EVENTS=-
-	[ -n "$LOST" ] || LOST=-
-	[ -n "$RBDROPS" ] || RBDROPS=-
+	[ -n "$TOOL_LOST" ] || TOOL_LOST=-
+}
+
+# delta "A B C" "A0 B0 C0": element-wise difference (integers)
+delta() {
+	paste -d' ' <(echo "$1") <(echo "$2") |
+		awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf "%.0f%s", $i - $(i + n), i < n ? " " : "\n" }'
 }
 
 run_one() { # VARIANT ROUND
-	local v=$1 r=$2 s0 s1 c0 c1 ch rate conns errs rt cnt miss ns_ev cpu_ns cpu_m ut st
+	local v=$1 r=$2 s0 s1 c0 c1 rb0 rb1 rate conns errs rt cnt miss ns_ev cpu_ns ut st
+	local cpu_m ppm drops
 	flush_tw
 	if ! start_tracer "$v"; then
 		printf '%s\t%s\tFAILED\n' "$v" "$r" >>"$T/results"
 		return
 	fi
 	s0=$(prog_stats $PROGS)
-	[ -n "$TPID" ] && c0=$(cpu_of "$TPID")
-	ch=$(churn)
-	read -r rate conns errs <<<"$ch"
+	if [ -n "$TPID" ]; then
+		c0=$(cpu_of "$TPID")
+		case $v in bt-*) rb0=0 ;; *) rb0=$(ww_counter "$TPID" 1) ;; esac
+	fi
+	read -r rate conns errs <<<"$(churn)"
 	sleep 0.3 # let the 100 ms drain catch up
 	s1=$(prog_stats $PROGS)
-	[ -n "$TPID" ] && c1=$(cpu_of "$TPID")
-	read -r rt cnt miss <<<"$(paste -d' ' <(echo "$s1") <(echo "$s0") |
-		awk '{ printf "%.0f %.0f %.0f\n", $1 - $4, $2 - $5, $3 - $6 }')"
-	ns_ev=- cpu_ns=- ut=- st=-
-	[ -n "$PROGS" ] && [ "$cnt" -gt 0 ] && ns_ev=$(awk -v a="$rt" -v b="$cnt" 'BEGIN { printf "%.1f", a / b }')
+	read -r rt cnt miss <<<"$(delta "$s1" "$s0")"
+	ns_ev=- cpu_ns=- ut=- st=- ppm=- drops=-
 	if [ -n "$TPID" ]; then
-		read -r cpu_ns ut st <<<"$(paste -d' ' <(echo "$c1") <(echo "$c0") |
-			awk -v hz="$NCLK" '{ printf "%.0f %.2f %.2f\n", $1 - $4, ($2 - $5) / hz, ($3 - $6) / hz }')"
+		c1=$(cpu_of "$TPID")
+		case $v in bt-*) rb1=0 ;; *) rb1=$(ww_counter "$TPID" 1) ;; esac
+		read -r cpu_ns ut st <<<"$(delta "$c1" "$c0")"
+		ut=$(awk -v t="$ut" -v hz="$NCLK" 'BEGIN { printf "%.2f", t / hz }')
+		st=$(awk -v t="$st" -v hz="$NCLK" 'BEGIN { printf "%.2f", t / hz }')
+		[ "$cnt" -gt 0 ] && ns_ev=$(awk -v a="$rt" -v b="$cnt" 'BEGIN { printf "%.1f", a / b }')
+		# misses are counted for every run of the program, any namespace
+		ppm=$(awk -v m="$miss" -v c="$cnt" 'BEGIN { printf "%.1f", c + m > 0 ? m / (c + m) * 1e6 : 0 }')
+		[ -n "$rb0" ] && [ -n "$rb1" ] && drops=$((rb1 - rb0))
 	fi
 	stop_tracer "$v"
 	[ "$v" = bt-empty ] && EVENTS=$cnt
-	case $v in bt-*) LOST=$(( ${LOST/-/0} + miss )) ;; esac
+	[ "$v" = bt-print ] && drops=$PERF_LOST
 	cpu_m=-
 	if [ "$cpu_ns" != - ] && [ "$EVENTS" != - ] && [ "$EVENTS" -gt 0 ]; then
 		cpu_m=$(awk -v c="$cpu_ns" -v e="$EVENTS" 'BEGIN { printf "%.4f", c / 1e9 / e * 1e6 }')
 	fi
-	# variant round rate conns errors ns/ev cpu_s_per_M events lost rbdrops recursion_misses
-	# run_cnt utime stime cpu_ns
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rate" \
-		"$conns" "$errs" "$ns_ev" "$cpu_m" "$EVENTS" "$LOST" "$RBDROPS" "$miss" "$cnt" \
-		"$ut" "$st" "$cpu_ns" >>"$T/results"
+	# variant round churn/s connections errors ns/event cpu-s/M events misses-ppm drops
+	# misses runs utime stime cpu-ns tool-lost
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rate" \
+		"$conns" "$errs" "$ns_ev" "$cpu_m" "$EVENTS" "$ppm" "$drops" "$miss" "$cnt" \
+		"$ut" "$st" "$cpu_ns" "$TOOL_LOST" >>"$T/results"
 	log "round $r $(printf '%-9s' "$v") churn ${rate%.*}/s ($conns conn, $errs err)" \
-		"ns/event $ns_ev  cpu s/M $cpu_m  events $EVENTS lost $LOST rb $RBDROPS misses $miss" \
-		"utime $ut stime $st"
+		"ns/run $ns_ev, CPU s/M events $cpu_m (utime $ut s, stime $st s), events $EVENTS," \
+		"program runs $cnt, recursion misses $miss ($ppm ppm), drops $drops, the tool's lost $TOOL_LOST"
 	rm -f "$T/out" "$T/err"
 }
 
@@ -391,38 +411,42 @@ done
 
 echo
 echo "Connection churn with and without a tracer: $ROUNDS rounds of $DURATION s, medians"
-echo "(ratio: median over rounds of churn / churn without tracer in the same round;"
-echo " lost ppm: over all rounds; bt-empty is an empty classic-tracepoint program)"
+echo "(ratio: median over rounds of churn / churn without a tracer in the same round;"
+echo " ns/event: run_time_ns / run_cnt of the tracer's programs over the churn;"
+echo " CPU: the tracer process, user + system, all threads, per million events it counted;"
+echo " recursion misses: over all rounds, per million runs of the program;"
+echo " buffer drops: over all rounds, waitwatch's ring buffer or bpftrace's perf buffer;"
+echo " bt-empty: an empty program on the classic tracepoint, the in-kernel baseline)"
 echo
 awk -F'\t' -v order="${active[*]}" '
-function median(list,   a, n, i, t) {
+function median(list,   a, n, i, j, t) {
 	n = split(list, a, " ")
 	if (n == 0) return "-"
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-$3 == "FAILED" { failed[$1]++; next }
+$3 == "FAILED" { next }
 {
 	v = $1; r = $2
 	rate[v, r] = $3
 	churn[v] = churn[v] " " $3
 	if ($6 != "-") ns[v] = ns[v] " " $6
 	if ($7 != "-") cpu[v] = cpu[v] " " $7
-	if ($8 != "-") { ev[v] = ev[v] " " $8; evsum[v] += $8 }
-	if ($9 != "-") { lost[v] += $9; haslost[v] = 1 }
-	if ($10 != "-") { rb[v] += $10; hasrb[v] = 1 }
+	if ($8 != "-") ev[v] = ev[v] " " $8
+	if ($11 != "-" && $12 != "-" && v != "none") { miss[v] += $11; runs[v] += $12; hasmiss[v] = 1 }
+	if ($10 != "-") { drops[v] += $10; hasdrops[v] = 1 }
 	rounds[v] = rounds[v] " " r
 }
 END {
-	printf "| %-9s | %14s | %13s | %20s | %23s | %9s | %10s | %13s |\n", "variant", "churn/s median",
-		"ratio vs none", "ns/event (bpf_stats)", "user CPU s per M events", "events", "lost (ppm)",
-		"ringbuf drops"
-	printf "|-----------|---------------:|--------------:|---------------------:|------------------------:|----------:|-----------:|--------------:|\n"
+	fmt = "| %-9s | %14s | %13s | %20s | %23s | %9s | %24s | %12s |\n"
+	printf fmt, "variant", "churn/s median", "ratio vs none", "ns/event (bpf_stats)",
+		"user CPU s per M events", "events", "lost: recursion (ppm)", "lost: drops"
+	printf "|-----------|---------------:|--------------:|---------------------:|------------------------:|----------:|-------------------------:|-------------:|\n"
 	n = split(order, vs, " ")
 	for (i = 1; i <= n; i++) {
 		v = vs[i]
 		if (churn[v] == "") {
-			printf "| %-9s | %14s | %13s | %20s | %23s | %9s | %10s | %13s |\n", v, "failed", "-", "-", "-", "-", "-", "-"
+			printf fmt, v, "failed", "-", "-", "-", "-", "-", "-"
 			continue
 		}
 		ratios = ""
@@ -430,11 +454,10 @@ END {
 		for (k = 1; k <= m; k++)
 			if (rate["none", rs[k]] > 0) ratios = ratios " " rate[v, rs[k]] / rate["none", rs[k]]
 		c = median(churn[v]); q = median(ratios); e = median(ns[v]); u = median(cpu[v]); x = median(ev[v])
-		ppm = haslost[v] && evsum[v] > 0 ? sprintf("%.1f", lost[v] / evsum[v] * 1e6) : "-"
-		printf "| %-9s | %14.0f | %13s | %20s | %23s | %9s | %10s | %13s |\n", v, c,
-			q == "-" ? "-" : sprintf("%.3f", q), e == "-" ? "-" : sprintf("%.0f", e),
-			u == "-" ? "-" : sprintf("%.4f", u), x == "-" ? "-" : sprintf("%.0f", x), ppm,
-			hasrb[v] ? rb[v] : "-"
+		ppm = hasmiss[v] && runs[v] + miss[v] > 0 ? sprintf("%.1f (%d)", miss[v] / (runs[v] + miss[v]) * 1e6, miss[v]) : "-"
+		printf fmt, v, sprintf("%.0f", c), q == "-" ? "-" : sprintf("%.3f", q),
+			e == "-" ? "-" : sprintf("%.0f", e), u == "-" ? "-" : sprintf("%.4f", u),
+			x == "-" ? "-" : sprintf("%.0f", x), ppm, hasdrops[v] ? drops[v] : "-"
 	}
 }' "$T/results"
 echo

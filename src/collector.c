@@ -104,10 +104,11 @@ struct collector {
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* Bucket i holds durations in (2^(i-1), 2^i] microseconds, as Prometheus's le means. */
 int hist_bucket(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	int b = us ? 64 - __builtin_clzll(us) : 0;
+	__u64 us = ns / 1000 + (ns % 1000 != 0); /* rounded up: 1.5 us is above 1 us */
+	int b = us > 1 ? 64 - __builtin_clzll(us - 1) : 0;
 
 	return b < WW_HIST_BUCKETS - 1 ? b : WW_HIST_BUCKETS - 1;
 }
@@ -975,7 +976,11 @@ static void fold_into_other(struct ep_row *other, const struct ep_row *r)
 		}
 	}
 	other->ports_used += r->ports_used;
-	stats_add(&other->stats, &r->stats);
+	/*
+	 * Not its cumulative figures: a folded endpoint keeps them and shows
+	 * them again once it is heavy enough, and "other" must only grow, as a
+	 * Prometheus counter does. Its figures are those of evicted endpoints.
+	 */
 	other->folded++;
 }
 

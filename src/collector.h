@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #include "waitwatch.h"
 
-#define WW_HIST_BUCKETS 32 /* bucket i: dwell < 2^i microseconds; the last is +Inf */
+#define WW_HIST_BUCKETS 32 /* bucket i: dwell in (2^(i-1), 2^i] microseconds; the last is +Inf */
 
 /* What identifies an endpoint (--by). */
 enum ww_by {
@@ -88,6 +88,7 @@ struct ep_row {
 	__u32 ports_used;                 /* outbound: sockets holding a local port to it */
 	__u32 port_range;                 /* size of ip_local_port_range in its namespace; 0 unknown */
 	__u32 folded;                     /* "other" only: endpoints folded into it */
+	/* stats of "other": the evicted endpoints' only, so that they only grow */
 	bool is_other;
 	struct ep_stats stats;
 };

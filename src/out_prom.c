@@ -19,17 +19,55 @@
 static const int hist_states[] = { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT,
 				   WW_TCP_TIME_WAIT };
 
-void prom_escape(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at s, 0 if none (overlong, surrogate, cut). */
+static int utf8_len(const unsigned char *s)
 {
-	for (; *s; s++) {
+	int n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * Label values are UTF-8: backslash, double quote and newline escaped, any
+ * byte that is not valid UTF-8 (a comm may hold anything) as U+FFFD.
+ */
+void prom_escape(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		int n = utf8_len(s);
+
 		if (*s == '\\')
 			fputs("\\\\", f);
 		else if (*s == '"')
 			fputs("\\\"", f);
 		else if (*s == '\n')
 			fputs("\\n", f);
+		else if (n)
+			fwrite(s, 1, n, f);
 		else
-			fputc(*s, f);
+			fputs("\xef\xbf\xbd", f);
+		s += n ? n : 1;
 	}
 }
 
@@ -127,12 +165,12 @@ static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opt
 	for (int i = 0; i < WW_HIST_BUCKETS; i++)
 		total += h[i];
 	for (int le = PROM_LE_FIRST; le <= PROM_LE_LAST; le += PROM_LE_STEP) {
-		/* fine bucket i holds durations below 2^i us */
+		/* fine bucket i holds durations in (2^(i-1), 2^i] us: le = 2^i us */
 		for (; b <= le; b++)
 			cum += h[b];
 		fputs("waitwatch_state_duration_seconds_bucket{", f);
 		ep_labels(f, r, v);
-		fprintf(f, ",state=\"%s\",le=\"%g\"} %llu\n", tcp_state_name(st),
+		fprintf(f, ",state=\"%s\",le=\"%.9g\"} %llu\n", tcp_state_name(st),
 			(double)(1ull << le) / 1e6, (unsigned long long)cum);
 	}
 	fputs("waitwatch_state_duration_seconds_bucket{", f);

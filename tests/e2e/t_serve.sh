@@ -30,8 +30,8 @@ ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
 
 # free_port [EXCEPT]: a port in 20000-29999 no TCP socket of the host uses.
 free_port() {
-	local p i
-	for i in $(seq 100); do
+	local p _
+	for _ in $(seq 100); do
 		p=$((20000 + RANDOM % 10000))
 		[ "$p" != "${1:-}" ] || continue
 		[ -z "$(ss -tanH "( sport = :$p )")" ] && { echo "$p"; return 0; }
@@ -51,10 +51,10 @@ http_code() {
 # Start `waitwatch serve` on a free port (another one if a parallel test took
 # it in between); WW_PID and PORT are set, URL is its base.
 start_serve() {
-	local try
-	for try in 1 2 3; do
+	local _
+	for _ in 1 2 3; do
 		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
-		"$WW" serve --listen "127.0.0.1:$PORT" -i 1 --netns "$INO" "$@" \
+		"$WW" serve --listen "127.0.0.1:$PORT" -i 1 --netns "$INO" \
 			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
 		WW_PID=$!
 		ww_bg "$WW_PID"
@@ -120,6 +120,9 @@ clients() { # PORT COUNT MODE [SECS]
 }
 
 PPORT=$(free_port "$PORT") || fatal prometheus "no free port for Prometheus"
+# the second exporter (--by comm, at the end)
+PORT2=$(free_port "$PORT") || fatal prometheus "no free port for a second exporter"
+[ "$PORT2" != "$PPORT" ] || PORT2=$(free_port "$PPORT") || fatal prometheus "no free port"
 mkdir -p "$WW_TMP/tsdb"
 cat >"$WW_TMP/prometheus.yml" <<EOF
 global:
@@ -130,6 +133,9 @@ scrape_configs:
   - job_name: waitwatch
     static_configs:
       - targets: ['127.0.0.1:$PORT']
+  - job_name: waitwatch_comm
+    static_configs:
+      - targets: ['127.0.0.1:$PORT2']
 EOF
 promtool check config "$WW_TMP/prometheus.yml" >/dev/null 2>&1 ||
 	fatal prometheus "promtool rejects the test's own configuration"
@@ -307,3 +313,57 @@ fi
 ww_stop "$WW_PID" TERM
 assert_eq "serve exits 0 on SIGTERM" 0 "$WW_RC"
 assert_eq "nothing on stderr without -v" "" "$(cat "$WW_TMP/serve.err")"
+
+# ---- --by comm: process names are bytes chosen by whoever runs a process ----------
+
+# A listener whose comm holds '"', '\' and a newline must reach Prometheus
+# escaped; one whose comm is not UTF-8 must not cost the whole scrape.
+"$WW" serve --listen "127.0.0.1:$PORT2" -i 1 --netns "$INO" --by comm \
+	>"$WW_TMP/serve2.out" 2>"$WW_TMP/serve2.err" &
+WW2=$!
+ww_bg $WW2
+URL2=http://127.0.0.1:$PORT2
+wait_for "[ \"\$(http_code $URL2/metrics)\" == 200 ] || ww_gone $WW2" 15 && ! ww_gone $WW2 ||
+	fatal serve-by-comm "waitwatch serve --by comm on 127.0.0.1:$PORT2: $(head -c 300 "$WW_TMP/serve2.err")"
+mkdir -p "$WW_TMP/bin"
+NAME1=$'lg"b\\s\nx'
+NAME2=$'lg\xff\xfe'
+cp "$LOADGEN" "$WW_TMP/bin/$NAME1" && cp "$LOADGEN" "$WW_TMP/bin/$NAME2" ||
+	fatal serve-by-comm "cannot copy loadgen"
+
+# comm_server NAME PORT: a listener in NS owned by a process called NAME
+comm_server() {
+	local ready=$WW_TMP/ready.$2
+	ip netns exec "$NS" "$WW_TMP/bin/$1" server -a 127.0.0.1 -p "$2" -m hold -t 60 -r "$ready" &
+	ww_bg $!
+	wait_for "[ -s $ready ]" 5 || fatal "server-$2" "server on 127.0.0.1:$2 not ready"
+}
+
+comm_server "$NAME1" 8005
+esc='endpoint="lg\"b\\s\nx",direction="",netns="'$INO'",state="LISTEN"} 1'
+if wait_for "curl -s -m 2 $URL2/metrics | grep -qF '$esc'" 5; then
+	pass "--by comm: the name with a quote, a backslash and a newline is escaped"
+else
+	fail "--by comm escaping" "no line '$esc' in: $(curl -s -m 2 "$URL2/metrics" | grep -a LISTEN | head -c 600)"
+fi
+sel='waitwatch_sockets{job="waitwatch_comm",endpoint="lg\"b\\s\nx",state="LISTEN"}'
+if wait_for "[ \"\$(promql '$sel' | jq -r '.data.result[0].value[1] // empty')\" == 1 ]" 8; then
+	pass "--by comm: Prometheus stores the escaped name as it was"
+else
+	fail "--by comm in Prometheus" "no $sel: $(curl -s -m 3 "$PURL/api/v1/targets" |
+		jq -c '.data.activeTargets[] | select(.labels.job == "waitwatch_comm") | {health, lastError}')"
+fi
+
+comm_server "$NAME2" 8006
+wait_for "curl -s -m 2 $URL2/metrics | grep -aq 'endpoint=\"lg'$'\xff'" 5 ||
+	fail "--by comm" "the listener of $(printf %q "$NAME2") never shows"
+curl -s -m 2 "$URL2/metrics" >"$WW_TMP/comm.prom"
+check_metrics "promtool check metrics: --by comm with a comm that is not UTF-8" "$WW_TMP/comm.prom"
+# two scrapes of that page later
+sleep 2.5
+health=$(curl -s -m 3 "$PURL/api/v1/targets" |
+	jq -c '.data.activeTargets[] | select(.labels.job == "waitwatch_comm") | {health, lastError}')
+assert_eq "--by comm: Prometheus still scrapes a page with a comm that is not UTF-8" \
+	'{"health":"up","lastError":""}' "$health"
+ww_stop "$WW2" TERM
+assert_eq "serve --by comm exits 0 on SIGTERM" 0 "$WW_RC"

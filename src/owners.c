@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "owners.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_MAX_DEPTH 16
+#define CGROUP_MAX_DIRS 100000
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_fd(const void *a, const void *b)
+{
+	const struct owner_fd *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->fd < y->fd ? -1 : x->fd > y->fd;
+}
+
+static int add_fd(struct owner_map *m, uint64_t ino, uint32_t pid, uint32_t fd)
+{
+	struct owner_fd *p;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+
+		p = realloc(m->fds, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		m->fds = p;
+		m->cap = cap;
+	}
+	m->fds[m->n++] = (struct owner_fd){ .ino = ino, .pid = pid, .fd = fd };
+	return 0;
+}
+
+/* "socket:[12345]" -> 12345, else 0 */
+static uint64_t socket_inode(const char *link)
+{
+	if (strncmp(link, "socket:[", 8))
+		return 0;
+	return strtoull(link + 8, NULL, 10);
+}
+
+static int scan_process(struct owner_map *m, uint32_t pid, const uint64_t *set, size_t n)
+{
+	char path[64], link[64];
+	struct dirent *d;
+	DIR *dp;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	dp = opendir(path);
+	if (!dp)
+		return 0; /* gone, or a kernel thread */
+	m->procs_scanned++;
+	while (!err && (d = readdir(dp))) {
+		ssize_t len;
+		uint64_t ino;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		m->fds_scanned++;
+		len = readlinkat(dirfd(dp), d->d_name, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		ino = socket_inode(link);
+		if (ino && bsearch(&ino, set, n, sizeof(*set), cmp_u64))
+			err = add_fd(m, ino, pid, strtoul(d->d_name, NULL, 10));
+	}
+	closedir(dp);
+	return err;
+}
+
+int owners_scan(struct owner_map *m, const uint64_t *inodes, size_t n)
+{
+	uint64_t *set;
+	struct dirent *d;
+	DIR *dp;
+	int err = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!n)
+		return 0;
+	set = malloc(n * sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	memcpy(set, inodes, n * sizeof(*set));
+	qsort(set, n, sizeof(*set), cmp_u64);
+	dp = opendir("/proc");
+	if (!dp) {
+		free(set);
+		return -errno;
+	}
+	while (!err && (d = readdir(dp)))
+		if (isdigit((unsigned char)d->d_name[0]))
+			err = scan_process(m, strtoul(d->d_name, NULL, 10), set, n);
+	closedir(dp);
+	free(set);
+	qsort(m->fds, m->n, sizeof(*m->fds), cmp_fd);
+	return err;
+}
+
+void owners_free(struct owner_map *m)
+{
+	free(m->fds);
+	memset(m, 0, sizeof(*m));
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	snprintf(buf, len, "?");
+	if (!f)
+		return;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+void owner_comm(uint32_t pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	read_line(path, buf, len);
+}
+
+/* cgroup v2: the "0::/path" line. */
+void owner_cgroup(uint32_t pid, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	FILE *f;
+
+	snprintf(buf, len, "?");
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "%s", line + 3);
+		break;
+	}
+	fclose(f);
+}
+
+/* A cgroup v2 id is the inode number of its directory: walk, bounded. */
+static bool find_cgroup(const char *dir, uint64_t id, int depth, unsigned int *budget,
+			char *out, size_t len)
+{
+	char path[4096];
+	struct dirent *d;
+	struct stat st;
+	bool found = false;
+	DIR *dp;
+
+	if (depth > CGROUP_MAX_DEPTH || !(dp = opendir(dir)))
+		return false;
+	while (!found && (d = readdir(dp)) && (*budget)--) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (!stat(path, &st) && st.st_ino == id) {
+			snprintf(out, len, "%s", path + strlen(CGROUP_ROOT));
+			found = true;
+		} else {
+			found = find_cgroup(path, id, depth + 1, budget, out, len);
+		}
+	}
+	closedir(dp);
+	return found;
+}
+
+void cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	static uint64_t cached_id;
+	static char cached[512];
+	unsigned int budget = CGROUP_MAX_DIRS;
+	struct stat st;
+
+	if (id && id == cached_id) {
+		snprintf(buf, len, "%s", cached);
+		return;
+	}
+	snprintf(buf, len, "?");
+	if (!stat(CGROUP_ROOT, &st) && st.st_ino == id)
+		snprintf(buf, len, "/");
+	else if (id)
+		find_cgroup(CGROUP_ROOT, id, 0, &budget, buf, len);
+	cached_id = id;
+	snprintf(cached, sizeof(cached), "%s", buf);
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The benchmark suite in smoke mode (BENCH_SMOKE=1 bench/run.sh): it must
+# exit 0, print its three tables, leave no namespace and no process behind,
+# and put kernel.bpf_stats_enabled back as it found it. Every process the
+# suite starts inherits WW_BENCH_TAG from its environment: any left alive
+# afterwards is found by it.
+. "$(dirname "$0")/lib.sh"
+ww_require
+
+LOADGEN=$WW_ROOT/.output/tools/loadgen
+BENCH=$WW_ROOT/.output/tools/collector_bench
+[ -x "$LOADGEN" ] && [ -x "$BENCH" ] || fatal binary "loadgen or collector_bench missing: run make tools"
+for c in bpftool curl ss sysctl; do
+	command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
+done
+
+before_stats=$(sysctl -n kernel.bpf_stats_enabled)
+ip netns list | awk '{ print $1 }' | grep '^ww-bench-' | sort >"$WW_TMP/ns.before"
+TAG=ww-bench-smoke-$$-$RANDOM
+
+# tagged_pids: processes whose environment holds the tag (never this shell's).
+tagged_pids() {
+	local f p
+	for f in /proc/[0-9]*/environ; do
+		p=${f#/proc/}
+		p=${p%/environ}
+		grep -qz "^WW_BENCH_TAG=$TAG\$" "$f" 2>/dev/null && echo "$p"
+	done
+}
+
+start=$(date +%s)
+WW_BENCH_TAG=$TAG BENCH_SMOKE=1 WW="$WW" timeout -k 5 100 "$WW_ROOT/bench/run.sh" \
+	>"$WW_TMP/out" 2>"$WW_TMP/err"
+rc=$?
+secs=$(( $(date +%s) - start ))
+assert_eq "BENCH_SMOKE=1 bench/run.sh exits 0 (stderr: $(tail -c 300 "$WW_TMP/err" | tr '\n' ' '))" 0 "$rc"
+[ "$secs" -le 60 ] && pass "smoke run took $secs s (<= 60)" || fail smoke-time "took $secs s"
+
+out=$(cat "$WW_TMP/out")
+assert_match "machine printed" "cpus: +[0-9]+ .*kernel: +[^ ]+" "$(tr '\n' ' ' <"$WW_TMP/out")"
+assert_match "overhead table printed" "\| variant +\| churn/s median \| ratio vs none \|" "$out"
+for v in none trace top serve; do
+	assert_match "overhead row $v" "\| $v +\| +[0-9]+ \| +[0-9.]+ \|" "$out"
+done
+assert_match "replay table printed" "\| replay: ingest [^|]*\| [0-9.]+ M \|" "$out"
+assert_match "bytes per socket printed" "\| user space: bytes per tracked socket [^|]*\| [0-9]+ \|" "$out"
+assert_match "snapshot table printed" "\| waitwatch snapshot --netns INO --json +\| +[0-9.]+ \|" "$out"
+assert_match "ss row printed" "\| ss -tan, awk, sort, uniq -c [^|]*\| +[0-9.]+ \|" "$out"
+
+# nothing left behind: processes (give exiting ones a moment), namespaces
+left=
+for i in $(seq 20); do
+	left=$(tagged_pids)
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+if [ -z "$left" ]; then
+	pass "no process of the suite left"
+else
+	fail "processes left" "$(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done | head -c 500)"
+	for p in $left; do ww_bg "$p"; done # the trap kills them
+fi
+made=$(grep -o 'namespace ww-bench-[a-z]*-[0-9]*' "$WW_TMP/err" | awk '{ print $2 }')
+[ -n "$made" ] && pass "the suite made namespaces ($(echo $made))" ||
+	fail namespaces "no namespace reported on stderr"
+for ns in $made; do
+	[ ! -e "/run/netns/$ns" ] || { fail "namespace $ns left" "still in /run/netns"; ip netns del "$ns"; }
+done
+ip netns list | awk '{ print $1 }' | grep '^ww-bench-' | sort >"$WW_TMP/ns.after"
+assert_eq "no new ww-bench-* namespace" "" "$(comm -13 "$WW_TMP/ns.before" "$WW_TMP/ns.after" | tr '\n' ' ')"
+assert_eq "kernel.bpf_stats_enabled back to $before_stats" "$before_stats" \
+	"$(sysctl -n kernel.bpf_stats_enabled)"
