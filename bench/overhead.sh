@@ -257,9 +257,18 @@ churn() {
 
 # ---- one run ---------------------------------------------------------------
 
+# HTTP_PORT: a port nobody listens on in this namespace (bounded search).
+free_port() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(ss -tlnH "sport = :$HTTP_PORT")" ] && return 0
+		HTTP_PORT=$((30000 + (HTTP_PORT - 30000 + 1) % 10000))
+	done
+}
+
 # Start VARIANT's tracer: sets TPID (empty for none), PIDS_STATS (program ids).
-start_tracer() {
-	local v=$1
+start_tracer() { # VARIANT ROUND
+	local v=$1 r=$2
 	TPID= PROGS=
 	case $v in
 	none) return 0 ;;
@@ -270,6 +279,7 @@ start_tracer() {
 		"$WW" top --json -i 1 --netns "$INO" >"$T/out" 2>"$T/err" &
 		TPID=$! ;;
 	serve)
+		free_port
 		"$WW" serve --netns "$INO" --listen 127.0.0.1:$HTTP_PORT >"$T/out" 2>"$T/err" &
 		TPID=$! ;;
 	bt-print) bpftrace "$HERE/tcpstates-print.bt" >"$T/out" 2>"$T/err" & TPID=$! ;;
@@ -300,7 +310,7 @@ start_tracer() {
 		pids+=("$SCRAPER") ;;
 	esac
 	if ! alive "$TPID" || [ -z "$PROGS" ]; then
-		log "$v: tracer did not start: $(grep -v RLIMIT_MEMLOCK "$T/err" | head -c 400)"
+		echo "note: round $r: $v did not start: $(grep -v RLIMIT_MEMLOCK "$T/err" | head -c 400)"
 		stop "$TPID" KILL
 		return 1
 	fi
@@ -354,7 +364,7 @@ run_one() { # VARIANT ROUND
 	local v=$1 r=$2 s0 s1 c0 c1 rb0 rb1 rate conns errs rt cnt miss ns_ev cpu_ns ut st
 	local cpu_m ppm drops
 	flush_tw
-	if ! start_tracer "$v"; then
+	if ! start_tracer "$v" "$r"; then
 		printf '%s\t%s\tFAILED\n' "$v" "$r" >>"$T/results"
 		return
 	fi
@@ -376,7 +386,7 @@ run_one() { # VARIANT ROUND
 		st=$(awk -v t="$st" -v hz="$NCLK" 'BEGIN { printf "%.2f", t / hz }')
 		[ "$cnt" -gt 0 ] && ns_ev=$(awk -v a="$rt" -v b="$cnt" 'BEGIN { printf "%.1f", a / b }')
 		# misses are counted for every run of the program, any namespace
-		ppm=$(awk -v m="$miss" -v c="$cnt" 'BEGIN { printf "%.1f", c + m > 0 ? m / (c + m) * 1e6 : 0 }')
+		ppm=$(awk -v m="$miss" -v c="$cnt" 'BEGIN { printf "%.1f", (c + m > 0 ? m / (c + m) * 1e6 : 0) }')
 		[ -n "$rb0" ] && [ -n "$rb1" ] && drops=$((rb1 - rb0))
 	fi
 	stop_tracer "$v"
@@ -400,7 +410,7 @@ run_one() { # VARIANT ROUND
 # ---- the rounds ------------------------------------------------------------
 
 log "overhead: ${active[*]}; $ROUNDS rounds of $DURATION s"
-churn >/dev/null # warm-up, not recorded
+[ "${BENCH_SMOKE:-0}" = 1 ] || churn >/dev/null # warm-up, not recorded
 for ((r = 1; r <= ROUNDS; r++)); do
 	for v in "${active[@]}"; do
 		run_one "$v" "$r"

@@ -19,6 +19,7 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock BPF's timestamps use. */
 uint64_t now_mono_ns(void);

@@ -91,11 +91,15 @@ static bool same_owner(const struct leak_group *g, const struct owner_key *k)
 	       g->state == k->state && (k->kind != LEAK_ORPHAN || g->cgroup_id == k->cgroup_id);
 }
 
-static void add_peer(struct leak_group *g, const struct ww_sock_rec *r)
+/* Inbound sockets' peers are clients: their address, not their ephemeral port. */
+static void add_peer(struct leak_group *g, const struct ww_sock_rec *r, bool inbound)
 {
 	char peer[WW_ADDRPORT_LEN];
 
-	addrport_format(peer, sizeof(peer), r->family, r->daddr, r->dport);
+	if (inbound)
+		addr_format(peer, sizeof(peer), r->family, r->daddr);
+	else
+		addrport_format(peer, sizeof(peer), r->family, r->daddr, r->dport);
 	for (uint32_t i = 0; i < g->npeers; i++) {
 		if (!strcmp(g->peers[i].peer, peer)) {
 			g->peers[i].count++;
@@ -192,7 +196,7 @@ int leaks_build(const struct leak_sock *socks, size_t n, const struct ww_sock_re
 			addrport_format(g->listener, sizeof(g->listener), lis->family, lis->saddr,
 					lis->sport);
 		add_fds(g, fds, nfds);
-		add_peer(g, &socks[i].r);
+		add_peer(g, &socks[i].r, listener_of(&socks[i].r, listeners, nlisteners));
 		g->count++;
 		if (socks[i].age_ns > g->oldest_ns)
 			g->oldest_ns = socks[i].age_ns;

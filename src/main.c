@@ -27,6 +27,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "top", cmd_top, "live table of sockets per endpoint and state, worst first" },
 	{ "snapshot", cmd_snapshot, "the same counts once, from the kernel's socket table" },
+	{ "leaks", cmd_leaks, "which process holds sockets stuck in CLOSE_WAIT; who churns TIME_WAIT" },
 	{ "serve", cmd_serve, "Prometheus exporter: /metrics per endpoint and state" },
 	{ "record", cmd_record, "record the socket table and every transition to a file" },
 	{ "report", cmd_report, "what top would have shown, from a recording (no root)" },

@@ -220,6 +220,17 @@ bool ww_filters_match_event(const struct ww_filters *f, const struct ww_event *e
 	return ww_filters_match_addr(f, e->family, e->saddr, e->daddr);
 }
 
+bool ww_filters_match_sock(const struct ww_filters *f, const struct ww_sock_rec *r)
+{
+	if (f->netns && r->netns != f->netns)
+		return false;
+	if (f->port && r->sport != f->port && r->dport != f->port)
+		return false;
+	if ((f->lport && r->sport != f->lport) || (f->rport && r->dport != f->rport))
+		return false;
+	return ww_filters_match_addr(f, r->family, r->saddr, r->daddr);
+}
+
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
 			   const uint8_t *daddr)
 {

@@ -106,6 +106,10 @@ struct ww_event;
 /* The kernel's filters, applied in user space: for replayed events. */
 bool ww_filters_match_event(const struct ww_filters *f, const struct ww_event *e);
 
+struct ww_sock_rec;
+/* The same filters for a socket of the kernel's table (sweeps). */
+bool ww_filters_match_sock(const struct ww_filters *f, const struct ww_sock_rec *r);
+
 /* Do the filters let this socket/transition through? (for user-space checks) */
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
 			   const uint8_t *daddr);

@@ -30,13 +30,8 @@ static int on_event(void *ctx, const struct ww_event *e)
 static void on_sock(void *ctx, const struct ww_sock_rec *rec)
 {
 	struct session *s = ctx;
-	const struct ww_filters *f = s->filters;
 
-	if (f->port && rec->sport != f->port && rec->dport != f->port)
-		return;
-	if ((f->lport && rec->sport != f->lport) || (f->rport && rec->dport != f->rport))
-		return;
-	if (!ww_filters_match_addr(f, rec->family, rec->saddr, rec->daddr))
+	if (!ww_filters_match_sock(s->filters, rec))
 		return;
 	collector__sweep_sock(s->c, rec);
 	if (s->rec)
