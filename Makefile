@@ -48,7 +48,7 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 # Everything that talks to libbpf or the kernel; the rest is the pure core,
 # which the unit tests link without libbpf.
-KERNEL_SRCS := src/main.c src/loader.c src/sweep.c src/session.c src/http.c src/owners.c $(wildcard src/cmd_*.c)
+KERNEL_SRCS := src/main.c src/loader.c src/sweep.c src/session.c src/http.c src/owners.c src/suspects.c $(wildcard src/cmd_*.c)
 CORE_SRCS := $(filter-out $(KERNEL_SRCS),$(wildcard src/*.c))
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 KERNEL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(filter $(KERNEL_SRCS),$(wildcard src/*.c)))

@@ -170,7 +170,7 @@ static __always_inline bool wanted(const struct sk_facts *f, const struct sock_i
  * Transitions that run in the context of the process acting on the socket
  * (docs/counting.md): the only moments when "current" is its owner.
  */
-static __always_inline bool owner_acts(int oldstate, int newstate)
+static __always_inline bool owner_acts(const struct sk_facts *f, int oldstate, int newstate)
 {
 	if (oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN))
 		return true;
@@ -178,7 +178,13 @@ static __always_inline bool owner_acts(int oldstate, int newstate)
 		return true;
 	if (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK)
 		return true;
-	return oldstate == TCP_LISTEN && newstate == TCP_CLOSE;
+	if (newstate != TCP_CLOSE)
+		return false;
+	if (oldstate == TCP_LISTEN)
+		return true;
+	/* close() with SO_LINGER 0 or unread data, or of a connect in progress: no error */
+	return f->sk_err == 0 && (oldstate == TCP_ESTABLISHED || oldstate == TCP_SYN_SENT ||
+				  oldstate == TCP_CLOSE_WAIT);
 }
 
 static __always_inline void remember_owner(struct sock_info *si)
@@ -213,7 +219,7 @@ static __always_inline int process(const struct sk_facts *f, struct sock_info *s
 			si->flags |= WW_EF_DIR_OUT;
 		else if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)
 			si->flags |= WW_EF_DIR_IN;
-		if (owner_acts(oldstate, newstate)) {
+		if (owner_acts(f, oldstate, newstate)) {
 			remember_owner(si);
 			flags |= WW_EF_OWNER_NOW;
 		}

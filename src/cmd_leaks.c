@@ -25,10 +25,10 @@
 #include "out_trace.h"
 #include "owners.h"
 #include "session.h"
+#include "suspects.h"
 #include "sweep.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
-#define MAX_SUSPECTS (1u << 22)
 
 enum {
 	OPT_MIN_AGE = OPT_FIRST_LOCAL,
@@ -138,116 +138,24 @@ static int parse_args(int argc, char **argv, struct leaks_args *a)
 
 /* ---- stuck sockets, by owner -------------------------------------------------- */
 
-struct suspects {
-	const struct leaks_args *a;
-	struct leak_sock *socks;
-	size_t n, cap;
-	struct ww_sock_rec *listeners;
-	size_t nl, capl;
-	uint64_t too_young, unknown_age;
-	bool oom;
-};
-
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	void *q;
-
-	if (n < *cap)
-		return true;
-	if (*cap >= MAX_SUSPECTS)
-		return false;
-	q = realloc(*p, (*cap ? *cap * 2 : 256) * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = *cap ? *cap * 2 : 256;
-	return true;
-}
-
-static void on_sock(void *ctx, const struct ww_sock_rec *r)
-{
-	struct suspects *s = ctx;
-	uint64_t age = (r->flags & WW_SF_AGE) ? (uint64_t)r->state_age_ms * 1000000 : 0;
-
-	if (!ww_filters_match_sock(&s->a->filters, r))
-		return;
-	if (r->state == WW_TCP_LISTEN) {
-		if (!grow((void **)&s->listeners, &s->capl, s->nl, sizeof(*r)))
-			return (void)(s->oom = true);
-		s->listeners[s->nl++] = *r;
-		return;
-	}
-	if (r->state != s->a->state || (r->flags & WW_SF_REQUEST))
-		return;
-	if (s->a->min_age_ns && !(r->flags & WW_SF_AGE)) {
-		s->unknown_age++;
-		return;
-	}
-	if (age < s->a->min_age_ns) {
-		s->too_young++;
-		return;
-	}
-	if (!grow((void **)&s->socks, &s->cap, s->n, sizeof(*s->socks)))
-		return (void)(s->oom = true);
-	s->socks[s->n++] = (struct leak_sock){ .r = *r, .age_ns = age };
-}
-
-/* comm and cgroup of each group's process, or the sockets' cgroup for orphans */
-static void name_groups(struct leak_report *rep)
-{
-	for (size_t i = 0; i < rep->n; i++) {
-		struct leak_group *g = &rep->groups[i];
-
-		if (g->kind == LEAK_ORPHAN) {
-			snprintf(g->comm, sizeof(g->comm), "-");
-			cgroup_path(g->cgroup_id, g->cgroup, sizeof(g->cgroup));
-			continue;
-		}
-		owner_comm(g->pid, g->comm, sizeof(g->comm));
-		owner_cgroup(g->pid, g->cgroup, sizeof(g->cgroup));
-	}
-}
-
-static int owners_of(const struct suspects *s, struct owner_map *m)
-{
-	uint64_t *inodes = malloc((s->n + s->nl + 1) * sizeof(*inodes));
-	size_t k = 0;
-	int err;
-
-	if (!inodes)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->socks[i].r.sock_ino)
-			inodes[k++] = s->socks[i].r.sock_ino;
-	for (size_t i = 0; i < s->nl; i++)
-		if (s->listeners[i].sock_ino)
-			inodes[k++] = s->listeners[i].sock_ino;
-	err = owners_scan(m, inodes, k);
-	free(inodes);
-	return err;
-}
-
 static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_writer *jw)
 {
-	struct suspects s = { .a = a };
-	struct sweep_cb cb = { .sock = on_sock, .ctx = &s };
+	struct suspects s;
+	struct sweep_cb cb = { .sock = suspects_add, .ctx = &s };
 	struct sweep_result res;
-	struct owner_map m = {};
 	struct leak_report rep = {};
 	int err;
 
+	suspects_init(&s, a->state, a->min_age_ns, &a->filters);
 	err = sweep_all(loader__iter_link_fd(l), a->filters.netns, &cb, &res);
 	if (!err && s.oom)
 		elog("too many suspects: only the first %zu are shown", s.n);
 	if (!err)
-		err = owners_of(&s, &m);
-	if (!err)
-		err = leaks_build(s.socks, s.n, s.listeners, s.nl, &m, &rep);
+		err = suspects_report(&s, &rep);
 	if (err) {
 		if (err == -ENOMEM)
 			elog("out of memory");
 	} else {
-		name_groups(&rep);
 		if (jw)
 			out_leaks_json(jw, &rep);
 		else
@@ -255,13 +163,11 @@ static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_
 		vlog("%u sockets in %zu groups; %llu younger than --min-age, %llu of unknown "
 		     "age; %u processes scanned", rep.sockets, rep.n,
 		     (unsigned long long)s.too_young, (unsigned long long)s.unknown_age,
-		     m.procs_scanned);
+		     s.procs_scanned);
 	}
 	fflush(stdout);
 	leaks_free(&rep);
-	owners_free(&m);
-	free(s.socks);
-	free(s.listeners);
+	suspects_free(&s);
 	return err ? 1 : 0;
 }
 

@@ -23,6 +23,7 @@
 #include "out_trace.h"
 #include "prom.h"
 #include "session.h"
+#include "suspects.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
@@ -197,6 +198,7 @@ struct serve_run {
 	struct http_server *http;
 	struct view_opts view;
 	struct utsname uts;
+	struct leak_watch leaks;
 };
 
 static void self_now(struct serve_run *r, struct prom_self *m)
@@ -227,9 +229,11 @@ static int publish(struct serve_run *r)
 	FILE *f;
 	int err;
 
+	leak_watch_before_sweep(&r->leaks);
 	err = session__sweep(&r->s);
 	if (err)
 		return err;
+	leak_watch_after_sweep(&r->leaks, now_mono_ns());
 	if (collector__snapshot(r->s.c, now_mono_ns(), false, &snap))
 		return -ENOMEM;
 	self_now(r, &self);
@@ -239,6 +243,7 @@ static int publish(struct serve_run *r)
 		return -ENOMEM;
 	}
 	prom_render(f, &snap, &r->view, &self);
+	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT);
 	snapshot_free(&snap);
 	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen)) {
 		free(text);
@@ -264,6 +269,8 @@ static int loop(struct serve_run *r)
 		} else if (session__drain(&r->s)) {
 			return 1;
 		}
+		if (http_reap(r->http))
+			dlog("ended a connection that was too slow to send its request");
 		if (r->a->common.duration_ns && now_mono_ns() >= r->a->common.duration_ns)
 			break;
 		sleep_interruptible(DRAIN_INTERVAL_NS);
@@ -302,19 +309,25 @@ int cmd_serve(int argc, char **argv)
 	};
 	if (session__open(&r.s, &a.filters, &a.common, &a.copts, true))
 		return 1;
+	leak_watch_init(&r.leaks, &a.filters, a.copts.leak_age_ns);
+	r.s.tap = suspects_add;
+	r.s.tap_ctx = &r.leaks.s;
 	session__argv_text(options, sizeof(options), argc, argv);
 	if (a.record && session__record(&r.s, a.record, a.record_max, options)) {
 		session__close(&r.s);
+		leak_watch_free(&r.leaks);
 		return 1;
 	}
 	r.http = http_start(&a.http);
 	if (!r.http) {
 		session__close(&r.s);
+		leak_watch_free(&r.leaks);
 		return 1;
 	}
 	ret = loop(&r);
 	vlog("served %llu scrapes", (unsigned long long)http_scrapes(r.http));
 	http_stop(r.http);
 	session__close(&r.s);
+	leak_watch_free(&r.leaks);
 	return ret;
 }

@@ -24,7 +24,9 @@
 #include "log.h"
 #include "options.h"
 #include "out_trace.h"
+#include "out_leaks.h"
 #include "session.h"
+#include "suspects.h"
 #include "view.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
@@ -47,7 +49,20 @@ struct top_run {
 	struct session s;
 	struct json_writer *jw;
 	struct view_opts view;
+	struct leak_watch leaks;
 };
+
+/* Every sweep also gathers the CLOSE_WAIT suspects for the leak lines. */
+static int sweep(struct top_run *r)
+{
+	int err;
+
+	leak_watch_before_sweep(&r->leaks);
+	err = session__sweep(&r->s);
+	if (!err)
+		leak_watch_after_sweep(&r->leaks, now_mono_ns());
+	return err;
+}
 
 static void top_usage(FILE *f, bool snapshot)
 {
@@ -163,6 +178,7 @@ static int render(struct top_run *r, bool live_tty)
 	}
 	session__meta(&r->s, &m, now);
 	if (r->jw) {
+		out_leaks_json(r->jw, &r->leaks.rep);
 		out_json_snapshot(r->jw, &s, &r->view, &m);
 	} else {
 		if (live_tty) {
@@ -170,6 +186,7 @@ static int render(struct top_run *r, bool live_tty)
 			r->view.max_rows = terminal_rows();
 		}
 		out_term_snapshot(stdout, &s, &r->view, &m);
+		out_leaks_lines(stdout, &r->leaks.rep, r->leaks.s.min_age_ns, 5);
 		if (!live_tty)
 			fputc('\n', stdout);
 	}
@@ -187,14 +204,14 @@ static int run_top(struct top_run *r)
 	bool live_tty = !a->common.json && !a->once && isatty(STDOUT_FILENO);
 	int err;
 
-	if (session__sweep(&r->s))
+	if (sweep(r))
 		return 1;
 	session__meta(&r->s, &(struct view_meta){}, start);
 	while (!ww_exiting) {
 		if (session__drain(&r->s))
 			return 1;
 		if (now_mono_ns() >= next) {
-			err = session__sweep(&r->s) ?: render(r, live_tty);
+			err = sweep(r) ?: render(r, live_tty);
 			if (err)
 				return 1;
 			if (a->once)
@@ -225,11 +242,15 @@ static int run(struct top_args *a)
 	}
 	if (session__open(&r.s, &a->filters, &a->common, &a->copts, !a->snapshot))
 		goto out;
+	leak_watch_init(&r.leaks, &a->filters, a->copts.leak_age_ns);
+	r.s.tap = suspects_add;
+	r.s.tap_ctx = &r.leaks.s;
 	if (a->snapshot)
-		ret = session__sweep(&r.s) || render(&r, false) ? 1 : 0;
+		ret = sweep(&r) || render(&r, false) ? 1 : 0;
 	else
 		ret = run_top(&r);
 	session__close(&r.s);
+	leak_watch_free(&r.leaks);
 out:
 	jw_free(r.jw);
 	return ret;

@@ -54,6 +54,7 @@ struct collector_opts {
 	uint32_t max_endpoints; /* rows kept exact; the rest fold into "other" */
 	uint32_t max_sockets;   /* sockets tracked; more are counted as dropped */
 	int sort_state;         /* rows kept first: by this state's count, -1: TIME_WAIT + CLOSE_WAIT */
+	__u64 leak_age_ns;      /* top and serve: CLOSE_WAIT older than this is a leak suspect */
 };
 
 #define WW_DEFAULT_MAX_ENDPOINTS 1000

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 #include "http.h"
 #include "log.h"
@@ -18,13 +20,105 @@ static const char index_page[] =
 	"<h1>waitwatch</h1><p>TCP sockets per endpoint and state, TIME_WAIT and "
 	"CLOSE_WAIT first.</p><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 
+/*
+ * A connection waiting for a whole request: since it opened, or since its
+ * last response. libmicrohttpd's timeout only ends idle connections; one
+ * that sends a byte a second is never idle, so http_reap() ends it.
+ */
+struct conn_slot {
+	int fd;
+	bool used;
+	uint64_t waiting_since; /* CLOCK_MONOTONIC ns; 0: a request is being served */
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
-	pthread_mutex_t lock; /* guards the page and the counter */
+	pthread_mutex_t lock; /* guards the page, the counter and the slots */
 	char *text, *gz;
 	size_t len, gzlen;
 	uint64_t scrapes;
+	struct conn_slot *slots;
+	unsigned int nslots;
+	uint64_t timeout_ns;
+	uint64_t reaped;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct conn_slot *slot_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void set_waiting(struct http_server *h, struct MHD_Connection *c, uint64_t since)
+{
+	struct conn_slot *slot = slot_of(c);
+
+	pthread_mutex_lock(&h->lock);
+	if (slot)
+		slot->waiting_since = since;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_server *h = cls;
+	struct conn_slot *slot = *socket_context;
+
+	pthread_mutex_lock(&h->lock);
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* before libmicrohttpd closes the fd: the reaper never touches a reused one */
+		if (slot)
+			slot->used = false;
+	} else if ((ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD))) {
+		for (unsigned int i = 0; i < h->nslots; i++) {
+			if (h->slots[i].used)
+				continue;
+			h->slots[i] = (struct conn_slot){ .fd = ci->connect_fd, .used = true,
+							  .waiting_since = mono_ns() };
+			*socket_context = &h->slots[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	set_waiting(cls, c, mono_ns());
+}
+
+unsigned int http_reap(struct http_server *h)
+{
+	uint64_t now = mono_ns();
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < h->nslots; i++) {
+		struct conn_slot *s = &h->slots[i];
+
+		if (!s->used || !s->waiting_since || now - s->waiting_since < h->timeout_ns)
+			continue;
+		shutdown(s->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+		s->waiting_since = 0;
+		n++;
+	}
+	h->reaped += n;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
 
 int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, size_t errlen)
 {
@@ -81,11 +175,25 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	return ret;
 }
 
+/* "gzip", "gzip, deflate", "deflate;q=1, gzip;q=0.5" yes; "gzip;q=0" no. */
 static bool wants_gzip(struct MHD_Connection *c)
 {
 	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+	const char *p = ae;
 
-	return ae && strstr(ae, "gzip");
+	while (p && (p = strcasestr(p, "gzip"))) {
+		const char *q = p + 4;
+
+		while (*q == ' ')
+			q++;
+		if (*q == ';') {
+			q = strchr(q, '=');
+			if (q && strtod(q + 1, NULL) == 0)
+				return false;
+		}
+		return true;
+	}
+	return false;
 }
 
 static enum MHD_Result metrics(struct http_server *h, struct MHD_Connection *c)
@@ -123,6 +231,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	static const char not_allowed[] = "method not allowed\n";
 	struct http_server *h = cls;
 
+	/* the whole request has arrived: no longer a slow client */
+	set_waiting(h, c, 0);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
 			     sizeof(not_allowed) - 1);
@@ -156,6 +266,14 @@ struct http_server *http_start(const struct http_opts *o)
 		return NULL;
 	}
 	pthread_mutex_init(&h->lock, NULL);
+	h->nslots = o->max_connections;
+	h->timeout_ns = o->timeout_s * 1000000000ull;
+	h->slots = calloc(h->nslots, sizeof(*h->slots));
+	if (!h->slots) {
+		elog("out of memory");
+		free(h);
+		return NULL;
+	}
 	if (o->addr.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)&o->addr;
 
@@ -173,13 +291,15 @@ struct http_server *http_start(const struct http_opts *o)
 				MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		elog("cannot listen on %s port %d (in use, or the address is not on this host)",
 		     where, port);
 		pthread_mutex_destroy(&h->lock);
+		free(h->slots);
 		free(h);
 		return NULL;
 	}
@@ -193,6 +313,7 @@ void http_stop(struct http_server *h)
 		return;
 	MHD_stop_daemon(h->d);
 	pthread_mutex_destroy(&h->lock);
+	free(h->slots);
 	free(h->text);
 	free(h->gz);
 	free(h);

@@ -36,6 +36,12 @@ void http_stop(struct http_server *h);
 /* Replace the page served at /metrics; takes ownership of both buffers. */
 void http_publish(struct http_server *h, char *text, size_t len, char *gz, size_t gzlen);
 
+/*
+ * End the connections that have not sent a whole request within the
+ * timeout (slow clients); call it often. Returns how many were ended.
+ */
+unsigned int http_reap(struct http_server *h);
+
 /* Scrapes served since start. */
 uint64_t http_scrapes(struct http_server *h);
 

@@ -42,7 +42,9 @@ const char ww_endpoint_help[] =
 	"                         close-wait)\n"
 	"      --max-endpoints N  rows kept exact; the rest fold into 'other'\n"
 	"      --max-sockets N    sockets tracked (default 4194304); more are counted\n"
-	"                         as untracked\n";
+	"                         as untracked\n"
+	"      --leak-age DUR     CLOSE_WAIT sockets older than DUR are leak suspects,\n"
+	"                         shown by owner (default 60s)\n";
 
 static const char *const by_names[] = {
 	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
@@ -101,6 +103,12 @@ int ww_endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *er
 		if (ret)
 			return named(err, errlen, "--max-endpoints", ret);
 		c->max_endpoints = v;
+		return 1;
+	case OPT_LEAK_AGE:
+		ret = parse_duration(arg, &v, err, errlen);
+		if (ret)
+			return named(err, errlen, "--leak-age", ret);
+		c->leak_age_ns = v;
 		return 1;
 	case OPT_MAX_SOCKETS:
 		ret = parse_u64(arg, 1, 1u << 28, &v, err, errlen);

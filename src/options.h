@@ -32,6 +32,7 @@ enum {
 	OPT_PREFIX6,
 	OPT_MAX_ENDPOINTS,
 	OPT_MAX_SOCKETS,
+	OPT_LEAK_AGE,
 	OPT_FIRST_LOCAL, /* subcommands number their own options from here */
 };
 
@@ -81,7 +82,8 @@ struct ww_common {
 	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },                        \
 	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },                        \
 	{ "max-endpoints", required_argument, NULL, OPT_MAX_ENDPOINTS },            \
-	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },                \
+	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE }
 
 /* The help text lines for the options above. */
 extern const char ww_filter_help[];

@@ -187,3 +187,28 @@ void out_tw_json(struct json_writer *jw, const struct tw_row *rows, size_t n)
 		jw_end_object(jw);
 	}
 }
+
+void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, size_t max)
+{
+	char fds[96], peers[256], age[16], min_age[16];
+
+	if (!r->n)
+		return;
+	age_format(min_age, sizeof(min_age), min_age_ns);
+	fprintf(f, "\nLEAKS: %s for over %s, by owner (waitwatch leaks for all)\n",
+		tcp_state_name(r->groups[0].state), min_age);
+	for (size_t i = 0; i < r->n && i < max; i++) {
+		const struct leak_group *g = &r->groups[i];
+
+		fds_cell(fds, sizeof(fds), g);
+		peers_cell(peers, sizeof(peers), g);
+		age_format(age, sizeof(age), g->oldest_ns);
+		if (g->kind == LEAK_ORPHAN)
+			fprintf(f, "  orphans in %s", g->cgroup);
+		else
+			fprintf(f, "  pid %u (%s) %s", g->pid, g->comm, g->cgroup);
+		fprintf(f, ": %u sockets, oldest %s, fds %s, peers %s\n", g->count, age, fds, peers);
+	}
+	if (r->n > max)
+		fprintf(f, "  ... %zu more owners\n", r->n - max);
+}

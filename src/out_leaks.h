@@ -16,6 +16,8 @@ struct tw_row {
 
 void out_leaks_term(FILE *f, const struct leak_report *r);
 void out_leaks_json(struct json_writer *jw, const struct leak_report *r);
+/* A few lines under top's table: the heaviest owners. */
+void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, size_t max);
 void out_tw_term(FILE *f, const struct tw_row *rows, size_t n);
 void out_tw_json(struct json_writer *jw, const struct tw_row *rows, size_t n);
 

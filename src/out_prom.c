@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "format.h"
+#include "leaks.h"
 #include "prom.h"
 
 /* Buckets of the time-in-state histograms: powers of 4 microseconds, from 1 ms to 268 s. */
@@ -305,4 +306,38 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 	duration_histogram(f, s, v);
 	age_and_ports(f, s, v);
 	self_metrics(f, s, m);
+}
+
+/*
+ * One series per (comm, cgroup), the heaviest first; groups of the same
+ * process name and cgroup (several pids, a listener) are added up.
+ */
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state)
+{
+	size_t shown = 0;
+
+	family(f, "waitwatch_leak_suspect_sockets", "gauge",
+	       "Sockets stuck in a state past the leak age, per owner comm and cgroup.");
+	for (size_t i = 0; i < r->n && shown < PROM_MAX_LEAK_SERIES; i++) {
+		const struct leak_group *g = &r->groups[i];
+		uint64_t count = 0;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(r->groups[j].comm, g->comm) &&
+			       !strcmp(r->groups[j].cgroup, g->cgroup);
+		if (seen)
+			continue;
+		for (size_t j = i; j < r->n; j++)
+			if (!strcmp(r->groups[j].comm, g->comm) &&
+			    !strcmp(r->groups[j].cgroup, g->cgroup))
+				count += r->groups[j].count;
+		fputs("waitwatch_leak_suspect_sockets{comm=\"", f);
+		prom_escape(f, g->kind == LEAK_ORPHAN ? "(orphan)" : g->comm);
+		fputs("\",cgroup=\"", f);
+		prom_escape(f, g->cgroup);
+		fprintf(f, "\",state=\"%s\"} %llu\n", tcp_state_name(state),
+			(unsigned long long)count);
+		shown++;
+	}
 }

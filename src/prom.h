@@ -29,4 +29,9 @@ void prom_escape(FILE *f, const char *s);
 void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 		 const struct prom_self *m);
 
+struct leak_report;
+#define PROM_MAX_LEAK_SERIES 20
+/* Suspect sockets per owner comm and cgroup, the heaviest PROM_MAX_LEAK_SERIES. */
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state);
+
 #endif

@@ -34,6 +34,8 @@ static void on_sock(void *ctx, const struct ww_sock_rec *rec)
 	if (!ww_filters_match_sock(s->filters, rec))
 		return;
 	collector__sweep_sock(s->c, rec);
+	if (s->tap)
+		s->tap(s->tap_ctx, rec);
 	if (s->rec)
 		record_result(s, rec_write_sock(s->rec, rec));
 }

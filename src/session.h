@@ -30,6 +30,9 @@ struct session {
 	uint64_t rec_max;   /* rotate past this size; 0: never */
 	struct rec_meta rec_meta;
 	int rec_err;        /* the first write error */
+	/* every swept socket that passed the filters, also given to this */
+	void (*tap)(void *ctx, const struct ww_sock_rec *r);
+	void *tap_ctx;
 };
 
 /* Returns 0, or 1 after printing what went wrong. */
