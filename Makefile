@@ -6,6 +6,9 @@
 # make check      unit tests only (no root, no BPF)
 # make deps       install every Debian package the build and tests need
 # make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+# make static     a statically linked ./waitwatch-static to copy to any host
+# make install    PREFIX (/usr/local) and DESTDIR: binary, man page, unit, dashboard
+# make test-kernels  the end-to-end checks inside Debian's 6.1 kernel under qemu
 # V=1             show the full commands
 
 OUTPUT ?= .output
@@ -33,7 +36,9 @@ endif
 
 # The packages the build and every test need, from Debian 12.
 DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl
+	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl \
+	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
+	qemu-system-x86 busybox-static cpio
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -63,7 +68,8 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 30
 
-.PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke
+.PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install \
+	uninstall test-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -115,6 +121,45 @@ waitwatch: $(KERNEL_OBJS) $(OUTPUT)/libwwcore.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
+# ---- a static binary, and installing -------------------------------------
+
+# Debian's static libmicrohttpd brings GnuTLS (unused: plain HTTP), whose
+# PKCS#11 part needs p11-kit, which has no static library: see
+# src/static/p11_kit_unavailable.c.
+STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
+	-lunistring -lpthread -lm
+
+$(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wall -Wextra -Werror -c $< -o $@
+
+waitwatch-static: $(KERNEL_OBJS) $(OUTPUT)/libwwcore.a $(OUTPUT)/static/p11_kit_unavailable.o
+	$(call msg,STATIC,$@)
+	$(Q)$(CC) -static $(CFLAGS) $^ $(STATIC_LIBS) -o $@ 2>$(OUTPUT)/static/link.log || \
+		{ cat $(OUTPUT)/static/link.log; exit 1; }
+	$(Q)strip $@
+
+static: waitwatch-static
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+install: waitwatch
+	install -D -m 0755 waitwatch $(DESTDIR)$(PREFIX)/sbin/waitwatch
+	install -D -m 0644 docs/waitwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/waitwatch.8
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/waitwatch|$(PREFIX)/sbin/waitwatch|' docs/waitwatch.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service
+	install -D -m 0644 docs/grafana-dashboard.json \
+		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/waitwatch $(DESTDIR)$(PREFIX)/share/man/man8/waitwatch.8 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service \
+		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+	-rmdir $(DESTDIR)$(PREFIX)/share/waitwatch 2>/dev/null
+
 # ---- tests ---------------------------------------------------------------
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tests
@@ -162,7 +207,11 @@ check: $(UNIT_TESTS)
 e2e: waitwatch $(TOOLS)
 	$(Q)tests/e2e/run.sh
 
-test: check fuzz-smoke e2e
+# A second kernel: Debian's 6.1 under qemu, with the static binary.
+test-kernels: waitwatch-static tools
+	$(Q)tests/kernels/run.sh
+
+test: check fuzz-smoke e2e test-kernels
 
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools
@@ -179,6 +228,6 @@ vmlinux:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) waitwatch
+	$(Q)rm -rf $(OUTPUT) waitwatch waitwatch-static
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tools/*.d)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include "cmd.h"
 #include "gzip.h"
@@ -78,8 +79,10 @@ static int parse_local(int opt, const char *arg, struct serve_args *a, char *err
 		return http_parse_listen(arg, &a->http.addr, err, len) ?: 1;
 	case OPT_MAX_CONNECTIONS:
 		ret = parse_u64(arg, 1, 65536, &v, err, len);
-		if (ret)
+		if (ret) {
+			snprintf(err, len, "--max-connections '%.32s' must be from 1 to 65536", arg);
 			return ret;
+		}
 		a->http.max_connections = v;
 		return 1;
 	case OPT_RECORD:
@@ -187,6 +190,19 @@ static void process_stats(struct prom_self *m)
 		if (fscanf(f, "%*u %llu", &pages) == 1)
 			m->rss_bytes = (double)pages * sysconf(_SC_PAGESIZE);
 		fclose(f);
+	}
+}
+
+/* Room for every allowed connection besides the BPF maps, links and /proc reads. */
+static void raise_fd_limit(unsigned int connections)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < connections + 256) {
+		rl.rlim_cur = connections + 256 < rl.rlim_max ? connections + 256 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 
@@ -318,6 +334,7 @@ int cmd_serve(int argc, char **argv)
 		leak_watch_free(&r.leaks);
 		return 1;
 	}
+	raise_fd_limit(a.http.max_connections);
 	r.http = http_start(&a.http);
 	if (!r.http) {
 		session__close(&r.s);

@@ -22,9 +22,9 @@ struct http_opts {
 };
 
 #define WW_DEFAULT_PORT 10061
-#define WW_HTTP_MAX_CONNECTIONS 256
+#define WW_HTTP_MAX_CONNECTIONS 1024
 #define WW_HTTP_TIMEOUT_S 10
-#define WW_HTTP_MEMORY_LIMIT (64 * 1024)
+#define WW_HTTP_MEMORY_LIMIT (32 * 1024)
 
 /* "127.0.0.1:10061", "[::]:10061", "0.0.0.0:10061", ":10061" (all IPv4). */
 int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, size_t errlen);

@@ -227,7 +227,7 @@ static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_o
 			continue;
 		fputs("waitwatch_ephemeral_port_pressure_ratio{", f);
 		ep_labels(f, r, v);
-		fprintf(f, "} %.6f\n", ep_row_port_pressure(r) / 100);
+		fprintf(f, "} %.9g\n", ep_row_port_pressure(r) / 100);
 	}
 }
 

@@ -101,12 +101,15 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = v >> 24;
 }
 
+/* A u16 (0 past the end, which it then is). */
 static size_t take16(const uint8_t **p, const uint8_t *end)
 {
 	size_t v;
 
-	if (end - *p < 2)
+	if (end - *p < 2) {
+		*p = end;
 		return 0;
+	}
 	v = (*p)[0] | (*p)[1] << 8;
 	*p += 2;
 	return v;
