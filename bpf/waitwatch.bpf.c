@@ -45,8 +45,8 @@ const volatile __u32 f_states = 0; /* bit per state, matches old or new */
 const volatile __u16 f_addr_family = 0;
 const volatile __u8 f_addr_bits = 0;
 const volatile __u8 f_addr[16] = {};
-/* For ages of sockets that predate waitwatch; 0 when the config is unknown. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
+/* The kernel's HZ, for ages of sockets that predate waitwatch; 0: unknown. */
+const volatile __u32 hz = 0;
 #define TCP_TIMEWAIT_SECS 60
 
 /* Classic tracepoint: socket ids are its address hidden under this key. */
@@ -143,23 +143,36 @@ static __always_inline bool prefix_match(const __u8 *a)
 	return true;
 }
 
+static __always_inline bool is_v4mapped(const __u8 *a)
+{
+	return *(__u64 *)a == 0 && *(__u32 *)(a + 8) == bpf_htonl(0xffff);
+}
+
+/* An IPv4 prefix also matches the v4-mapped addresses of IPv6 sockets. */
 static __always_inline bool addr_match(const struct sk_facts *f)
 {
 	if (!f_addr_family)
 		return true;
-	if (f->family != f_addr_family)
+	if (f->family == f_addr_family)
+		return prefix_match(f->saddr) || prefix_match(f->daddr);
+	if (f_addr_family != AF_INET || f->family != AF_INET6)
 		return false;
-	return prefix_match(f->saddr) || prefix_match(f->daddr);
+	return (is_v4mapped(f->saddr) && prefix_match(f->saddr + 12)) ||
+	       (is_v4mapped(f->daddr) && prefix_match(f->daddr + 12));
 }
 
 static __always_inline bool wanted(const struct sk_facts *f, const struct sock_info *si,
-				   int oldstate, int newstate)
+				   int oldstate, int newstate, __u16 flags)
 {
+	/* no transition goes into TIME_WAIT: the ->CLOSE that leaves one stands for it */
+	__u32 states = (1u << oldstate) | (1u << newstate) |
+		       ((flags & WW_EF_TW) ? 1u << TCP_TIME_WAIT : 0);
+
 	if (f_family && f->family != f_family)
 		return false;
 	if (f_netns && f->netns != f_netns)
 		return false;
-	if (f_states && !(f_states & ((1u << oldstate) | (1u << newstate))))
+	if (f_states && !(f_states & states))
 		return false;
 	if (f_pid && (!si || !(si->flags & WW_EF_OWNER) || si->pid != f_pid))
 		return false;
@@ -224,7 +237,7 @@ static __always_inline int process(const struct sk_facts *f, struct sock_info *s
 			flags |= WW_EF_OWNER_NOW;
 		}
 	}
-	if (!wanted(f, si, oldstate, newstate)) {
+	if (!wanted(f, si, oldstate, newstate, flags)) {
 		if (si)
 			si->last_ts = now;
 		count(WW_CNT_FILTERED);
@@ -304,6 +317,14 @@ static __always_inline __u64 cgroup_of(struct cgroup *cg)
 	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
 }
 
+/* sk_cgrp_data.cgroup exists from 5.15 on; before, no cgroup id. */
+static __always_inline __u64 sock_cgroup(struct sock *sk)
+{
+	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return 0;
+	return cgroup_of(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+}
+
 /* ---- tp_btf: the normal path ---------------------------------------- */
 
 SEC("tp_btf/inet_sock_set_state")
@@ -352,7 +373,7 @@ int BPF_PROG(ww_set_state, struct sock *sk, int oldstate, int newstate)
 	if (!si->sock_id) {
 		si->sock_id = bpf_get_socket_cookie(sk);
 		si->netns = skc->skc_net.net->ns.inum;
-		si->cgroup_id = cgroup_of(tp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup);
+		si->cgroup_id = sock_cgroup(sk);
 	}
 	if (!si->sock_ino)
 		si->sock_ino = socket_inode(tp->inet_conn.icsk_inet.sk.sk_socket);
@@ -396,7 +417,7 @@ int ww_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	si = bpf_map_lookup_elem(&sock_lru, &key);
 	if (!si) {
 		zero.netns = f.netns;
-		zero.cgroup_id = cgroup_of(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+		zero.cgroup_id = sock_cgroup(sk);
 		bpf_map_update_elem(&sock_lru, &key, &zero, BPF_NOEXIST);
 		si = bpf_map_lookup_elem(&sock_lru, &key);
 		if (!si)
@@ -426,9 +447,14 @@ static __always_inline void rec_addrs(struct ww_sock_rec *r, const struct sock_c
 
 static __always_inline void set_age(struct ww_sock_rec *r, __u64 jiffies_ago)
 {
-	if (!CONFIG_HZ || jiffies_ago > 0xffffffffull / 1000)
+	__u64 ms;
+
+	if (!hz)
 		return;
-	r->state_age_ms = jiffies_ago * 1000 / CONFIG_HZ;
+	ms = jiffies_ago * 1000 / hz;
+	if (ms > 0xffffffffull) /* 49 days */
+		return;
+	r->state_age_ms = ms;
 	r->flags |= WW_SF_AGE;
 }
 
@@ -436,9 +462,9 @@ static __always_inline void set_age(struct ww_sock_rec *r, __u64 jiffies_ago)
 static __always_inline void timewait_age(struct ww_sock_rec *r, struct tcp_timewait_sock *tw)
 {
 	__u64 now = bpf_jiffies64(), expires = tw->tw_sk.tw_timer.expires;
-	__u64 len = (__u64)TCP_TIMEWAIT_SECS * CONFIG_HZ;
+	__u64 len = (__u64)TCP_TIMEWAIT_SECS * hz;
 
-	if (CONFIG_HZ && expires >= now && expires - now <= len)
+	if (hz && expires >= now && expires - now <= len)
 		set_age(r, len - (expires - now));
 }
 
@@ -488,7 +514,7 @@ int ww_dump_tcp(struct bpf_iter__tcp *ctx)
 			/* the same identity the transition program reports */
 			r.sock_id = sock_id_key ? (__u64)tp ^ sock_id_key : bpf_get_socket_cookie(tp);
 			r.sock_ino = socket_inode(tp->inet_conn.icsk_inet.sk.sk_socket);
-			r.cgroup_id = cgroup_of(tp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup);
+			r.cgroup_id = sock_cgroup((struct sock *)tp);
 		}
 	}
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));

@@ -184,7 +184,7 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 		if (a->watch && tty)
 			fputs("\033[H\033[2J", stdout);
 		ret = stuck_once(l, a, jw);
-		if (ret || !a->watch)
+		if (ret || !a->watch || ferror(stdout))
 			break;
 		if (!tty && !jw)
 			fputc('\n', stdout);

@@ -43,7 +43,7 @@ static void record_usage(FILE *f)
 		"  -i, --interval SECS    sweep every SECS (default 1s): TIME_WAIT exits are\n"
 		"                         exact at each sweep\n\n"
 		"%s%s",
-		ww_filter_help, ww_common_help);
+		ww_socket_filter_help, ww_common_help);
 }
 
 static int parse_local(int opt, const char *arg, struct record_args *a, char *err, size_t len)
@@ -91,8 +91,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		if (opt == 'h')
 			return record_usage(stdout), -1;
 		if (opt == OPT_PID || opt == OPT_STATE || opt == OPT_JSON)
-			return usage_error("record: --pid, --state and --json apply to trace and "
-					   "report");
+			return usage_error("record: it records every socket: filter when reading "
+					   "(trace --replay --pid/--state; report --json)");
 		ret = parse_local(opt, optarg, a, err, sizeof(err));
 		if (!ret)
 			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));

@@ -42,13 +42,11 @@ static void report_usage(FILE *f)
 		"      --at TIME          +DURATION from the start (+90s, +5m), or a UTC time\n"
 		"                         YYYY-MM-DDTHH:MM:SS[Z]\n"
 		"      --json             one object per endpoint, then a totals object\n"
-		"%s"
-		"                         (default %u)\n"
 		"  -v, --verbose          more messages on stderr\n"
-		"  -h, --help             this text\n\n"
-		"Exit status 1 when the file is damaged: a file cut off inside a block is\n"
-		"still reported up to there, with a warning naming the byte offset.\n",
-		ww_endpoint_help, WW_DEFAULT_MAX_ENDPOINTS);
+		"  -h, --help             this text\n\n");
+	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\nExit status 1 when the file is damaged: a file cut off inside a block is\n"
+		   "still reported up to there, with a warning naming the byte offset.\n");
 }
 
 static int parse_args(int argc, char **argv, struct report_args *a)
@@ -151,6 +149,23 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 	jw_free(jw);
 }
 
+/* The last time a recording holds: a first, quick pass (nothing is replayed). */
+static __u64 last_ts_of(const char *path)
+{
+	char err[WW_ERR_LEN + 64];
+	struct rec_item it;
+	struct rec_reader *r = rec_reader_open(path, err, sizeof(err));
+	__u64 last = 0;
+
+	if (!r)
+		return 0;
+	while (rec_next(r, &it, err, sizeof(err)) > 0)
+		if (rec_item_ts(&it) > last)
+			last = rec_item_ts(&it);
+	rec_reader_close(r);
+	return last;
+}
+
 /* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
 static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 {
@@ -160,7 +175,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 	struct collector *c;
 	struct replay rp;
 	__u64 at = 0;
-	int ret;
+	int ret = 0;
 
 	c = collector__new(&a->copts);
 	if (!c)
@@ -172,6 +187,10 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 			collector__free(c);
 			return usage_error("report: %s", err);
 		}
+	} else {
+		at = last_ts_of(a->path);
+	}
+	if (at) {
 		/* a snapshot one second before sets the base of the rates */
 		ret = replay_until(&rp, c, at > RATE_WINDOW_NS ? at - RATE_WINDOW_NS : 1, err,
 				   sizeof(err));
@@ -179,9 +198,9 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 			snapshot_free(&snap);
 		if (!ret)
 			ret = replay_until(&rp, c, at, err, sizeof(err));
-	} else {
-		ret = replay_until(&rp, c, 0, err, sizeof(err));
 	}
+	if (!ret && !a->at)
+		ret = replay_until(&rp, c, 0, err, sizeof(err));
 	if (ret && ret != -ENODATA) {
 		elog("%s: %s", a->path, err);
 		collector__free(c);

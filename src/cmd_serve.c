@@ -60,13 +60,10 @@ static void serve_usage(FILE *f)
 		"Recording:\n"
 		"      --record FILE        also record everything to FILE (waitwatch record)\n"
 		"      --record-max-size SZ past SZ (default 100M), move FILE to FILE.1 and\n"
-		"                           start a new one\n\n"
-		"%s"
-		"                         (default %d)\n\n"
-		"%s"
-		"%s",
-		WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_HTTP_MAX_CONNECTIONS,
-		ww_endpoint_help, SERVE_DEFAULT_MAX_ENDPOINTS, ww_filter_help, ww_common_help);
+		"                           start a new one\n\n",
+		WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_HTTP_MAX_CONNECTIONS);
+	ww_endpoint_help(f, SERVE_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\n%s%s", ww_socket_filter_help, ww_common_help);
 }
 
 static int parse_local(int opt, const char *arg, struct serve_args *a, char *err, size_t len)

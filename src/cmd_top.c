@@ -75,15 +75,10 @@ static void top_usage(FILE *f, bool snapshot)
 			   "A live table of TCP sockets per endpoint and state, worst first, exact\n"
 			   "at each refresh, with entries per second into TIME_WAIT (TW/s) and\n"
 			   "CLOSE_WAIT (CW/s), the oldest CLOSE_WAIT and outbound port pressure.\n\n");
-	fprintf(f,
-		"%s"
-		"                         (default %u)\n\n"
-		"Filters:\n"
-		"  -4, --ipv4 / -6, --ipv6, --port N, --lport N, --rport N, --addr CIDR,\n"
-		"      --netns INODE      as for trace\n\n"
-		"Output:\n"
-		"      --json             one object per endpoint, then a totals object\n",
-		ww_endpoint_help, WW_DEFAULT_MAX_ENDPOINTS);
+	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\n%s\nOutput:\n"
+		   "      --json             one object per endpoint, then a totals object\n",
+		ww_socket_filter_help);
 	if (!snapshot)
 		fprintf(f, "  -i, --interval SECS    refresh interval (default 1s)\n"
 			   "      --once             print one refresh after one interval, then exit\n"
@@ -190,8 +185,10 @@ static int render(struct top_run *r, bool live_tty)
 		if (!live_tty)
 			fputc('\n', stdout);
 	}
-	fflush(stdout);
 	snapshot_free(&s);
+	/* the reader went away (top | head): stop */
+	if (fflush(stdout) || ferror(stdout))
+		ww_exiting = 1;
 	return 0;
 }
 

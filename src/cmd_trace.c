@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "loader.h"
 #include "log.h"
@@ -34,7 +36,7 @@ static void trace_usage(FILE *f)
 	fprintf(f, "Usage: waitwatch trace [OPTIONS]\n\n"
 		   "Print one line per TCP state transition on this host, in every network\n"
 		   "namespace: who owns the socket, its addresses, the transition and the time\n"
-		   "spent in the old state (MS, '-' when the socket predates waitwatch).\n\n"
+		   "spent in the old state (MS; '-' on a socket's first transition seen).\n\n"
 		   "%s"
 		   "Output:\n"
 		   "%s"
@@ -109,6 +111,14 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	return 0;
 }
 
+/* A pipe whose reader closed reports an error even with nothing to write. */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 /* Warn at most once a second while the kernel reports losses. */
 static void check_losses(struct loader *l, struct loader_counters *last)
 {
@@ -156,7 +166,9 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	last = first;
 	while (!ww_exiting) {
 		n = loader__drain(l);
-		fflush(stdout);
+		/* the reader went away (trace | head): stop as a pipeline expects */
+		if (fflush(stdout) || ferror(stdout) || reader_gone())
+			break;
 		if (n == -ECANCELED)
 			break;
 		if (n < 0 && n != -EINTR) {

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <math.h>
 #include <time.h>
+#include <zlib.h>
+#include <sys/utsname.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -87,7 +90,7 @@ static int check_btf(void)
 {
 	if (access(BTF_PATH, R_OK) == 0)
 		return 0;
-	elog("kernel BTF not found (%s): waitwatch needs Linux 5.8+ built with "
+	elog("kernel BTF not found (%s): waitwatch needs Linux 5.12+ built with "
 	     "CONFIG_DEBUG_INFO_BTF=y", BTF_PATH);
 	return -ENOENT;
 }
@@ -120,6 +123,73 @@ static int handle_sample(void *ctx, void *data, size_t size)
 		return 0;
 	l->delivered++;
 	return l->fn(l->ctx, data);
+}
+
+/* CONFIG_HZ from a kernel config file (gzip or plain); 0 if absent. */
+static unsigned int hz_from_config(const char *path)
+{
+	unsigned int hz = 0;
+	char line[256];
+	gzFile f = gzopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (gzgets(f, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) == 1)
+			break;
+	gzclose(f);
+	return hz;
+}
+
+/* jiffies now, from /proc/timer_list; 0 if unreadable. */
+static unsigned long long timer_list_jiffies(void)
+{
+	unsigned long long j = 0;
+	char line[256];
+	FILE *f = fopen("/proc/timer_list", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "jiffies: %llu", &j) == 1)
+			break;
+	fclose(f);
+	return j;
+}
+
+/*
+ * The kernel's HZ, to turn the jiffies it stamps sockets with into ages:
+ * from its config, else measured from jiffies over 200 ms.
+ */
+static unsigned int kernel_hz(void)
+{
+	static const unsigned int known[] = { 100, 250, 300, 1000 };
+	struct timespec t0, t1, pause = { 0, 200000000 };
+	unsigned long long j0, j1;
+	char path[128];
+	struct utsname u;
+	unsigned int hz, best = 0;
+	double rate;
+
+	if ((hz = hz_from_config("/proc/config.gz")))
+		return hz;
+	if (!uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		if ((hz = hz_from_config(path)))
+			return hz;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	j0 = timer_list_jiffies();
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	j1 = timer_list_jiffies();
+	if (!j0 || j1 <= j0)
+		return 0;
+	rate = (j1 - j0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!best || fabs(rate - known[i]) < fabs(rate - best))
+			best = known[i];
+	return best;
 }
 
 static void set_filters(struct waitwatch_bpf *skel, const struct ww_filters *f)
@@ -162,6 +232,11 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool cla
 	bpf_program__set_autoload(skel->progs.ww_set_state, o->want_events && !classic);
 	bpf_program__set_autoload(skel->progs.ww_set_state_tp, o->want_events && classic);
 	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter);
+	if (o->want_iter) {
+		skel->rodata->hz = kernel_hz();
+		if (!skel->rodata->hz)
+			vlog("kernel HZ unknown: ages of sockets older than waitwatch are lower bounds");
+	}
 	/* Only the flavour in use needs its per-socket map. */
 	bpf_map__set_autocreate(skel->maps.sock_store, o->want_events && !classic);
 	bpf_map__set_autocreate(skel->maps.sock_lru, o->want_events && classic);
@@ -193,7 +268,7 @@ static int load_any(struct loader *l, const struct loader_opts *o)
 	}
 	if (ensure_tracefs()) {
 		elog("tracepoint sock:inet_sock_set_state not found (no tp_btf, and %s is "
-		     "absent): waitwatch needs Linux 5.8+ with BTF and tracefs", TP_PATH);
+		     "absent): waitwatch needs Linux 5.12+ with BTF", TP_PATH);
 		return -ENOENT;
 	}
 	err = open_and_load(l, o, true);

@@ -10,27 +10,37 @@
 #include "format.h"
 #include "log.h"
 
-const char ww_filter_help[] =
-	"Filters (in the kernel where possible):\n"
-	"  -4, --ipv4             IPv4 sockets only\n"
-	"  -6, --ipv6             IPv6 sockets only (v4-mapped ones included)\n"
-	"      --port N           local or remote port N\n"
-	"      --lport N          local port N\n"
-	"      --rport N          remote port N\n"
-	"      --addr CIDR        local or remote address in CIDR (198.51.100.0/24, 2001:db8::/64)\n"
-	"      --netns INODE      network namespace INODE only (stat -L -c %i /run/netns/NAME)\n"
+#define SOCKET_FILTERS                                                                      \
+	"Filters (in the kernel where possible):\n"                                         \
+	"  -4, --ipv4             IPv4 sockets only\n"                                        \
+	"  -6, --ipv6             IPv6 sockets only (v4-mapped ones included)\n"             \
+	"      --port N           local or remote port N\n"                                  \
+	"      --lport N          local port N\n"                                            \
+	"      --rport N          remote port N\n"                                           \
+	"      --addr CIDR        local or remote address in CIDR (198.51.100.0/24,\n"       \
+	"                         2001:db8::/64; IPv4 ones also match v4-mapped IPv6)\n"     \
+	"      --netns INODE      network namespace INODE only (stat -L -c %i\n"             \
+	"                         /run/netns/NAME)\n"
+
+const char ww_socket_filter_help[] = SOCKET_FILTERS;
+
+const char ww_filter_help[] = SOCKET_FILTERS
 	"      --pid PID          sockets owned by process PID (once its owner is known)\n"
-	"      --state S[,S]      transitions into or out of these states (time-wait, close-wait, ...)\n";
+	"      --state S[,S]      transitions into or out of these states (close-wait, ...;\n"
+	"                         time-wait: the ->CLOSE that leaves a TIME_WAIT socket)\n";
 
 const char ww_common_help[] =
 	"      --json             one JSON object per line\n"
-	"      --duration SECS    stop after SECS (units: ms, s, m, h; default: until Ctrl-C)\n"
-	"      --ringbuf-size SZ  BPF ring buffer size (default 8M; a power of 2, >= 4K)\n"
+	"      --duration SECS    stop after SECS (units: ms, s, m, h, d; default: until\n"
+	"                         Ctrl-C)\n"
+	"      --ringbuf-size SZ  BPF ring buffer size (default 8M; a power of 2, 4K-1G)\n"
 	"      --classic          use the classic tracepoint instead of tp_btf\n"
 	"  -v, --verbose          more messages on stderr (-vv: libbpf's too)\n"
 	"  -h, --help             this text\n";
 
-const char ww_endpoint_help[] =
+void ww_endpoint_help(FILE *f, unsigned int max_endpoints)
+{
+	fprintf(f,
 	"Endpoints:\n"
 	"      --by KEY           service (default: remote addr:port of outbound\n"
 	"                         connections, listener addr:port of inbound ones),\n"
@@ -41,10 +51,12 @@ const char ww_endpoint_help[] =
 	"      --sort STATE       worst first by this state (default: time-wait +\n"
 	"                         close-wait)\n"
 	"      --max-endpoints N  rows kept exact; the rest fold into 'other'\n"
+	"                         (default %u)\n"
 	"      --max-sockets N    sockets tracked (default 4194304); more are counted\n"
 	"                         as untracked\n"
 	"      --leak-age DUR     CLOSE_WAIT sockets older than DUR are leak suspects,\n"
-	"                         shown by owner (default 60s)\n";
+	"                         shown by owner (default 60s)\n", max_endpoints);
+}
 
 static const char *const by_names[] = {
 	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
@@ -217,7 +229,8 @@ bool ww_filters_match_event(const struct ww_filters *f, const struct ww_event *e
 {
 	if (f->netns && e->netns != f->netns)
 		return false;
-	if (f->states && !(f->states & ((1u << e->oldstate) | (1u << e->newstate))))
+	if (f->states && !(f->states & ((1u << e->oldstate) | (1u << e->newstate) |
+					 ((e->flags & WW_EF_TW) ? 1u << WW_TCP_TIME_WAIT : 0))))
 		return false;
 	if (f->pid && (!(e->flags & WW_EF_OWNER) || e->pid != f->pid))
 		return false;
@@ -239,6 +252,14 @@ bool ww_filters_match_sock(const struct ww_filters *f, const struct ww_sock_rec 
 	return ww_filters_match_addr(f, r->family, r->saddr, r->daddr);
 }
 
+static bool v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
+/* As in the kernel: an IPv4 prefix also matches v4-mapped IPv6 addresses. */
 bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t *saddr,
 			   const uint8_t *daddr)
 {
@@ -246,7 +267,10 @@ bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t
 		return false;
 	if (!f->has_addr)
 		return true;
-	if (family != f->addr.family)
+	if (family == f->addr.family)
+		return prefix_match(&f->addr, saddr) || prefix_match(&f->addr, daddr);
+	if (f->addr.family != AF_INET || family != AF_INET6)
 		return false;
-	return prefix_match(&f->addr, saddr) || prefix_match(&f->addr, daddr);
+	return (v4mapped(saddr) && prefix_match(&f->addr, saddr + 12)) ||
+	       (v4mapped(daddr) && prefix_match(&f->addr, daddr + 12));
 }

@@ -8,6 +8,7 @@
 #define WW_OPTIONS_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "parse.h"
@@ -86,9 +87,10 @@ struct ww_common {
 	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE }
 
 /* The help text lines for the options above. */
-extern const char ww_filter_help[];
+extern const char ww_filter_help[];        /* with --pid and --state: trace */
+extern const char ww_socket_filter_help[]; /* without */
 extern const char ww_common_help[];
-extern const char ww_endpoint_help[];
+void ww_endpoint_help(FILE *f, unsigned int max_endpoints);
 
 void ww_common_init(struct ww_common *c);
 

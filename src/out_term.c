@@ -99,8 +99,10 @@ static void row(FILE *f, const struct ep_row *r, const struct view_opts *v, uint
 		snprintf(ports, sizeof(ports), "-");
 	else
 		snprintf(ports, sizeof(ports), "%.0f%%", pressure);
-	fprintf(f, "%-24s %-3s %-11u", name, r->is_other ? "-" : dir_label(r->key.dir),
-		r->key.netns);
+	if (r->is_other)
+		fprintf(f, "%-24s %-3s %-11s", name, "-", "-");
+	else
+		fprintf(f, "%-24s %-3s %-11u", name, dir_label(r->key.dir), r->key.netns);
 	for (int i = 0; i < VIEW_NSTATES; i++)
 		fprintf(f, " %*u", (int)strlen(view_state_titles[i]), r->count[view_states[i]]);
 	fprintf(f, " %6s %6s %9s %6s\n", tw, cw, oldest, ports);

@@ -144,10 +144,16 @@ void owner_comm(uint32_t pid, char *buf, size_t len)
 	read_line(path, buf, len);
 }
 
-/* cgroup v2: the "0::/path" line. */
+/*
+ * The process's cgroup: its cgroup v2 path ("0::/path"); on hosts that
+ * still run cgroup v1 (v2 path "/"), the systemd or memory hierarchy's,
+ * which is where services and containers are told apart.
+ */
 void owner_cgroup(uint32_t pid, char *buf, size_t len)
 {
-	char path[64], line[4096];
+	static const char *const prefer[] = { "0::", "1:name=systemd:", ":name=systemd:",
+					      ":memory:" };
+	char path[64], line[4096], found[4][1024] = {};
 	FILE *f;
 
 	snprintf(buf, len, "?");
@@ -156,18 +162,28 @@ void owner_cgroup(uint32_t pid, char *buf, size_t len)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
 		line[strcspn(line, "\n")] = 0;
-		snprintf(buf, len, "%s", line + 3);
-		break;
+		for (size_t i = 0; i < 4; i++) {
+			char *p = strstr(line, prefer[i]);
+
+			if (p && (i == 0 ? p == line : 1))
+				snprintf(found[i], sizeof(found[i]), "%s", p + strlen(prefer[i]));
+		}
 	}
 	fclose(f);
+	for (size_t i = 0; i < 4; i++) {
+		if (found[i][0] && (strcmp(found[i], "/") || i == 3)) {
+			snprintf(buf, len, "%s", found[i]);
+			return;
+		}
+	}
+	if (found[0][0])
+		snprintf(buf, len, "%s", found[0]);
 }
 
 /* A cgroup v2 id is the inode number of its directory: walk, bounded. */
-static bool find_cgroup(const char *dir, uint64_t id, int depth, unsigned int *budget,
-			char *out, size_t len)
+static bool find_cgroup(const char *dir, size_t rootlen, uint64_t id, int depth,
+			unsigned int *budget, char *out, size_t len)
 {
 	char path[4096];
 	struct dirent *d;
@@ -182,14 +198,32 @@ static bool find_cgroup(const char *dir, uint64_t id, int depth, unsigned int *b
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (!stat(path, &st) && st.st_ino == id) {
-			snprintf(out, len, "%s", path + strlen(CGROUP_ROOT));
+			snprintf(out, len, "%s", path + rootlen);
 			found = true;
 		} else {
-			found = find_cgroup(path, id, depth + 1, budget, out, len);
+			found = find_cgroup(path, rootlen, id, depth + 1, budget, out, len);
 		}
 	}
 	closedir(dp);
 	return found;
+}
+
+/* Where cgroup v2 is mounted: /sys/fs/cgroup, or elsewhere on hybrid hosts. */
+static void cgroup2_root(char *root, size_t len)
+{
+	char dev[256], dir[1024], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	snprintf(root, len, "%s", CGROUP_ROOT);
+	if (!f)
+		return;
+	while (fscanf(f, "%255s %1023s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(root, len, "%s", dir);
+			break;
+		}
+	}
+	fclose(f);
 }
 
 void cgroup_path(uint64_t id, char *buf, size_t len)
@@ -197,6 +231,7 @@ void cgroup_path(uint64_t id, char *buf, size_t len)
 	static uint64_t cached_id;
 	static char cached[512];
 	unsigned int budget = CGROUP_MAX_DIRS;
+	char root[1024];
 	struct stat st;
 
 	if (id && id == cached_id) {
@@ -204,10 +239,11 @@ void cgroup_path(uint64_t id, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "?");
-	if (!stat(CGROUP_ROOT, &st) && st.st_ino == id)
+	cgroup2_root(root, sizeof(root));
+	if (id == 1 || (!stat(root, &st) && st.st_ino == id))
 		snprintf(buf, len, "/");
 	else if (id)
-		find_cgroup(CGROUP_ROOT, id, 0, &budget, buf, len);
+		find_cgroup(root, strlen(root), id, 0, &budget, buf, len);
 	cached_id = id;
 	snprintf(cached, sizeof(cached), "%s", buf);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -166,46 +167,70 @@ static int sweep_here(int iter_link_fd, __u32 netns, const struct sweep_cb *cb,
 	return err;
 }
 
+/* Enter a namespace (none to do for our own); false if it cannot be entered. */
+static bool enter(const char *path, bool home, bool *moved)
+{
+	static bool warned;
+	int fd;
+
+	if (home)
+		return true;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* the process exited or the namespace went away meanwhile */
+	if (setns(fd, CLONE_NEWNET)) {
+		if (errno == EPERM && !warned) {
+			wlog("cannot enter other network namespaces without CAP_SYS_ADMIN: only "
+			     "this one is counted");
+			warned = true;
+		}
+		dlog("cannot enter %s: %s", path, strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(fd);
+	*moved = true;
+	return true;
+}
+
 int sweep_all(int iter_link_fd, __u32 netns, const struct sweep_cb *cb,
 	      struct sweep_result *res)
 {
 	struct ns_set set = {};
-	int home, fd, err = 0;
+	bool moved = false;
+	struct stat self;
+	int home, err = 0;
 
 	memset(res, 0, sizeof(*res));
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0) {
+	if (home < 0 || fstat(home, &self)) {
 		err = -errno;
 		elog("cannot open this process's network namespace: %s", strerror(-err));
+		if (home >= 0)
+			close(home);
 		return err;
 	}
 	find_namespaces(&set, netns);
 	for (size_t i = 0; i < set.n && !err; i++) {
-		fd = open(set.paths[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-			/* the process exited or the namespace went away meanwhile */
-			dlog("cannot enter %s: %s", set.paths[i], strerror(errno));
+		if (!enter(set.paths[i], set.inodes[i] == self.st_ino && !moved, &moved)) {
 			res->unreachable++;
-			if (fd >= 0)
-				close(fd);
 			continue;
 		}
-		close(fd);
 		err = sweep_here(iter_link_fd, set.inodes[i], cb, res);
 		if (err)
 			elog("reading the socket table of netns %u failed: %s", set.inodes[i],
 			     strerror(-err));
 		res->namespaces++;
 	}
-	if (setns(home, CLONE_NEWNET)) {
+	if (moved && setns(home, CLONE_NEWNET)) {
 		err = -errno;
 		elog("cannot return to the original network namespace: %s", strerror(-err));
 	}
 	close(home);
 	ns_free(&set);
 	if (!err && netns && !res->namespaces) {
-		elog("network namespace %u not found (no process in it, not under /run/netns)",
-		     netns);
+		elog("network namespace %u not found or not reachable (no process in it, not "
+		     "under /run/netns, or no CAP_SYS_ADMIN)", netns);
 		err = -ENOENT;
 	}
 	return err;

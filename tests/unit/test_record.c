@@ -16,7 +16,8 @@
  *   root, where make check runs): what `waitwatch report` prints (JSON, the
  *   table in UTC, --at +2s) and `trace --replay --json`, byte for byte, from
  *   NAME.report.json, NAME.report.txt, NAME.at.json and NAME.trace.json
- *   (tests/data/rec/regen.sh writes them).
+ *   (tests/data/rec/regen.sh writes them), but for memory_bytes: the size of
+ *   the collector's tables is not the recording's to fix.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1178,7 +1179,30 @@ static char *trace(const char *name, size_t *outlen, int *events)
 	return out;
 }
 
-static void same_as_file(const char *name, const char *suffix, const char *got, size_t len)
+/*
+ * "memory_bytes":N -> "memory_bytes":0, in place: the size of the collector's
+ * tables depends on how the collector is built, not on the recording.
+ */
+static void no_memory_bytes(char *buf, size_t *len)
+{
+	static const char key[] = "\"memory_bytes\":";
+	char *p = buf, *end = buf + *len, *digits, *q;
+
+	while ((p = memmem(p, end - p, key, sizeof(key) - 1))) {
+		digits = p + sizeof(key) - 1;
+		for (q = digits; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (q > digits) {
+			*digits = '0';
+			memmove(digits + 1, q, end - q);
+			end -= q - digits - 1;
+		}
+		p = digits;
+	}
+	*len = end - buf;
+}
+
+static void same_as_file(const char *name, const char *suffix, char *got, size_t len)
 {
 	char path[256];
 	size_t want_len, i;
@@ -1186,6 +1210,8 @@ static void same_as_file(const char *name, const char *suffix, const char *got, 
 
 	snprintf(path, sizeof(path), DATA_DIR "%s.%s", name, suffix);
 	want = slurp(path, &want_len);
+	no_memory_bytes((char *)want, &want_len);
+	no_memory_bytes(got, &len);
 	if (want_len != len || memcmp(want, got, len)) {
 		for (i = 0; i < len && i < want_len && want[i] == (uint8_t)got[i]; i++)
 			;

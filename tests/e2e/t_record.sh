@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Recordings end to end, in a namespace of the test's own (loopback only):
+# - round trip: 300 TIME_WAIT and 50 CLOSE_WAIT sockets made before
+#   `waitwatch record --duration 3` starts, 160 TIME_WAIT and 30 CLOSE_WAIT
+#   more and a listener opened and closed while it runs; then `report --json`,
+#   run as nobody (no root needed), must equal a live `top --once --json` and
+#   `snapshot --json` per endpoint and state, and count the sockets of the
+#   first sweep as seeded and every TIME_WAIT entry made while recording;
+#   --at at the end gives the same counts, --at before the start is refused;
+# - `trace --replay --json` prints the transitions a live `trace --json` saw
+#   side by side (the (sock_id, old, new) sequence of every socket), and
+#   --count and the filters select on a replay as they do live;
+# - `serve --record F --record-max-size 64K` rotates F to F.1: both report
+#   without error, the same counts, and F starts with a sweep of its own;
+# - damaged files: empty, text, wrong magic, wrong version, header checksum,
+#   a flipped payload byte, absurd block lengths, a file cut off inside its
+#   last block, a missing file, a directory. Each exits 1 within 10 s with
+#   one line on stderr naming the file (and the byte offset where there is
+#   one); the cut-off file is still reported up to its last complete block
+#   (the same output as the file cut right there, which exits 0);
+# - the sample recordings of tests/data/rec give, through the command line
+#   and as nobody, exactly their saved outputs.
+. "$(dirname "$0")/lib.sh"
+ww_require
+
+LOADGEN=$WW_ROOT/.output/tools/loadgen
+[ -x "$LOADGEN" ] || fatal binary "$LOADGEN missing: run make tools"
+for c in setpriv od dd truncate ss; do
+	command -v "$c" >/dev/null || fatal tools "$c not installed"
+done
+
+T=$WW_TMP
+# nobody may reach the files made readable in here (but not list them)
+chmod 711 "$T"
+
+ww_ns_new rec
+NS=$WW_NS
+INO=$(ww_ns_inode "$NS")
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
+# no reuse of TIME_WAIT 4-tuples: the test knows how many it made
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+
+# As nobody, with no group: what a user without privileges gets.
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# waitwatch's per-endpoint view from JSON lines: "ENDPOINT DIR STATE COUNT", sorted
+ww_endpoints() {
+	jq -r 'select(.type == "endpoint") | .endpoint as $e | (.dir // "-") as $d
+		| .states | to_entries[] | select(.value > 0) | "\($e) \($d) \(.key) \(.value)"' |
+		sort
+}
+
+# compare NAME EXPECTED_FILE ACTUAL_FILE (ww_endpoints lines)
+compare() {
+	if [ ! -s "$2" ]; then
+		fail "$1" "nothing to compare with (empty $2)"
+	elif diff -u "$2" "$3" >"$T/diff"; then
+		pass "$1 ($(awk '{ s += $4 } END { print s + 0 }' "$2") sockets)"
+	else
+		fail "$1" "$(head -c 1500 "$T/diff")"
+	fi
+}
+
+start_server() { # ADDR PORT MODE SECONDS
+	local ready=$T/ready.$2
+	ip netns exec "$NS" "$LOADGEN" server -a "$1" -p "$2" -m "$3" -t "$4" -r "$ready" &
+	ww_bg $!
+	wait_for "[ -s $ready ]" 5 || fatal "server-$2" "loadgen server on $1:$2 not ready"
+}
+
+clients() { # ADDR PORT COUNT
+	local out
+	out=$(timeout 30 ip netns exec "$NS" "$LOADGEN" client -a "$1" -p "$2" -n "$3" -d 20)
+	[ "$(jq -r .connections <<<"$out")" == "$3" ] ||
+		fatal "clients-$1-$2" "wanted $3 connections to $1:$2, got: $out"
+}
+
+# ---- the file format, from the outside -------------------------------------------
+
+# u32 FILE OFFSET: the little-endian u32 there
+u32() {
+	od -An -tu4 --endian=little -j "$2" -N4 "$1" | tr -d ' '
+}
+
+# put32 FILE OFFSET VALUE: overwrite 4 bytes, little-endian
+put32() {
+	local v=$3
+	# shellcheck disable=SC2059 # the format is the bytes
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) \
+		$((v >> 16 & 255)) $((v >> 24 & 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# put8 FILE OFFSET VALUE / flip FILE OFFSET: one byte set, or its bits inverted
+put8() {
+	# shellcheck disable=SC2059
+	printf "$(printf '\\x%02x' "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+flip() {
+	put8 "$1" "$2" $(($(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ') ^ 0xff))
+}
+
+# header_end FILE: where the first block starts (16 + metadata length + 4)
+header_end() {
+	echo $((16 + $(u32 "$1" 12) + 4))
+}
+
+# block_offsets FILE: the offset of each block, one a line (at most 100000)
+block_offsets() {
+	local size off n=0
+	size=$(stat -c %s "$1")
+	off=$(header_end "$1")
+	while [ $((off + 16)) -le "$size" ] && [ $n -lt 100000 ]; do
+		echo "$off"
+		off=$((off + 16 + $(u32 "$1" $((off + 8)))))
+		n=$((n + 1))
+	done
+}
+
+# ---- 1. a recording and the live view ----------------------------------------------
+
+start_server 127.0.0.1 8001 close-after-eof 90
+start_server ::1 8002 close-after-eof 90
+start_server 127.0.0.1 8004 hold 90
+
+# before the recording: 300 TIME_WAIT, 50 CLOSE_WAIT (and their 50 FIN_WAIT2 peers)
+clients 127.0.0.1 8001 200
+clients ::1 8002 100
+clients 127.0.0.1 8004 50
+sleep 0.3
+before=$(ip netns exec "$NS" ss -tanH | wc -l)
+
+ww_trace_start trace-start "$T/live.json" "$T/live.err" --json --netns "$INO"
+TRACE_PID=$WW_PID
+
+REC=$T/rec.wwr
+"$WW" record -o "$REC" --netns "$INO" --duration 3 >"$T/rec.out" 2>"$T/rec.err" &
+REC_PID=$!
+ww_bg "$REC_PID"
+# its program is attached once the file holds the first sweep's block
+wait_for "[ -f $REC ] && [ \$(stat -c %s $REC) -gt \$(header_end $REC) ]" 10 ||
+	fatal record-start "no sweep in $REC after 10 s: $(head -c 500 "$T/rec.err")"
+
+# while recording: 160 TIME_WAIT, 30 CLOSE_WAIT, a listener opened and closed
+clients 127.0.0.1 8001 100
+clients ::1 8002 50
+clients 127.0.0.1 8004 30
+start_server 127.0.0.1 8005 close-after-eof 1
+clients 127.0.0.1 8005 10
+wait_for "[ -z \"\$(ip netns exec $NS ss -tlnH 'sport = :8005')\" ]" 5 ||
+	fail listener-closed "the listener on 8005 is still there"
+
+ww_stop "$REC_PID" 0 15
+assert_eq "record exits 0" 0 "$WW_RC"
+assert_eq "record prints nothing" "" "$(cat "$T/rec.out" "$T/rec.err")"
+sleep 0.3
+ww_stop "$TRACE_PID" INT
+assert_eq "live trace exits 0" 0 "$WW_RC"
+
+chmod 644 "$REC"
+as_nobody "$WW" report "$REC" --json >"$T/report.json" 2>"$T/report.err"
+assert_eq "report as nobody exits 0" 0 $?
+assert_eq "report prints nothing on stderr" "" "$(cat "$T/report.err")"
+ww_endpoints <"$T/report.json" >"$T/report.ep"
+
+"$WW" top --once --json -i 0.5 --netns "$INO" >"$T/once.json" 2>"$T/once.err" ||
+	fail top-once "exit $?: $(head -c 300 "$T/once.err")"
+ww_endpoints <"$T/once.json" >"$T/once.ep"
+compare "report equals a live top --once" "$T/once.ep" "$T/report.ep"
+"$WW" snapshot --json --netns "$INO" >"$T/snap.json" 2>"$T/snap.err" ||
+	fail snapshot "exit $?: $(head -c 300 "$T/snap.err")"
+ww_endpoints <"$T/snap.json" >"$T/snap.ep"
+compare "report equals a live snapshot" "$T/snap.ep" "$T/report.ep"
+
+totals=$(grep '"type":"totals"' "$T/report.json")
+assert_match "report's source: the program, recorded" '^(tp_btf|tracepoint) \(recorded\)$' \
+	"$(jq -r .source <<<"$totals")"
+assert_eq "80 CLOSE_WAIT in the report" 80 "$(jq .states.CLOSE_WAIT <<<"$totals")"
+tw=$(jq .states.TIME_WAIT <<<"$totals")
+# the kernel may end a TIME_WAIT socket early; never more than were made
+if [ "$tw" -ge 440 ] && [ "$tw" -le 460 ]; then
+	pass "report shows $tw TIME_WAIT (440..460 of 460)"
+else
+	fail tw-count "$tw TIME_WAIT in the report, expected 440..460"
+fi
+assert_eq "seeded: the sockets of the first sweep (ss before)" "$before" \
+	"$(jq .seeded <<<"$totals")"
+assert_eq "TIME_WAIT entries while recording (error 0 of 160)" 160 \
+	"$(jq .tw_entries <<<"$totals")"
+rec_lost=$(jq .lost <<<"$totals")
+rec_repairs=$(jq .repairs <<<"$totals")
+if [ "$rec_lost" -eq 0 ]; then
+	assert_eq "no repairs in a recording without lost events" 0 "$rec_repairs"
+fi
+
+# --at: at the end (rounded up to the second), the same counts; before the start, refused
+end=$(jq -r .time <<<"$totals")
+at=$(date -u -d "@$(($(date -u -d "$end" +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+"$WW" report "$REC" --json --at "$at" 2>"$T/at.err" | ww_endpoints >"$T/at.ep"
+compare "report --at $at (the end) gives the same counts" "$T/report.ep" "$T/at.ep"
+"$WW" report "$REC" --at 2000-01-01T00:00:00Z >/dev/null 2>"$T/at-before.err"
+rc=$?
+assert_eq "report --at before the recording exits 2" 2 "$rc"
+assert_match "report --at before the recording says so" "before the recording" \
+	"$(cat "$T/at-before.err")"
+
+# ---- 2. trace --replay against the live trace ---------------------------------------
+
+as_nobody "$WW" trace --replay "$REC" --json >"$T/replay.json" 2>"$T/replay.err"
+assert_eq "trace --replay as nobody exits 0" 0 $?
+assert_eq "trace --replay prints nothing on stderr" "" "$(cat "$T/replay.err")"
+n_replay=$(grep -c . "$T/replay.json")
+[ "$n_replay" -ge 1500 ] && pass "trace --replay prints $n_replay transitions" ||
+	fail replay-count "only $n_replay transitions replayed (>= 1500 made)"
+
+# Per socket, in order: a socket's transitions are ordered, sockets are not
+# (two ring buffers may interleave CPUs differently).
+seq_of() {
+	jq -r '"\(.sock_id) \(.old) \(.new)"' "$1" | sort -s -n -k1,1
+}
+seq_of "$T/live.json" >"$T/live.seq"
+seq_of "$T/replay.json" >"$T/replay.seq"
+live_lost=$(sed -nE 's/^waitwatch: [0-9]+ events, ([0-9]+) lost.*/\1/p' "$T/live.err")
+[ -n "$live_lost" ] || fail trace-summary "no summary from the live trace: $(cat "$T/live.err")"
+if cmp -s "$T/live.seq" "$T/replay.seq"; then
+	pass "trace --replay equals the live trace ($(wc -l <"$T/live.seq") transitions)"
+else
+	differ=$(diff "$T/live.seq" "$T/replay.seq" | grep -c '^[<>]')
+	# the kernel counts lost events host-wide: only those may explain a difference
+	if [ "$((live_lost + rec_lost))" -gt 0 ] &&
+		[ "$differ" -le "$((live_lost + rec_lost))" ]; then
+		pass "trace --replay equals the live trace but for $differ transitions" \
+			"($live_lost + $rec_lost lost)"
+	else
+		fail "trace --replay equals the live trace" "$differ lines differ" \
+			"(lost: $live_lost live, $rec_lost recorded): $(diff "$T/live.seq" \
+			"$T/replay.seq" | head -20)"
+	fi
+fi
+
+# --count and the filters, on the replay
+"$WW" trace --replay "$REC" --json --count 5 >"$T/count.json"
+assert_eq "--count 5 prints the first 5" "$(head -5 "$T/replay.json")" "$(cat "$T/count.json")"
+"$WW" trace --replay "$REC" --count 3 >"$T/count.txt"
+assert_eq "--count 3 in the table: a header and 3 rows" 4 "$(wc -l <"$T/count.txt")"
+# filter_check NAME JQ_SELECT ARGS...: the filtered replay is exactly those lines
+filter_check() {
+	local name=$1 sel=$2 want got
+	shift 2
+	want=$(jq -c "select($sel)" "$T/replay.json")
+	got=$("$WW" trace --replay "$REC" --json "$@" | jq -c .)
+	if [ -z "$want" ]; then
+		fail "$name" "nothing to select in the replay"
+	elif [ "$want" == "$got" ]; then
+		pass "$name ($(grep -c . <<<"$got") transitions)"
+	else
+		fail "$name" "$(diff <(echo "$want") <(echo "$got") | head -5)"
+	fi
+}
+filter_check "trace --replay --port 8002" '.lport == 8002 or .rport == 8002' --port 8002
+filter_check "trace --replay -6" '.family == 6' -6
+filter_check "trace --replay --state close-wait" \
+	'.old == "CLOSE_WAIT" or .new == "CLOSE_WAIT"' --state close-wait
+filter_check "trace --replay --rport 8005" '.rport == 8005' --rport 8005
+filter_check "trace --replay --netns" 'true' --netns "$INO"
+assert_eq "trace --replay --netns of another namespace prints nothing" "" \
+	"$("$WW" trace --replay "$REC" --json --netns 1)"
+assert_eq "--state close-wait --count 3" 3 \
+	"$("$WW" trace --replay "$REC" --json --state close-wait --count 3 | grep -c .)"
+
+# ---- 3. serve --record: rotation --------------------------------------------------------
+
+SRV=$T/serve.wwr
+ip netns exec "$NS" "$WW" serve --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
+	--record "$SRV" --record-max-size 64K >"$T/serve.out" 2>"$T/serve.err" &
+SERVE_PID=$!
+ww_bg "$SERVE_PID"
+wait_for "[ -f $SRV.1 ] || ww_gone $SERVE_PID" 30 ||
+	fail serve-rotate "no $SRV.1 after 30 s ($(stat -c %s "$SRV" 2>/dev/null) bytes)"
+# a few sweeps into the new file, then stop
+wait_for "[ \$(stat -c %s $SRV 2>/dev/null || echo 0) -gt 20000 ] || ww_gone $SERVE_PID" 10
+ww_stop "$SERVE_PID" TERM 10
+assert_eq "serve --record exits 0 on SIGTERM" 0 "$WW_RC"
+size1=$(stat -c %s "$SRV.1" 2>/dev/null || echo 0)
+[ "$size1" -ge 65536 ] && pass "rotated at $size1 bytes (>= 64K)" ||
+	fail rotated-size "$SRV.1 is $size1 bytes"
+for f in "$SRV.1" "$SRV"; do
+	"$WW" report "$f" --json >"$f.json" 2>"$f.err"
+	rc=$?
+	assert_eq "report $(basename "$f") exits 0" 0 "$rc"
+	assert_eq "report $(basename "$f"): nothing on stderr" "" "$(cat "$f.err")"
+	ww_endpoints <"$f.json" >"$f.ep"
+done
+compare "both halves report the same counts" "$SRV.1.ep" "$SRV.ep"
+now=$(ip netns exec "$NS" ss -tanH | wc -l)
+assert_eq "the new file starts with a sweep: all $now sockets seeded" "$now" \
+	"$(jq 'select(.type == "totals") | .seeded' "$SRV.json")"
+trace_rc=0
+"$WW" trace --replay "$SRV.1" --json >/dev/null 2>"$T/srv-trace.err" || trace_rc=$?
+assert_eq "trace --replay of the rotated file exits 0" 0 "$trace_rc"
+
+# ---- 4. damaged files ---------------------------------------------------------------------
+
+# bad NAME FILE REGEX [COMMAND...]: exit 1 within 10 s, one line on stderr
+# naming FILE and matching REGEX. Default command: report FILE.
+bad() {
+	local name=$1 file=$2 re=$3 rc lines
+	shift 3
+	[ $# -gt 0 ] || set -- report "$file"
+	timeout 10 "$WW" "$@" >"$T/bad.out" 2>"$T/bad.err"
+	rc=$?
+	lines=$(grep -c . "$T/bad.err")
+	if [ "$rc" -ne 1 ]; then
+		fail "$name" "exit $rc (expected 1): $(head -c 300 "$T/bad.err")"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$name" "$lines lines on stderr (expected 1): $(head -c 300 "$T/bad.err")"
+	elif ! grep -qF -- "$file" "$T/bad.err"; then
+		fail "$name" "the message does not name $file: $(cat "$T/bad.err")"
+	elif ! grep -qE -- "$re" "$T/bad.err"; then
+		fail "$name" "'$(cat "$T/bad.err")' does not match /$re/"
+	else
+		pass "$name: $(cat "$T/bad.err")"
+	fi
+}
+
+HDR=$(header_end "$REC")
+mapfile -t BLOCKS < <(block_offsets "$REC")
+B0=${BLOCKS[0]}
+BL=${BLOCKS[-1]}
+size=$(stat -c %s "$REC")
+[ ${#BLOCKS[@]} -ge 3 ] && pass "the recording holds ${#BLOCKS[@]} blocks, the last ends the file" ||
+	fail blocks "only ${#BLOCKS[@]} blocks in $REC"
+assert_eq "the blocks' lengths add up to the file's size" "$size" \
+	"$((BL + 16 + $(u32 "$REC" $((BL + 8)))))"
+assert_eq "header: magic" WWRECORD "$(head -c 8 "$REC")"
+assert_eq "header: version 1" 1 "$(u32 "$REC" 8)"
+
+: >"$T/empty.wwr"
+bad "empty file" "$T/empty.wwr" 'empty file'
+printf 'hello\nthis is not a recording\n' >"$T/text.wwr"
+bad "text file" "$T/text.wwr" 'no WWRECORD magic at byte 0'
+cp "$REC" "$T/magic.wwr" && put8 "$T/magic.wwr" 0 0x58
+bad "wrong magic" "$T/magic.wwr" 'no WWRECORD magic at byte 0'
+cp "$REC" "$T/version.wwr" && put8 "$T/version.wwr" 8 2
+bad "wrong version" "$T/version.wwr" 'version 2 at byte 8'
+cp "$REC" "$T/hcrc.wwr" && flip "$T/hcrc.wwr" 20
+bad "header checksum" "$T/hcrc.wwr" "header checksum mismatch at byte $((HDR - 4))\$"
+cp "$REC" "$T/flip.wwr" && flip "$T/flip.wwr" $((B0 + 16 + 10))
+bad "flipped payload byte" "$T/flip.wwr" "corrupt block at byte $B0 \\(checksum mismatch\\)"
+bad "flipped payload byte (trace --replay)" "$T/flip.wwr" \
+	"corrupt block at byte $B0 \\(checksum mismatch\\)" trace --replay "$T/flip.wwr"
+cp "$REC" "$T/rawlen.wwr" && put32 "$T/rawlen.wwr" $((B0 + 4)) 4294967295
+bad "absurd raw length" "$T/rawlen.wwr" "corrupt block at byte $B0 \\(sizes 4294967295/[0-9]+ out of range\\)"
+cp "$REC" "$T/complen.wwr" && put32 "$T/complen.wwr" $((BL + 8)) 2147483647
+bad "absurd compressed length" "$T/complen.wwr" "corrupt block at byte $BL \\(sizes [0-9]+/2147483647 out of range\\)"
+
+# cut off inside the last block: reported up to the block before, with a warning, exit 1
+head -c "$BL" "$REC" >"$T/clean.wwr"
+"$WW" report "$T/clean.wwr" --json >"$T/clean.json" 2>"$T/clean.err"
+rc=$?
+assert_eq "the file cut at its last block's start reports, exit 0" "0:" "$rc:$(cat "$T/clean.err")"
+cp "$REC" "$T/cut.wwr"
+truncate -s $((BL + 16 + ($(u32 "$REC" $((BL + 8))) / 2))) "$T/cut.wwr"
+bad "cut off inside the last block" "$T/cut.wwr" \
+	"warning: .*cut off inside the block at byte $BL: everything before it was read" \
+	report "$T/cut.wwr" --json
+cp "$T/bad.out" "$T/cut.json"
+if [ -s "$T/cut.json" ] && cmp -s "$T/clean.json" "$T/cut.json"; then
+	pass "the cut-off file reports the counts up to its last complete block"
+else
+	fail cut-report "differs from the file cut at the block: $(diff "$T/clean.json" "$T/cut.json" | head -c 600)"
+fi
+bad "cut off (trace --replay)" "$T/cut.wwr" "cut off inside the block at byte $BL" \
+	trace --replay "$T/cut.wwr" --json
+assert_eq "trace --replay of the cut-off file prints the events before the cut" \
+	"$("$WW" trace --replay "$T/clean.wwr" --json | grep -c .)" "$(grep -c . "$T/bad.out")"
+head -c 30 "$REC" >"$T/short.wwr"
+bad "cut off inside the header" "$T/short.wwr" "truncated header at byte 30"
+
+bad "missing file" "$T/nonexistent.wwr" 'No such file or directory'
+mkdir "$T/dir.wwr"
+bad "a directory" "$T/dir.wwr" '.'
+
+# ---- 5. the sample recordings, through the command line --------------------------------
+
+DATA=$WW_ROOT/tests/data/rec
+n=0
+for f in "$DATA"/*.wwr; do
+	[ -e "$f" ] || continue
+	b=${f%.wwr}
+	name=$(basename "$b")
+	n=$((n + 1))
+	as_nobody "$WW" report "$f" --json | cmp -s - "$b.report.json" &&
+		pass "$name: report --json as saved" || fail "$name-report" "differs from $b.report.json"
+	TZ=UTC as_nobody "$WW" report "$f" | cmp -s - "$b.report.txt" &&
+		pass "$name: report (table, UTC) as saved" || fail "$name-table" "differs from $b.report.txt"
+	as_nobody "$WW" report "$f" --json --at +2s | cmp -s - "$b.at.json" &&
+		pass "$name: report --at +2s as saved" || fail "$name-at" "differs from $b.at.json"
+	as_nobody "$WW" trace --replay "$f" --json | cmp -s - "$b.trace.json" &&
+		pass "$name: trace --replay --json as saved" || fail "$name-trace" "differs from $b.trace.json"
+done
+[ "$n" -ge 5 ] || fail samples "only $n sample recordings in $DATA"

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * wwcheck: the checks of the kernel tests (tests/kernels/run.sh), run inside
+ * a guest that has no jq. Statically linked; reads waitwatch's JSON lines
+ * with a minimal parser (the fields are flat and in a fixed order, see
+ * src/out_trace.c and src/out_json.c).
+ *
+ *   wwcheck trace FILE PORT N
+ *       FILE holds `waitwatch trace --json` output, grouped per socket by
+ *       "sock_id" (a transition from CLOSE, or LISTEN>SYN_RECV, starts a
+ *       new socket: ids of the classic tracepoint are addresses, which a
+ *       later socket may reuse). Every socket with PORT as its local or
+ *       remote port must be a client with the sequence CLOSE>SYN_SENT
+ *       SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>FIN_WAIT2
+ *       FIN_WAIT2>CLOSE, a server child with LISTEN>SYN_RECV
+ *       SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK
+ *       LAST_ACK>CLOSE, or the listener (CLOSE>LISTEN, then possibly
+ *       LISTEN>CLOSE); exactly N clients, N servers and one listener.
+ *
+ *   wwcheck snapshot TW CW -- COMMAND...
+ *       Counts the sockets per state in /proc/net/tcp and /proc/net/tcp6,
+ *       runs COMMAND (waitwatch snapshot --json), counts again, and checks
+ *       that the "states" of its "totals" object equal the counts of /proc
+ *       in every state, that /proc did not change meanwhile, and that
+ *       TIME_WAIT is TW and CLOSE_WAIT is CW.
+ *
+ * Prints diagnostic lines and one "wwcheck: PASS ..." or "wwcheck: FAIL
+ * ..." line; exits 0 only on PASS.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_SOCKS 4096
+#define MAX_SEQ 16
+#define NSTATES 12
+
+/* Indexed by the kernel's TCP state number, as /proc/net/tcp's "st". */
+static const char *const state_names[NSTATES] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",   [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",	 [7] = "CLOSE",	     [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",    [10] = "LISTEN",	 [11] = "CLOSING",
+};
+
+static int state_num(const char *name)
+{
+	for (int i = 1; i < NSTATES; i++)
+		if (!strcmp(name, state_names[i]))
+			return i;
+	return -1;
+}
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("wwcheck: FAIL ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return 1;
+}
+
+/* After the next `"key":` at or after *p; NULL if absent. */
+static const char *field(const char **p, const char *key)
+{
+	char pat[64];
+	const char *s;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	s = strstr(*p, pat);
+	if (!s)
+		return NULL;
+	*p = s + strlen(pat);
+	return *p;
+}
+
+static bool num_field(const char **p, const char *key, unsigned long long *v)
+{
+	char *end;
+
+	if (!field(p, key))
+		return false;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno || end == *p)
+		return false;
+	*p = end;
+	return true;
+}
+
+static bool str_field(const char **p, const char *key, char *buf, size_t len)
+{
+	const char *s, *e;
+
+	if (!field(p, key) || **p != '"')
+		return false;
+	s = *p + 1;
+	e = strchr(s, '"');
+	if (!e || (size_t)(e - s) >= len)
+		return false;
+	memcpy(buf, s, e - s);
+	buf[e - s] = 0;
+	*p = e + 1;
+	return true;
+}
+
+/* ---- trace ------------------------------------------------------------ */
+
+struct sock {
+	unsigned long long id;
+	int n;
+	char seq[MAX_SEQ][32];
+	bool port_match;
+};
+
+static const char *const client_seq[] = { "CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED",
+					  "ESTABLISHED>FIN_WAIT1", "FIN_WAIT1>FIN_WAIT2",
+					  "FIN_WAIT2>CLOSE" };
+static const char *const server_seq[] = { "LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED",
+					  "ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK",
+					  "LAST_ACK>CLOSE" };
+static const char *const listen_seq[] = { "CLOSE>LISTEN", "LISTEN>CLOSE" };
+
+static bool seq_is(const struct sock *s, const char *const *want, int n)
+{
+	if (s->n != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(s->seq[i], want[i]))
+			return false;
+	return true;
+}
+
+static void print_seq(const struct sock *s)
+{
+	printf("wwcheck: socket %llu:", s->id);
+	for (int i = 0; i < s->n; i++)
+		printf(" %s", s->seq[i]);
+	printf("\n");
+}
+
+static int check_trace(const char *path, unsigned port, int want)
+{
+	static struct sock socks[MAX_SOCKS];
+	static char line[8192];
+	struct { char name[32]; int n; } kinds[64];
+	int nsocks = 0, nkinds = 0, lines = 0, clients = 0, servers = 0, listeners = 0;
+	int others = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return fail("trace: %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lport, rport, id;
+		char old[16], new[16], key[32];
+		const char *p = line;
+		struct sock *s = NULL;
+		int k;
+
+		lines++;
+		if (line[0] != '{' || !strstr(line, "}") ||
+		    !field(&p, "netns") || !num_field(&p, "lport", &lport) ||
+		    !num_field(&p, "rport", &rport) || !str_field(&p, "old", old, sizeof(old)) ||
+		    !str_field(&p, "new", new, sizeof(new)) || !num_field(&p, "sock_id", &id)) {
+			fclose(f);
+			return fail("trace: line %d is not a transition: %.200s", lines, line);
+		}
+		if (state_num(old) < 0 || state_num(new) < 0) {
+			fclose(f);
+			return fail("trace: line %d: unknown state %s or %s", lines, old, new);
+		}
+		snprintf(key, sizeof(key), "%s>%s", old, new);
+		/*
+		 * A socket's first transition starts a new one even under an id
+		 * already seen: ids of the classic tracepoint are addresses,
+		 * which a later socket may reuse.
+		 */
+		if (strcmp(old, "CLOSE") && strcmp(key, "LISTEN>SYN_RECV"))
+			for (int i = nsocks - 1; i >= 0; i--)
+				if (socks[i].id == id) {
+					s = &socks[i];
+					break;
+				}
+		if (!s) {
+			if (nsocks == MAX_SOCKS) {
+				fclose(f);
+				return fail("trace: more than %d sockets", MAX_SOCKS);
+			}
+			s = &socks[nsocks++];
+			s->id = id;
+		}
+		if (s->n == MAX_SEQ) {
+			fclose(f);
+			return fail("trace: socket %llu: more than %d transitions", id, MAX_SEQ);
+		}
+		snprintf(s->seq[s->n++], sizeof(s->seq[0]), "%s", key);
+		if (lport == port || rport == port)
+			s->port_match = true;
+		for (k = 0; k < nkinds; k++)
+			if (!strcmp(kinds[k].name, key))
+				break;
+		if (k == nkinds && nkinds < 64) {
+			snprintf(kinds[nkinds].name, sizeof(kinds[0].name), "%s", key);
+			kinds[nkinds++].n = 0;
+		}
+		if (k < nkinds)
+			kinds[k].n++;
+	}
+	fclose(f);
+	printf("wwcheck: %d transitions of %d sockets:", lines, nsocks);
+	for (int k = 0; k < nkinds; k++)
+		printf(" %s=%d", kinds[k].name, kinds[k].n);
+	printf("\n");
+	for (int i = 0; i < nsocks; i++) {
+		const struct sock *s = &socks[i];
+
+		if (!s->port_match)
+			continue;
+		if (seq_is(s, client_seq, 5))
+			clients++;
+		else if (seq_is(s, server_seq, 5))
+			servers++;
+		else if (seq_is(s, listen_seq, 1) || seq_is(s, listen_seq, 2))
+			listeners++;
+		else if (++others <= 5)
+			print_seq(s);
+	}
+	printf("wwcheck: port %u: %d clients, %d servers with the expected sequences, "
+	       "%d listeners, %d other sockets\n", port, clients, servers, listeners, others);
+	if (clients != want || servers != want || others || listeners != 1)
+		return fail("trace: port %u: want %d clients, %d servers, 1 listener, 0 others; "
+			    "got %d, %d, %d, %d", port, want, want, clients, servers, listeners,
+			    others);
+	printf("wwcheck: PASS trace: %d client and %d server sockets, every transition seen\n",
+	       clients, servers);
+	return 0;
+}
+
+/* ---- snapshot --------------------------------------------------------- */
+
+static int proc_states(long counts[NSTATES])
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	char line[512];
+
+	memset(counts, 0, sizeof(long) * NSTATES);
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "r");
+		unsigned st;
+
+		if (!f)
+			return fail("snapshot: %s: %s", files[i], strerror(errno));
+		if (!fgets(line, sizeof(line), f)) { /* the header */
+			fclose(f);
+			return fail("snapshot: %s: empty", files[i]);
+		}
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%*s %*s %*s %x", &st) != 1 || st == 0 || st >= NSTATES) {
+				fclose(f);
+				return fail("snapshot: %s: bad line: %s", files[i], line);
+			}
+			counts[st]++;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/* Runs the command; its stdout (up to len - 1 bytes) into buf. */
+static int run_capture(char **argv, char *buf, size_t len)
+{
+	size_t used = 0;
+	int fds[2], status;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fds))
+		return fail("snapshot: pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail("snapshot: fork: %s", strerror(errno));
+	if (!pid) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "wwcheck: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((r = read(fds[0], buf + used, len - 1 - used)) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0)
+			used += r;
+	buf[used] = 0;
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return fail("snapshot: waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return fail("snapshot: %s exited with status 0x%x", argv[0], status);
+	if (used == len - 1)
+		return fail("snapshot: more than %zu bytes of output", len - 1);
+	return 0;
+}
+
+static int parse_totals(const char *out, long counts[NSTATES])
+{
+	const char *t = strstr(out, "\"type\":\"totals\""), *p, *end;
+	int seen = 0;
+
+	for (int i = 0; i < NSTATES; i++)
+		counts[i] = -1;
+	if (!t)
+		return fail("snapshot: no totals object in waitwatch's output");
+	p = t;
+	if (!field(&p, "states") || *p != '{' || !(end = strchr(p, '}')))
+		return fail("snapshot: no states in the totals object: %.300s", t);
+	p++;
+	while (p < end) {
+		char name[32];
+		char *e;
+		long v;
+		int st;
+
+		if (*p == ',')
+			p++;
+		if (sscanf(p, "\"%31[A-Z_0-9]\":", name) != 1)
+			return fail("snapshot: cannot read the states at: %.80s", p);
+		p = strchr(p, ':') + 1;
+		v = strtol(p, &e, 10);
+		if (e == p)
+			return fail("snapshot: bad count for %s", name);
+		p = e;
+		st = state_num(name);
+		if (st < 0)
+			return fail("snapshot: unknown state %s", name);
+		counts[st] = v;
+		seen++;
+	}
+	if (!seen)
+		return fail("snapshot: empty states object");
+	return 0;
+}
+
+static int check_snapshot(long want_tw, long want_cw, char **argv)
+{
+	static char out[1 << 20];
+	long before[NSTATES], after[NSTATES], ww[NSTATES];
+	int bad = 0;
+
+	if (proc_states(before) || run_capture(argv, out, sizeof(out)) || proc_states(after) ||
+	    parse_totals(out, ww))
+		return 1;
+	printf("wwcheck: %-11s %9s %9s\n", "state", "waitwatch", "/proc");
+	for (int i = 1; i < NSTATES; i++) {
+		if (i == 7) /* CLOSE: not a socket table state */
+			continue;
+		printf("wwcheck: %-11s %9ld %9ld%s\n", state_names[i], ww[i], after[i],
+		       before[i] != after[i] ? " (changed meanwhile)" : "");
+		if (before[i] != after[i])
+			bad = 1;
+		else if (ww[i] != after[i] && !(ww[i] == -1 && after[i] == 0))
+			bad = 1;
+	}
+	if (bad)
+		return fail("snapshot: waitwatch's totals differ from /proc/net/tcp{,6}");
+	if (ww[6] != want_tw || ww[8] != want_cw)
+		return fail("snapshot: want TIME_WAIT %ld and CLOSE_WAIT %ld, got %ld and %ld",
+			    want_tw, want_cw, ww[6], ww[8]);
+	printf("wwcheck: PASS snapshot: TIME_WAIT %ld, CLOSE_WAIT %ld, every state as in /proc\n",
+	       ww[6], ww[8]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && !strcmp(argv[1], "trace"))
+		return check_trace(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc >= 6 && !strcmp(argv[1], "snapshot") && !strcmp(argv[4], "--"))
+		return check_snapshot(atol(argv[2]), atol(argv[3]), argv + 5);
+	fprintf(stderr, "Usage: wwcheck trace FILE PORT N\n"
+			"       wwcheck snapshot TW CW -- COMMAND [ARGS...]\n");
+	return 2;
+}
