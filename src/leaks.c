@@ -114,15 +114,24 @@ static void add_peer(struct leak_group *g, const struct ww_sock_rec *r, bool inb
 	}
 }
 
+/* Keep the lowest fd numbers (the order a process opened them); count the rest. */
 static void add_fds(struct leak_group *g, const struct owner_fd *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		uint32_t max = 0;
+
 		if (fds[i].pid != g->pid)
 			continue;
-		if (g->nfds < LEAK_MAX_FDS)
+		if (g->nfds < LEAK_MAX_FDS) {
 			g->fds[g->nfds++] = fds[i].fd;
-		else
-			g->fds_more++;
+			continue;
+		}
+		g->fds_more++;
+		for (uint32_t j = 1; j < g->nfds; j++)
+			if (g->fds[j] > g->fds[max])
+				max = j;
+		if (fds[i].fd < g->fds[max])
+			g->fds[max] = fds[i].fd;
 	}
 }
 

@@ -387,6 +387,10 @@ bad "a directory" "$T/dir.wwr" '.'
 
 # ---- 5. the sample recordings, through the command line --------------------------------
 
+# memory_bytes, the size of the collector's tables, is not the recording's to fix
+no_mem() {
+	sed -E 's/"memory_bytes":[0-9]+/"memory_bytes":0/' "$@"
+}
 DATA=$WW_ROOT/tests/data/rec
 n=0
 for f in "$DATA"/*.wwr; do
@@ -394,11 +398,11 @@ for f in "$DATA"/*.wwr; do
 	b=${f%.wwr}
 	name=$(basename "$b")
 	n=$((n + 1))
-	as_nobody "$WW" report "$f" --json | cmp -s - "$b.report.json" &&
+	as_nobody "$WW" report "$f" --json | no_mem | cmp -s - <(no_mem "$b.report.json") &&
 		pass "$name: report --json as saved" || fail "$name-report" "differs from $b.report.json"
 	TZ=UTC as_nobody "$WW" report "$f" | cmp -s - "$b.report.txt" &&
 		pass "$name: report (table, UTC) as saved" || fail "$name-table" "differs from $b.report.txt"
-	as_nobody "$WW" report "$f" --json --at +2s | cmp -s - "$b.at.json" &&
+	as_nobody "$WW" report "$f" --json --at +2s | no_mem | cmp -s - <(no_mem "$b.at.json") &&
 		pass "$name: report --at +2s as saved" || fail "$name-at" "differs from $b.at.json"
 	as_nobody "$WW" trace --replay "$f" --json | cmp -s - "$b.trace.json" &&
 		pass "$name: trace --replay --json as saved" || fail "$name-trace" "differs from $b.trace.json"
