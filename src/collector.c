@@ -34,6 +34,7 @@ enum sock_kind {
 #define SF_SINCE_LOWER (1 << 2) /* it predates waitwatch: state_since is a lower bound */
 #define SF_WILD (1 << 3)        /* inbound, accepted by a wildcard listener */
 #define SF_CLASSIFIED (1 << 4)  /* inbound, and its listener was known */
+#define SF_CONNECTED (1 << 5)   /* reached ESTABLISHED: a connection, not a failed attempt */
 
 struct tuple {
 	__u8 laddr[16];
@@ -470,7 +471,8 @@ static void account(struct collector *c, const struct sock_ent *s, const struct 
 	st->trans[o][n]++;
 	if (e->flags & WW_EF_DWELL)
 		hist_add(st->hist[o], &st->hist_sum_ns[o], e->dwell_ns);
-	if (n == WW_TCP_CLOSE && s->born && e->ts_ns >= s->born)
+	/* lifetimes of connections only: a refused connect() lives microseconds */
+	if (n == WW_TCP_CLOSE && s->born && (s->flags & SF_CONNECTED) && e->ts_ns >= s->born)
 		hist_add(st->lifetime_hist, &st->lifetime_sum_ns, e->ts_ns - s->born);
 	if (e->flags & WW_EF_TW)
 		st->entries[WW_TCP_TIME_WAIT]++;
@@ -500,6 +502,8 @@ static void fill_from_event(struct collector *c, struct sock_ent *s, const struc
 	}
 	if (e->newstate == WW_TCP_SYN_SENT || e->newstate == WW_TCP_SYN_RECV)
 		s->born = e->ts_ns;
+	if (e->newstate == WW_TCP_ESTABLISHED)
+		s->flags |= SF_CONNECTED;
 }
 
 /*

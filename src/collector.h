@@ -76,7 +76,7 @@ struct ep_stats {
 	__u64 trans[WW_TCP_NSTATES][WW_TCP_NSTATES];   /* transitions old -> new */
 	__u64 hist[WW_TCP_NSTATES][WW_HIST_BUCKETS];   /* time spent in a state */
 	__u64 hist_sum_ns[WW_TCP_NSTATES];
-	__u64 lifetime_hist[WW_HIST_BUCKETS];          /* SYN_SENT/SYN_RECV to CLOSE */
+	__u64 lifetime_hist[WW_HIST_BUCKETS];          /* SYN_SENT/SYN_RECV to CLOSE, of connections that were established */
 	__u64 lifetime_sum_ns;
 };
 

@@ -278,7 +278,9 @@ static enum traffic_kind classify(const struct tw_diag *d, uint32_t established)
 void tw_diagnose(const struct ep_row *r, double window_s, struct tw_diag *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->conn_per_s = window_s > 0 ? r->stats.entries[WW_TCP_SYN_SENT] / window_s : 0;
+	/* connections made, not attempts: a refused connect() holds no port for long */
+	d->conn_per_s = window_s > 0 ?
+		r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_ESTABLISHED] / window_s : 0;
 	for (int i = 0; i < WW_HIST_BUCKETS; i++)
 		d->closes += r->stats.lifetime_hist[i];
 	d->life_p50_s = hist_percentile_s(r->stats.lifetime_hist, 0.5);
@@ -289,6 +291,8 @@ void tw_diagnose(const struct ep_row *r, double window_s, struct tw_diag *d)
 	d->pressure_pct = r->port_range ? 100.0 * r->ports_used / r->port_range : -1;
 	d->traffic = classify(d, r->count[WW_TCP_ESTABLISHED]);
 	d->high = d->pressure_pct >= TW_PRESSURE_HIGH_PCT;
+	/* worth a line: ports run short, or short connections leave TIME_WAIT here */
+	d->say = d->high || (d->traffic == TRAFFIC_SHORT && d->time_wait);
 }
 
 void duration_human(char *buf, size_t len, double s)

@@ -86,7 +86,8 @@ struct tw_diag {
 	uint32_t ports_used, port_range;
 	double pressure_pct;    /* < 0 unknown */
 	enum traffic_kind traffic;
-	bool high;              /* pressure past the threshold: say what to do */
+	bool high;              /* pressure past the threshold */
+	bool say;               /* worth a diagnosis line */
 };
 
 #define TW_PRESSURE_HIGH_PCT 50.0

@@ -140,7 +140,7 @@ void out_tw_term(FILE *f, const struct tw_row *rows, size_t n)
 			traffic_name(d->traffic));
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].d.high && rows[i].d.traffic != TRAFFIC_SHORT)
+		if (!rows[i].d.say)
 			continue;
 		tw_diagnosis_line(line, sizeof(line), rows[i].endpoint, &rows[i].d);
 		fprintf(f, "%s\n", line);
@@ -178,7 +178,7 @@ void out_tw_json(struct json_writer *jw, const struct tw_row *rows, size_t n)
 		else
 			jw_kv_null(jw, "port_pressure_pct");
 		jw_kv_string(jw, "traffic", traffic_name(d->traffic));
-		if (d->high || d->traffic == TRAFFIC_SHORT) {
+		if (d->say) {
 			tw_diagnosis_line(line, sizeof(line), rows[i].endpoint, d);
 			jw_kv_string(jw, "diagnosis", line);
 		} else {

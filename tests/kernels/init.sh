@@ -50,12 +50,12 @@ BG="$WATCHDOG"
 
 # wait_for SECS COMMAND...: until COMMAND succeeds, every 0.1 s, at most SECS.
 wait_for() {
-	n=$(($1 * 10))
+	local left=$(($1 * 10))
 	shift
-	while [ "$n" -gt 0 ]; do
+	while [ "$left" -gt 0 ]; do
 		"$@" && return 0
 		sleep 0.1
-		n=$((n - 1))
+		left=$((left - 1))
 	done
 	return 1
 }
@@ -123,6 +123,7 @@ trace_run() {
 		diag_file /tmp/$name.check
 		diag "$name: first lines of the trace:"
 		head -5 /tmp/$name.json | diag_file
+		[ -n "${WW_DEBUG:-}" ] && cat /tmp/$name.json
 		fail "$name: $(grep -m1 'wwcheck: FAIL' /tmp/$name.check | sed 's/^wwcheck: FAIL //')"
 	fi
 	diag_file /tmp/$name.check
@@ -132,8 +133,10 @@ trace_run trace 5432 20
 PROGRAM=$(sed -n 's/.*program: //p' /tmp/trace.err | tail -1)
 diag "program: $PROGRAM"
 if [ "$PROGRAM" != tp_btf ]; then
-	diag "trace: waitwatch fell back from tp_btf; the tp_btf load:"
-	grep -i "tp_btf\|did not load" /tmp/trace.err | diag_file
+	grep "did not load" /tmp/trace.err | diag_file
+	timeout 60 waitwatch trace -vv --duration 1s >/dev/null 2>/tmp/trace.vv
+	diag "trace: waitwatch trace -vv (first 60 lines of the load log):"
+	load_log /tmp/trace.vv
 	fail "trace: the tp_btf program did not load (program: $PROGRAM)"
 fi
 

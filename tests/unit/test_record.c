@@ -1089,7 +1089,29 @@ static const char *const samples[] = {
 	"active_close", "close_wait", "listener", "ipv6", "v1_sock72",
 };
 
-/* What `waitwatch report FILE [--json] [--at +2s]` prints, as src/cmd_report.c does it. */
+/* The last time in a recording (0 if none). */
+static __u64 last_ts_of(const char *path)
+{
+	char err[256];
+	struct rec_reader *r = rec_reader_open(path, err, sizeof(err));
+	struct rec_item it;
+	__u64 last = 0;
+
+	if (!r)
+		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
+	while (rec_next(r, &it, err, sizeof(err)) > 0)
+		if (rec_item_ts(&it) > last)
+			last = rec_item_ts(&it);
+	rec_reader_close(r);
+	return last;
+}
+
+/*
+ * What `waitwatch report FILE [--json] [--at +2s]` prints, as src/cmd_report.c
+ * does it: the snapshot at --at (start_ns + at_offset) or at the last time in
+ * the file, its rates over the second before (a snapshot there sets their
+ * base), the counters the recording holds up to there.
+ */
 static char *report(const char *name, bool json, __u64 at_offset, size_t *outlen)
 {
 	struct collector_opts o = { .sort_state = -1 };
@@ -1113,15 +1135,18 @@ static char *report(const char *name, bool json, __u64 at_offset, size_t *outlen
 	c = collector__new(&o);
 	assert_non_null(c);
 	replay_init(&rp, r);
-	if (at_offset) {
-		at = m->start_ns + at_offset;
-		assert_int_equal(replay_until(&rp, c, at - SEC, err, sizeof(err)), 0);
-		assert_int_equal(collector__snapshot(c, at - SEC, true, &snap), 0);
-		snapshot_free(&snap);
-		ret = replay_until(&rp, c, at, err, sizeof(err));
-	} else {
-		ret = replay_until(&rp, c, 0, err, sizeof(err));
+	at = at_offset ? m->start_ns + at_offset : last_ts_of(path);
+	ret = 0;
+	if (at) {
+		ret = replay_until(&rp, c, at > SEC ? at - SEC : 1, err, sizeof(err));
+		if (!ret) {
+			assert_int_equal(collector__snapshot(c, at - SEC, true, &snap), 0);
+			snapshot_free(&snap);
+			ret = replay_until(&rp, c, at, err, sizeof(err));
+		}
 	}
+	if (!ret && !at_offset)
+		ret = replay_until(&rp, c, 0, err, sizeof(err));
 	if (ret)
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(collector__snapshot(c, at ? at : rp.last_ts, true, &snap), 0);
