@@ -98,13 +98,14 @@ clients() { # ADDR PORT COUNT
 
 # header_end FILE: where the first block starts (16 + metadata length + 4).
 header_end() {
-	echo $((16 + $(od -An -tu4 -j12 -N4 "$1") + 4))
+	echo $((16 + $(od -An -tu4 --endian=little -j12 -N4 "$1") + 4))
 }
 
 # The header says hostname=golden: the recording runs in a UTS namespace of its own.
 record_start() { # NAME
 	local f=$DIR/$1.wwr
 	rm -f "$f"
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	(cd "$DIR" && exec unshare --uts sh -c 'hostname golden && exec "$0" "$@"' \
 		"$WW" record -o "$1.wwr" --netns "$INO" -i 1 --duration 3) &
 	REC_PID=$!
