@@ -74,7 +74,8 @@ static int parse_local(int opt, const char *arg, struct leaks_args *a, char *err
 	switch (opt) {
 	case OPT_STATE:
 		a->state = tcp_state_parse(arg);
-		if (a->state <= 0 || a->state == WW_TCP_CLOSE || a->state == WW_TCP_NEW_SYN_RECV) {
+		if (a->state <= 0 || a->state == WW_TCP_CLOSE || a->state == WW_TCP_NEW_SYN_RECV ||
+		    a->state == WW_TCP_LISTEN) {
 			snprintf(err, len, "--state '%.32s' is not a state a socket stays in "
 				 "(close-wait, time-wait, fin-wait-2, ...)", arg);
 			return -EINVAL;

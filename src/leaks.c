@@ -295,16 +295,17 @@ void tw_diagnose(const struct ep_row *r, double window_s, struct tw_diag *d)
 	d->say = d->high || (d->traffic == TRAFFIC_SHORT && d->time_wait);
 }
 
+/* Units chosen after rounding, so that 0.9996 s reads "1.0 s", not "1000 ms". */
 void duration_human(char *buf, size_t len, double s)
 {
 	if (s < 0)
 		snprintf(buf, len, "-");
-	else if (s < 1e-3)
+	else if (s < 0.9995e-3)
 		snprintf(buf, len, "%.0f us", s * 1e6);
-	else if (s < 1)
-		snprintf(buf, len, "%.*f ms", s < 0.01 ? 1 : 0, s * 1e3);
-	else if (s < 120)
-		snprintf(buf, len, "%.*f s", s < 10 ? 1 : 0, s);
+	else if (s < 0.9995)
+		snprintf(buf, len, "%.*f ms", s < 0.00995 ? 1 : 0, s * 1e3);
+	else if (s < 119.5)
+		snprintf(buf, len, "%.*f s", s < 9.95 ? 1 : 0, s);
 	else
 		snprintf(buf, len, "%.1f min", s / 60);
 }
@@ -331,6 +332,14 @@ void tw_diagnosis_line(char *buf, size_t len, const char *endpoint, const struct
 	duration_human(life, sizeof(life), d->life_p50_s);
 	thousands(tw, sizeof(tw), d->time_wait);
 	thousands(range, sizeof(range), d->port_range);
+	if (d->life_p50_s < 0) {
+		/* no connection closed in the window: the sockets are older */
+		snprintf(buf, len, "%s: %s ports held in TIME_WAIT (%.0f %% of %s), %u in all: "
+			 "find what opens them", endpoint, tw,
+			 d->port_range ? 100.0 * d->time_wait / d->port_range : 0, range,
+			 d->ports_used);
+		return;
+	}
 	snprintf(buf, len,
 		 "%s: %.0f new connections/s living %s each hold %s ports in TIME_WAIT "
 		 "(%.0f %% of %s)%s",

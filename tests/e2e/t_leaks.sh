@@ -326,6 +326,11 @@ wait_for "ww_gone $CHURN" 8
 wait "$CHURN"
 assert_eq "c: leaks --state time-wait exits 0" 0 "$rc"
 ref=$(awk -v n="$((nb - na))" -v a="$ta" -v b="$tb" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
+bracket_ms=$(((tb - ta) / 1000000))
+# attached to exited: the 3 s window and a little more
+if [ "$bracket_ms" -lt 2000 ] || [ "$bracket_ms" -gt 5000 ]; then
+	fail "c: window" "waitwatch attached for $bracket_ms ms, expected about 3 s (-i 3)"
+fi
 lg_rate=$(jq -r .rate "$T/churn.json")
 
 assert_eq "c: two outbound endpoints" "127.0.0.1:8300 127.0.0.1:8400" \
@@ -335,9 +340,9 @@ row=$(jq -c 'select(.endpoint == "127.0.0.1:8300")' "$T/c.json")
 assert_eq "c: churning client is short-lived" short-lived "$(jq -r .traffic <<<"$row")"
 cps=$(jq -r .conn_per_s <<<"$row")
 if awk -v x="$cps" -v r="$ref" 'BEGIN { exit !(r > 100 && x >= 0.9 * r && x <= 1.1 * r) }'; then
-	pass "c: conn_per_s $cps within 10 % of the kernel's $ref/s (loadgen's own average: $lg_rate/s)"
+	pass "c: conn_per_s $cps within 10 % of the kernel's $ref/s over $bracket_ms ms (loadgen's own average: $lg_rate/s)"
 else
-	fail "c: conn_per_s" "$cps, kernel's rate over the window $ref/s ($((nb - na)) connects in $(((tb - ta) / 1000000)) ms; loadgen's average $lg_rate/s)"
+	fail "c: conn_per_s" "$cps, kernel's rate over the window $ref/s ($((nb - na)) connects in $bracket_ms ms; loadgen's average $lg_rate/s)"
 fi
 p50=$(jq -r .life_p50_s <<<"$row")
 if within "$p50" 0 1; then

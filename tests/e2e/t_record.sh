@@ -154,6 +154,8 @@ start_server 127.0.0.1 8005 close-after-eof 1
 clients 127.0.0.1 8005 10
 wait_for "[ -z \"\$(ip netns exec $NS ss -tlnH 'sport = :8005')\" ]" 5 ||
 	fail listener-closed "the listener on 8005 is still there"
+# all of it must have happened while recording (3 s; it takes about 1.5 s)
+ww_gone "$REC_PID" && fail record-duration "the recording ended before the traffic did"
 
 ww_stop "$REC_PID" 0 15
 assert_eq "record exits 0" 0 "$WW_RC"

@@ -5,16 +5,22 @@
 # initramfs around it). busybox sh; everything static: /bin/waitwatch,
 # /bin/loadgen, /bin/wwcheck, /bin/progprobe, the kernel's config in /boot.
 #
-# Prints diagnostic lines "WW-DIAG: ..." on the console, then exactly one
-# "WW-KERNEL-RESULT: PASS" or "WW-KERNEL-RESULT: FAIL <reason>", then powers
-# off. Checks, on the loopback of the guest (its only network):
+# Prints diagnostic lines "WW-DIAG: ..." on the console (among them "PASS
+# NAME: ..." or "FAIL NAME: ..." per check), then exactly one
+# "WW-KERNEL-RESULT: PASS" or "WW-KERNEL-RESULT: FAIL <reasons>", then powers
+# off. A failed check does not stop the others. Checks, on the loopback of
+# the guest (its only network):
 #   version   waitwatch --version runs
 #   trace     waitwatch trace --json sees every transition of 20 client and
-#             20 server sockets (loadgen, client closes first), on tp_btf
-#   classic   the same with --classic (5 connections)
+#             20 server sockets (loadgen; the client closes first), each
+#             socket's under its own sock_id
+#   program   trace used tp_btf (if not: the verifier log of its load)
+#   classic   the same as trace with --classic (5 connections)
 #   snapshot  waitwatch snapshot --json counts every state as
 #             /proc/net/tcp{,6} does: TIME_WAIT 40, CLOSE_WAIT 10
-# and, for the record only, which of kprobe and fentry programs attach.
+# and, for the record only, whether kprobe and fentry programs attach.
+# WW_CHECKS=NAME,... on the kernel command line runs only those (the
+# program check goes with trace).
 export PATH=/bin
 export LC_ALL=C
 umask 022
@@ -35,7 +41,8 @@ finish() {
 	diag "checks took $(awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" \
 		'BEGIN { printf "%.1f", b - a }') s of guest time"
 	echo "WW-KERNEL-RESULT: $*"
-	sync
+	# let the serial port send it all before the power goes
+	sleep 1
 	poweroff -f
 	sleep 30
 }
@@ -80,16 +87,57 @@ diag "kernel $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print $2 " kB" }' /p
 [ -e "/boot/config-$(uname -r)" ] || diag "no /boot/config-$(uname -r): libbpf cannot read CONFIG_HZ"
 diag "CONFIG_HZ: $(sed -n 's/^CONFIG_HZ=//p' "/boot/config-$(uname -r)" 2>/dev/null)"
 
-# ---- version ------------------------------------------------------------
-v=$(timeout 20 waitwatch --version 2>&1) || fail "version: waitwatch --version failed: $v"
-diag "version: $v"
+# A check that fails is noted and the others still run.
+FAILED=
+check_fail() { # NAME REASON
+	diag "FAIL $1: $2"
+	FAILED="${FAILED:+$FAILED; }$1: $2"
+}
+check_pass() { # NAME DETAIL
+	diag "PASS $1: $2"
+}
+TW_WANT=0 # TIME_WAIT sockets the workloads leave
 
-# ---- trace, tp_btf --------------------------------------------------------
-# trace_run NAME PORT N OPTIONS...: trace from before a server on PORT and N
-# client connections until every server socket is closed; then wwcheck.
+# WW_CHECKS (from the kernel command line): the checks to run, comma
+# separated; default all.
+want() {
+	case ",${WW_CHECKS:-all}," in
+	*,all,* | *,"$1",*) return 0 ;;
+	esac
+	diag "SKIP $1: not in WW_CHECKS=$WW_CHECKS"
+	return 1
+}
+
+# loadgen_client NAME ARGS...: one client run; adds its connections to CONNS.
+loadgen_client() {
+	local name=$1 out
+	shift
+	if ! out=$(timeout 30 loadgen client "$@" 2>&1); then
+		check_fail "$name" "loadgen client $* failed: $out"
+		return 1
+	fi
+	diag "$name: loadgen client $*: $out"
+	CONNS=$(echo "$out" | sed -n 's/.*"connections":\([0-9]*\).*/\1/p')
+}
+
+# ---- version ------------------------------------------------------------
+if ! want version; then
+	:
+elif v=$(timeout 20 waitwatch --version 2>&1); then
+	check_pass version "$v"
+else
+	check_fail version "waitwatch --version failed: $v"
+fi
+
+# ---- trace ----------------------------------------------------------------
+# trace_run NAME PORT N OPTIONS...: waitwatch trace from before a server on
+# PORT and N client connections (each closed by the client) until every
+# server socket is closed; then wwcheck. Sets PROGRAM (tp_btf, tracepoint).
 trace_run() {
-	name=$1 port=$2 n=$3
+	local name=$1 port=$2 n=$3 tp rc ids=
 	shift 3
+	PROGRAM=
+	[ "$1" = --classic ] && ids=--reused-ids
 	timeout 60 waitwatch trace -v --json --duration 50s "$@" \
 		>/tmp/$name.json 2>/tmp/$name.err &
 	tp=$!
@@ -102,15 +150,19 @@ trace_run() {
 		timeout 60 waitwatch trace -vv --duration 1s "$@" >/dev/null 2>/tmp/$name.vv
 		diag "$name: waitwatch trace -vv $* (first 60 lines of the load log):"
 		load_log /tmp/$name.vv
-		fail "$name: waitwatch trace $* did not start: $(grep -m1 'cannot\|error\|failed' /tmp/$name.err)"
+		check_fail "$name" "waitwatch trace $* did not start: $(grep -m1 'cannot\|error\|failed' /tmp/$name.err)"
+		return 1
 	fi
 	diag "$name: $(grep -m1 attaching /tmp/$name.err | sed 's/^waitwatch: //')"
 	loadgen server -a 127.0.0.1 -p "$port" -t 100 -r /tmp/$name.ready &
 	BG="$BG $!"
-	wait_for 20 test -e /tmp/$name.ready || fail "$name: loadgen server did not start"
-	out=$(timeout 30 loadgen client -a 127.0.0.1 -p "$port" -n "$n" 2>&1) ||
-		fail "$name: loadgen client failed: $out"
-	diag "$name: loadgen client: $out"
+	if ! wait_for 20 test -e /tmp/$name.ready; then
+		kill -INT "$tp"
+		check_fail "$name" "loadgen server did not start"
+		return 1
+	fi
+	loadgen_client "$name" -a 127.0.0.1 -p "$port" -n "$n" || { kill -INT "$tp"; return 1; }
+	TW_WANT=$((TW_WANT + CONNS))
 	# done when the last server socket is closed and shown
 	wait_for 20 sh -c "[ \$(grep -c '\"old\":\"LAST_ACK\",\"new\":\"CLOSE\"' /tmp/$name.json) -ge $n ]" ||
 		diag "$name: not every LAST_ACK->CLOSE seen after 20 s"
@@ -118,57 +170,78 @@ trace_run() {
 	wait "$tp"
 	rc=$?
 	diag "$name: $(tail -1 /tmp/$name.err | sed 's/^waitwatch: //')"
-	[ "$rc" -eq 0 ] || { diag_file /tmp/$name.err; fail "$name: waitwatch trace exited $rc"; }
-	if ! wwcheck trace /tmp/$name.json "$port" "$n" >/tmp/$name.check 2>&1; then
-		diag_file /tmp/$name.check
-		diag "$name: first lines of the trace:"
-		head -5 /tmp/$name.json | diag_file
-		[ -n "${WW_DEBUG:-}" ] && cat /tmp/$name.json
-		fail "$name: $(grep -m1 'wwcheck: FAIL' /tmp/$name.check | sed 's/^wwcheck: FAIL //')"
+	PROGRAM=$(sed -n 's/.*program: //p' /tmp/$name.err | tail -1)
+	if [ "$rc" -ne 0 ]; then
+		diag_file /tmp/$name.err
+		check_fail "$name" "waitwatch trace exited $rc"
+		return 1
 	fi
-	diag_file /tmp/$name.check
+	if ! wwcheck trace /tmp/$name.json 127.0.0.1 "$port" "$n" $ids >/tmp/$name.check 2>&1; then
+		grep -v 'wwcheck: FAIL' /tmp/$name.check | diag_file
+		diag "$name: first lines of the trace:"
+		head -4 /tmp/$name.json | diag_file
+		[ -n "${WW_DEBUG:-}" ] && cat /tmp/$name.json
+		check_fail "$name" "$(grep -m1 'wwcheck: FAIL' /tmp/$name.check | sed 's/^wwcheck: FAIL [a-z]*: //')"
+		return 1
+	fi
+	grep -v 'wwcheck: PASS' /tmp/$name.check | diag_file
+	check_pass "$name" "$(sed -n 's/^wwcheck: PASS [a-z]*: //p' /tmp/$name.check), program $PROGRAM"
 }
 
-trace_run trace 5432 20
-PROGRAM=$(sed -n 's/.*program: //p' /tmp/trace.err | tail -1)
-diag "program: $PROGRAM"
-if [ "$PROGRAM" != tp_btf ]; then
+if want trace; then
+	trace_run trace 5432 20
+	diag "program: ${PROGRAM:-none}"
+fi
+if [ -n "$PROGRAM" ] && [ "$PROGRAM" != tp_btf ]; then
+	# it fell back to the classic tracepoint: why did tp_btf not load?
 	grep "did not load" /tmp/trace.err | diag_file
 	timeout 60 waitwatch trace -vv --duration 1s >/dev/null 2>/tmp/trace.vv
 	diag "trace: waitwatch trace -vv (first 60 lines of the load log):"
 	load_log /tmp/trace.vv
-	fail "trace: the tp_btf program did not load (program: $PROGRAM)"
+	check_fail program "the tp_btf program did not load (program: $PROGRAM)"
 fi
 
-# ---- trace, the classic tracepoint --------------------------------------
-trace_run classic 5434 5 --classic
-CLASSIC=$(sed -n 's/.*program: //p' /tmp/classic.err | tail -1)
-[ "$CLASSIC" = tracepoint ] || fail "classic: program is '$CLASSIC', not tracepoint"
+# the classic tracepoint, forced
+PROGRAM=
+if want classic && trace_run classic 5434 5 --classic && [ "$PROGRAM" != tracepoint ]; then
+	check_fail classic "program is '$PROGRAM', not tracepoint"
+fi
 
 # ---- snapshot -------------------------------------------------------------
 # CLOSE_WAIT: a server that never closes; TIME_WAIT: clients that close
-# first, here over IPv6 (::1), besides the 20 + 5 of the traces.
-loadgen server -a 127.0.0.1 -p 8080 -m hold -t 100 -r /tmp/hold.ready &
-BG="$BG $!"
-loadgen server -a ::1 -p 5433 -t 100 -r /tmp/v6.ready &
-BG="$BG $!"
-wait_for 20 test -e /tmp/hold.ready || fail "snapshot: loadgen server (hold) did not start"
-wait_for 20 test -e /tmp/v6.ready || fail "snapshot: loadgen server (::1) did not start"
-out=$(timeout 30 loadgen client -a 127.0.0.1 -p 8080 -n 10 2>&1) ||
-	fail "snapshot: loadgen client (hold) failed: $out"
-out=$(timeout 30 loadgen client -a ::1 -p 5433 -n 15 2>&1) ||
-	fail "snapshot: loadgen client (::1) failed: $out"
-settled() { [ "$(proc_count 06)" -eq 40 ] && [ "$(proc_count 08)" -eq 10 ]; }
-wait_for 20 settled ||
-	diag "snapshot: /proc not settled after 20 s: TIME_WAIT $(proc_count 06), CLOSE_WAIT $(proc_count 08)"
-if ! timeout 60 wwcheck snapshot 40 10 -- /bin/waitwatch snapshot --json \
-	>/tmp/snap.check 2>&1; then
-	diag_file /tmp/snap.check
-	fail "snapshot: $(grep -m1 'wwcheck: FAIL' /tmp/snap.check | sed 's/^wwcheck: FAIL //')"
-fi
-diag_file /tmp/snap.check
+# first, here over IPv6 (::1), besides those of the traces.
+snapshot_check() {
+	loadgen server -a 127.0.0.1 -p 8080 -m hold -t 100 -r /tmp/hold.ready &
+	BG="$BG $!"
+	loadgen server -a ::1 -p 5433 -t 100 -r /tmp/v6.ready &
+	BG="$BG $!"
+	if ! wait_for 20 test -e /tmp/hold.ready || ! wait_for 20 test -e /tmp/v6.ready; then
+		check_fail snapshot "loadgen servers did not start"
+		return 1
+	fi
+	loadgen_client snapshot -a 127.0.0.1 -p 8080 -n 10 || return 1
+	CW_WANT=$CONNS
+	loadgen_client snapshot -a ::1 -p 5433 -n 15 || return 1
+	TW_WANT=$((TW_WANT + CONNS))
+	settled() { [ "$(proc_count 06)" -eq "$TW_WANT" ] && [ "$(proc_count 08)" -eq "$CW_WANT" ]; }
+	wait_for 20 settled || diag "snapshot: /proc not settled after 20 s:" \
+		"TIME_WAIT $(proc_count 06) (want $TW_WANT), CLOSE_WAIT $(proc_count 08) (want $CW_WANT)"
+	if ! timeout 60 wwcheck snapshot "$TW_WANT" "$CW_WANT" -- /bin/waitwatch snapshot --json \
+		>/tmp/snap.check 2>&1; then
+		grep -v 'wwcheck: FAIL' /tmp/snap.check | diag_file
+		check_fail snapshot "$(grep -m1 'wwcheck: FAIL' /tmp/snap.check | sed 's/^wwcheck: FAIL [a-z]*: //')"
+		return 1
+	fi
+	grep -v 'wwcheck: PASS' /tmp/snap.check | diag_file
+	check_pass snapshot "$(sed -n 's/^wwcheck: PASS [a-z]*: //p' /tmp/snap.check)"
+}
+want snapshot && snapshot_check
 
 # ---- kprobe and fentry: a fact about the kernel, not a check -------------
 progprobe tcp_set_state 2>&1 | diag_file
 
-finish PASS
+if [ -z "$FAILED" ]; then
+	finish PASS
+else
+	finish "FAIL $FAILED"
+fi

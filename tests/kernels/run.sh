@@ -16,8 +16,10 @@
 #
 # Environment: WW_KERNELS_TIMEOUT (seconds per boot, default 120),
 # WW_KERNELS_SMP (guest CPUs, default 2), WW_KERNELS_KEEP=1 (keep the
-# initramfs staging directory), WW_KERNELS_APPEND (more kernel command line;
-# WW_DEBUG=1 there makes the guest print a failed trace whole).
+# initramfs staging directory), WW_KERNELS_CHECKS (comma-separated subset of
+# the guest's checks: version, trace, classic, snapshot; default all),
+# WW_KERNELS_APPEND (more kernel command line; WW_DEBUG=1 there makes the
+# guest print a failed trace whole).
 #
 # Prints the guest's diagnostic lines, one PASS:/FAIL: line per kernel and,
 # last, "N passed, N failed" (one per kernel). Exits non-zero if any failed,
@@ -93,59 +95,65 @@ prereqs() {
 
 # ---- kernels --------------------------------------------------------------
 
+# The versioned image package a metapackage depends on (empty if none).
+image_dep() {
+	apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1
+}
+
 # fetch KERNEL: sets DEB to a .deb file in the cache (downloaded if absent).
 fetch() {
-	local k=$1 pkg dep deb out
+	local k=$1 pkg dep deb out dl
 	DEB=
 	if [[ $k == *.deb ]]; then
 		[ -f "$k" ] || { fail "$k" "no such file"; return 1; }
 		DEB=$(cd "$(dirname "$k")" && pwd)/$(basename "$k")
 		return 0
 	fi
-	pkg=$k
-	# a metapackage: its versioned image package
-	dep=$(apt-cache depends "$k" 2>/dev/null |
-		sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1)
-	[ -n "$dep" ] && pkg=$dep
+	dep=$(image_dep "$k")
+	if [ -z "$dep" ] && ! apt-cache show "$k" >/dev/null 2>&1; then
+		# unknown here: the package lists may be missing or stale
+		apt-get update -qq >/dev/null 2>&1
+		dep=$(image_dep "$k")
+	fi
+	pkg=${dep:-$k}
 	deb=$(ls -t "$CACHE/${pkg}_"*.deb 2>/dev/null | head -1)
 	if [ -n "$deb" ]; then
 		DEB=$deb
 		return 0
 	fi
-	mkdir -p "$CACHE/download"
-	echo "  fetching $pkg"
-	if ! out=$(cd "$CACHE/download" && apt-get download "$pkg" 2>&1); then
-		# the package lists may be stale
+	echo "  fetching $pkg (apt-get download, into $CACHE)"
+	dl=$(mktemp -d "$CACHE/.download.XXXXXX") || { fail "$k" "mktemp failed"; return 1; }
+	if ! out=$(cd "$dl" && apt-get download "$pkg" 2>&1); then
 		apt-get update -qq >/dev/null 2>&1
-		dep=$(apt-cache depends "$k" 2>/dev/null |
-			sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1)
-		[ -n "$dep" ] && pkg=$dep
-		out=$(cd "$CACHE/download" && apt-get download "$pkg" 2>&1)
+		out=$(cd "$dl" && apt-get download "$pkg" 2>&1)
 	fi
-	deb=$(ls -t "$CACHE/download/${pkg}_"*.deb 2>/dev/null | head -1)
+	deb=$(ls "$dl/${pkg}_"*.deb 2>/dev/null | head -1)
 	if [ -z "$deb" ]; then
-		rm -rf "$CACHE/download"
+		rm -rf "$dl"
 		fail "$k" "cannot download $pkg: $(echo "$out" | grep -v '^W:' | tail -3 | tr '\n' ' ')"
 		return 1
 	fi
-	mv "$deb" "$CACHE/"
-	rm -rf "$CACHE/download"
 	DEB=$CACHE/$(basename "$deb")
+	mv -f "$deb" "$DEB"
+	rm -rf "$dl"
 }
 
-# unpack DEB: sets VMLINUZ, CONFIG and KVER (boot/ of the package only).
+# unpack DEB: sets VMLINUZ, CONFIG and KVER (boot/ of the package only,
+# unpacked once into the cache).
 unpack() {
-	local dir=$CACHE/$(basename "$1" .deb)
+	local dir=$CACHE/$(basename "$1" .deb) tmp
 	VMLINUZ=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -1)
 	if [ -z "$VMLINUZ" ]; then
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		if ! dpkg-deb --fsys-tarfile "$1" | tar -x -C "$dir" ./boot 2>"$dir.err"; then
-			fail "$(basename "$1")" "cannot unpack: $(head -3 "$dir.err")"
-			rm -rf "$dir" "$dir.err"
+		tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX") || { fail "$1" "mktemp failed"; return 1; }
+		if ! dpkg-deb --fsys-tarfile "$1" | tar -x -C "$tmp" ./boot 2>"$tmp.err"; then
+			fail "$(basename "$1")" "cannot unpack: $(head -3 "$tmp.err")"
+			rm -rf "$tmp" "$tmp.err"
 			return 1
 		fi
-		rm -f "$dir.err"
+		rm -f "$tmp.err"
+		rm -rf "$dir"
+		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
 		VMLINUZ=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -1)
 	fi
 	if [ -z "$VMLINUZ" ]; then
@@ -198,32 +206,38 @@ initramfs() {
 	install -m 0755 "$CACHE/bin/loadgen" "$CACHE/bin/wwcheck" "$CACHE/bin/progprobe" "$r/bin/"
 	# libbpf reads CONFIG_HZ from it
 	[ -n "$2" ] && cp "$2" "$r/boot/config-$1"
-	(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$3.tmp" &&
-		mv "$3.tmp" "$3"
+	(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$3.$$" &&
+		mv -f "$3.$$" "$3"
 }
 
 # ---- one kernel -----------------------------------------------------------
 
 # boot NAME: runs the guest, prints its diagnostics and one PASS/FAIL line.
 boot() {
-	local name=$1 initrd=$TMP/initramfs.cpio.gz log=$CACHE/console-$KVER.log t0 rc res
+	local name=$1 initrd=$CACHE/initramfs-$KVER.cpio.gz log=$CACHE/console-$KVER.log t0 rc res
+	local only=
+	APPEND=${WW_KERNELS_APPEND:-}
+	if [ -n "${WW_KERNELS_CHECKS:-}" ]; then
+		APPEND="$APPEND WW_CHECKS=$WW_KERNELS_CHECKS"
+		only=", only $WW_KERNELS_CHECKS"
+	fi
 	t0=$(now_ms)
 	if ! initramfs "$KVER" "$CONFIG" "$initrd"; then
 		fail "$name" "cannot build the initramfs"
 		return
 	fi
-	cp "$initrd" "$CACHE/initramfs-$KVER.cpio.gz"
 	echo "  booting $KVER ($(basename "$VMLINUZ"), qemu TCG, $SMP CPU, limit $LIMIT s)"
 	timeout -k 5 "$LIMIT" "$QEMU" -accel tcg -cpu max -smp "$SMP" -m 512 -nographic \
 		-no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet ${WW_KERNELS_APPEND:-}" </dev/null >"$log" 2>&1
+		-append "console=ttyS0 panic=-1 quiet $APPEND" </dev/null \
+		>"$TMP/console" 2>&1
 	rc=$?
-	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	tr -d '\r' <"$TMP/console" >"$log.$$" && mv -f "$log.$$" "$log"
 	sed -n 's/^.*WW-DIAG: /    /p' "$log"
 	res=$(sed -n 's/^.*WW-KERNEL-RESULT: //p' "$log" | head -1)
 	case $res in
 	PASS)
-		echo "PASS: $name: kernel $KVER, $(secs "$t0") s"
+		echo "PASS: $name: kernel $KVER$only, $(secs "$t0") s"
 		passed=$((passed + 1))
 		;;
 	FAIL*)

@@ -5,17 +5,24 @@
  * with a minimal parser (the fields are flat and in a fixed order, see
  * src/out_trace.c and src/out_json.c).
  *
- *   wwcheck trace FILE PORT N
- *       FILE holds `waitwatch trace --json` output, grouped per socket by
- *       "sock_id" (a transition from CLOSE, or LISTEN>SYN_RECV, starts a
- *       new socket: ids of the classic tracepoint are addresses, which a
- *       later socket may reuse). Every socket with PORT as its local or
- *       remote port must be a client with the sequence CLOSE>SYN_SENT
+ *   wwcheck trace FILE ADDR PORT N [--reused-ids]
+ *       FILE holds `waitwatch trace --json` output. Of the transitions with
+ *       PORT as local or remote port, all between ADDR and ADDR (the
+ *       listener's: laddr ADDR, lport PORT; lport 0 allowed at
+ *       CLOSE>SYN_SENT, and no peer at all at LISTEN>SYN_RECV: some kernels,
+ *       6.1 among them, fire it before the child has one): N of each of CLOSE>SYN_SENT
  *       SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>FIN_WAIT2
- *       FIN_WAIT2>CLOSE, a server child with LISTEN>SYN_RECV
+ *       FIN_WAIT2>CLOSE (clients that close first) and LISTEN>SYN_RECV
  *       SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK
- *       LAST_ACK>CLOSE, or the listener (CLOSE>LISTEN, then possibly
- *       LISTEN>CLOSE); exactly N clients, N servers and one listener.
+ *       LAST_ACK>CLOSE (their server's sockets), one CLOSE>LISTEN, at most
+ *       one LISTEN>CLOSE, nothing else but for children that lost the race
+ *       for their request to another CPU (LISTEN>SYN_RECV SYN_RECV>CLOSE,
+ *       seen on 6.1 with 2 CPUs). Grouped by "sock_id", every group must be
+ *       exactly one client, server, listener or lost child sequence: N
+ *       clients, N servers, one listener. --reused-ids: a transition from CLOSE, or
+ *       LISTEN>SYN_RECV, starts a new group even under an id seen before
+ *       (the classic tracepoint's ids are addresses, which a later socket
+ *       may reuse).
  *
  *   wwcheck snapshot TW CW -- COMMAND...
  *       Counts the sockets per state in /proc/net/tcp and /proc/net/tcp6,
@@ -115,18 +122,29 @@ static bool str_field(const char **p, const char *key, char *buf, size_t len)
 
 struct sock {
 	unsigned long long id;
-	int n;
+	int n; /* transitions; the first MAX_SEQ are kept */
+	int accepted; /* LISTEN>SYN_RECV among them */
 	char seq[MAX_SEQ][32];
 	bool port_match;
 };
 
-static const char *const client_seq[] = { "CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED",
-					  "ESTABLISHED>FIN_WAIT1", "FIN_WAIT1>FIN_WAIT2",
-					  "FIN_WAIT2>CLOSE" };
-static const char *const server_seq[] = { "LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED",
-					  "ESTABLISHED>CLOSE_WAIT", "CLOSE_WAIT>LAST_ACK",
-					  "LAST_ACK>CLOSE" };
-static const char *const listen_seq[] = { "CLOSE>LISTEN", "LISTEN>CLOSE" };
+#define NKINDS 13
+static const char *const kinds[NKINDS] = {
+	/* a client that closes first */
+	"CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>FIN_WAIT1",
+	"FIN_WAIT1>FIN_WAIT2", "FIN_WAIT2>CLOSE",
+	/* its server */
+	"LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT",
+	"CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSE",
+	/* the listener */
+	"CLOSE>LISTEN", "LISTEN>CLOSE",
+	/* a child that lost the race for its request to another CPU's */
+	"SYN_RECV>CLOSE",
+};
+static const char *const *const client_seq = &kinds[0];
+static const char *const *const server_seq = &kinds[5];
+static const char *const *const listen_seq = &kinds[10];
+static const char *const lost_seq[] = { "LISTEN>SYN_RECV", "SYN_RECV>CLOSE" };
 
 static bool seq_is(const struct sock *s, const char *const *want, int n)
 {
@@ -140,34 +158,45 @@ static bool seq_is(const struct sock *s, const char *const *want, int n)
 
 static void print_seq(const struct sock *s)
 {
-	printf("wwcheck: socket %llu:", s->id);
-	for (int i = 0; i < s->n; i++)
+	printf("wwcheck: sock_id %llu has %d transitions:", s->id, s->n);
+	for (int i = 0; i < s->n && i < 12; i++)
 		printf(" %s", s->seq[i]);
-	printf("\n");
+	printf("%s\n", s->n > 12 ? " ..." : "");
 }
 
-static int check_trace(const char *path, unsigned port, int want)
+/*
+ * reused_ids: a socket's first transition (from CLOSE, or LISTEN>SYN_RECV)
+ * starts a new socket even under an id already seen (the ids of the classic
+ * tracepoint are addresses, which a later socket may reuse). Without it,
+ * one id is one socket, as socket cookies are.
+ */
+static int check_trace(const char *path, const char *addr, unsigned port, int want,
+		       bool reused_ids)
 {
 	static struct sock socks[MAX_SOCKS];
 	static char line[8192];
-	struct { char name[32]; int n; } kinds[64];
-	int nsocks = 0, nkinds = 0, lines = 0, clients = 0, servers = 0, listeners = 0;
-	int others = 0;
+	int nsocks = 0, lines = 0, clients = 0, servers = 0, listeners = 0, others = 0, lost = 0;
+	int count[NKINDS] = {}, bad_addr[NKINDS] = {}, unexpected = 0, bad_counts = 0;
+	int nbad_addr = 0, no_peer = 0;
+	bool grouped_ok;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return fail("trace: %s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long lport, rport, id;
-		char old[16], new[16], key[32];
+		char old[16], new[16], key[32], laddr[64], raddr[64];
+		bool addr_ok;
 		const char *p = line;
 		struct sock *s = NULL;
 		int k;
 
 		lines++;
-		if (line[0] != '{' || !strstr(line, "}") ||
-		    !field(&p, "netns") || !num_field(&p, "lport", &lport) ||
-		    !num_field(&p, "rport", &rport) || !str_field(&p, "old", old, sizeof(old)) ||
+		if (line[0] != '{' || !strchr(line, '}') || !field(&p, "netns") ||
+		    !str_field(&p, "laddr", laddr, sizeof(laddr)) ||
+		    !num_field(&p, "lport", &lport) ||
+		    !str_field(&p, "raddr", raddr, sizeof(raddr)) || !num_field(&p, "rport", &rport) ||
+		    !str_field(&p, "old", old, sizeof(old)) ||
 		    !str_field(&p, "new", new, sizeof(new)) || !num_field(&p, "sock_id", &id)) {
 			fclose(f);
 			return fail("trace: line %d is not a transition: %.200s", lines, line);
@@ -176,13 +205,32 @@ static int check_trace(const char *path, unsigned port, int want)
 			fclose(f);
 			return fail("trace: line %d: unknown state %s or %s", lines, old, new);
 		}
+		if (lport != port && rport != port)
+			continue;
 		snprintf(key, sizeof(key), "%s>%s", old, new);
-		/*
-		 * A socket's first transition starts a new one even under an id
-		 * already seen: ids of the classic tracepoint are addresses,
-		 * which a later socket may reuse.
-		 */
-		if (strcmp(old, "CLOSE") && strcmp(key, "LISTEN>SYN_RECV"))
+		for (k = 0; k < NKINDS && strcmp(key, kinds[k]); k++)
+			;
+		if (k < NKINDS)
+			count[k]++;
+		else
+			unexpected++;
+		/* the listener has no peer; a client has no port before SYN_SENT */
+		if (k == 10 || k == 11) {
+			addr_ok = !strcmp(laddr, addr) && lport == port;
+		} else if (k == 5 && !strcmp(laddr, addr) && lport == port && !rport &&
+			   (!strcmp(raddr, "0.0.0.0") || !strcmp(raddr, "::"))) {
+			/* a kernel that fires it before the child has its peer */
+			addr_ok = true;
+			no_peer++;
+		} else
+			addr_ok = !strcmp(laddr, addr) && !strcmp(raddr, addr) &&
+				  ((lport == port && rport) || (rport == port && (lport || k == 0)));
+		if (!addr_ok && k < NKINDS && bad_addr[k]++ == 0)
+			printf("wwcheck: %s with unexpected addresses (want %s, port %u): "
+			       "%s:%llu -> %s:%llu\n", key, addr, port, laddr, lport, raddr, rport);
+		if (!addr_ok)
+			nbad_addr++;
+		if (!reused_ids || (strcmp(old, "CLOSE") && strcmp(key, "LISTEN>SYN_RECV")))
 			for (int i = nsocks - 1; i >= 0; i--)
 				if (socks[i].id == id) {
 					s = &socks[i];
@@ -196,50 +244,77 @@ static int check_trace(const char *path, unsigned port, int want)
 			s = &socks[nsocks++];
 			s->id = id;
 		}
-		if (s->n == MAX_SEQ) {
-			fclose(f);
-			return fail("trace: socket %llu: more than %d transitions", id, MAX_SEQ);
-		}
-		snprintf(s->seq[s->n++], sizeof(s->seq[0]), "%s", key);
-		if (lport == port || rport == port)
-			s->port_match = true;
-		for (k = 0; k < nkinds; k++)
-			if (!strcmp(kinds[k].name, key))
-				break;
-		if (k == nkinds && nkinds < 64) {
-			snprintf(kinds[nkinds].name, sizeof(kinds[0].name), "%s", key);
-			kinds[nkinds++].n = 0;
-		}
-		if (k < nkinds)
-			kinds[k].n++;
+		if (s->n < MAX_SEQ)
+			snprintf(s->seq[s->n], sizeof(s->seq[0]), "%s", key);
+		s->n++;
+		if (k == 5)
+			s->accepted++;
 	}
 	fclose(f);
-	printf("wwcheck: %d transitions of %d sockets:", lines, nsocks);
-	for (int k = 0; k < nkinds; k++)
-		printf(" %s=%d", kinds[k].name, kinds[k].n);
-	printf("\n");
+
+	/* every transition, however grouped */
+	printf("wwcheck: %d lines; port %u:", lines, port);
+	for (int k = 0; k < NKINDS; k++) {
+		/* each lost race adds a LISTEN>SYN_RECV */
+		int exp = k == 5 ? want + count[12] : k < 10 ? want : k == 10 ? 1 : -1;
+
+		printf(" %s=%d", kinds[k], count[k]);
+		if (exp >= 0 && count[k] != exp)
+			bad_counts++;
+	}
+	printf(" other=%d\n", unexpected);
+	if (count[11] > 1 || unexpected)
+		bad_counts++;
+	if (no_peer)
+		printf("wwcheck: %d LISTEN>SYN_RECV without the peer's address and port (the "
+		       "kernel had not set them yet)\n", no_peer);
+	if (nbad_addr) {
+		printf("wwcheck: unexpected addresses:");
+		for (int k = 0; k < NKINDS; k++)
+			if (bad_addr[k])
+				printf(" %s=%d", kinds[k], bad_addr[k]);
+		printf("\n");
+	}
+
+	/* per socket */
 	for (int i = 0; i < nsocks; i++) {
 		const struct sock *s = &socks[i];
 
-		if (!s->port_match)
-			continue;
 		if (seq_is(s, client_seq, 5))
 			clients++;
 		else if (seq_is(s, server_seq, 5))
 			servers++;
 		else if (seq_is(s, listen_seq, 1) || seq_is(s, listen_seq, 2))
 			listeners++;
-		else if (++others <= 5)
+		else if (seq_is(s, lost_seq, 2))
+			lost++;
+		else if (++others <= 4)
 			print_seq(s);
+		if (s->n > 2 && !strcmp(s->seq[0], "CLOSE>LISTEN") && s->accepted)
+			printf("wwcheck: the listener's sock_id %llu is also that of %d accepted "
+			       "sockets (LISTEN>SYN_RECV)\n", s->id, s->accepted);
 	}
-	printf("wwcheck: port %u: %d clients, %d servers with the expected sequences, "
-	       "%d listeners, %d other sockets\n", port, clients, servers, listeners, others);
-	if (clients != want || servers != want || others || listeners != 1)
-		return fail("trace: port %u: want %d clients, %d servers, 1 listener, 0 others; "
-			    "got %d, %d, %d, %d", port, want, want, clients, servers, listeners,
-			    others);
-	printf("wwcheck: PASS trace: %d client and %d server sockets, every transition seen\n",
-	       clients, servers);
+	printf("wwcheck: port %u, by sock_id: %d clients and %d servers with the expected "
+	       "sequences, %d listeners, %d children that lost a race, %d other ids\n", port,
+	       clients, servers, listeners, lost, others);
+	if (bad_counts)
+		return fail("trace: port %u: transitions missing or unexpected (want %d of each "
+			    "kind, see the counts)", port, want);
+	grouped_ok = clients == want && servers == want && listeners == 1 && !others &&
+		     lost == count[12];
+	if (nbad_addr || !grouped_ok) {
+		char why[256] = "";
+
+		if (!grouped_ok)
+			snprintf(why, sizeof(why), "grouped by sock_id: %d clients, %d servers, "
+				 "%d listeners, %d other ids (want %d, %d, 1, 0)", clients, servers,
+				 listeners, others, want, want);
+		return fail("trace: port %u: every transition seen (%d of each kind), but %s%s%s",
+			    port, want, nbad_addr ? "some with unexpected addresses" : "",
+			    nbad_addr && !grouped_ok ? "; " : "", why);
+	}
+	printf("wwcheck: PASS trace: %d client and %d server sockets, every transition seen%s\n",
+	       clients, servers, lost ? " (and children that lost a race)" : "");
 	return 0;
 }
 
@@ -381,11 +456,12 @@ static int check_snapshot(long want_tw, long want_cw, char **argv)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 5 && !strcmp(argv[1], "trace"))
-		return check_trace(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "--reused-ids"))) &&
+	    !strcmp(argv[1], "trace"))
+		return check_trace(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argc == 7);
 	if (argc >= 6 && !strcmp(argv[1], "snapshot") && !strcmp(argv[4], "--"))
 		return check_snapshot(atol(argv[2]), atol(argv[3]), argv + 5);
-	fprintf(stderr, "Usage: wwcheck trace FILE PORT N\n"
+	fprintf(stderr, "Usage: wwcheck trace FILE ADDR PORT N [--reused-ids]\n"
 			"       wwcheck snapshot TW CW -- COMMAND [ARGS...]\n");
 	return 2;
 }

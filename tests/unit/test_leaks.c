@@ -300,6 +300,47 @@ static void test_fds_capped_lowest(void **state)
 	leaks_free(&r);
 }
 
+#define SHUFFLED 300
+
+/* The same in any order: 300 sockets met shuffled, one of them on two fds. */
+static void test_fds_capped_lowest_shuffled(void **state)
+{
+	static struct leak_sock s[SHUFFLED];
+	static uint32_t fd[SHUFFLED];
+	struct map_builder b = { .n = 0 };
+	struct leak_report r;
+	struct owner_map m;
+	const struct leak_group *g;
+	uint32_t x = 12345;
+
+	for (int i = 0; i < SHUFFLED; i++)
+		fd[i] = 100 + i;
+	for (int i = SHUFFLED - 1; i > 0; i--) { /* Fisher-Yates with an LCG */
+		uint32_t j, t;
+
+		x = x * 1103515245u + 12345u;
+		j = (x >> 8) % (i + 1);
+		t = fd[i];
+		fd[i] = fd[j];
+		fd[j] = t;
+	}
+	for (int i = 0; i < SHUFFLED; i++) {
+		s[i] = cw("10.0.0.9", 20000 + i, "192.0.2.7", 443, 5000 + i, 1, 1);
+		own(&b, 5000 + i, 42, fd[i]);
+	}
+	own(&b, 5000 + SHUFFLED / 2, 42, 7); /* a dup()ed one: the lowest of all */
+	m = map_of(&b);
+	assert_int_equal(leaks_build(s, SHUFFLED, NULL, 0, &m, &r), 0);
+	g = &r.groups[0];
+	assert_int_equal(g->count, SHUFFLED);
+	assert_int_equal(g->nfds, LEAK_MAX_FDS);
+	assert_int_equal(g->fds_more, SHUFFLED + 1 - LEAK_MAX_FDS);
+	assert_int_equal(g->fds[0], 7);
+	for (uint32_t i = 1; i < LEAK_MAX_FDS; i++)
+		assert_int_equal(g->fds[i], 100 + i - 1);
+	leaks_free(&r);
+}
+
 /* Up to LEAK_MAX_PEERS peers, in the order met; then sockets to others are counted. */
 static void test_peers_capped(void **state)
 {
@@ -608,6 +649,15 @@ static void out_row(struct ep_row *r, const char *addr, uint16_t port)
 	r->key.dir = DIR_OUT;
 }
 
+/* n connections made: SYN_SENT entered, then ESTABLISHED */
+static void connects(struct ep_row *r, uint64_t n)
+{
+	r->stats.entries[WW_TCP_SYN_SENT] += n;
+	r->stats.entries[WW_TCP_ESTABLISHED] += n;
+	r->stats.trans[WW_TCP_CLOSE][WW_TCP_SYN_SENT] += n;
+	r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_ESTABLISHED] += n;
+}
+
 static void lifetimes(struct ep_row *r, uint64_t n, uint64_t ns)
 {
 	r->stats.lifetime_hist[hist_bucket(ns)] += n;
@@ -620,7 +670,7 @@ static void test_classify_short(void **state)
 	struct tw_diag d;
 
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 100;
+	connects(&r, 100);
 	lifetimes(&r, 95, 3000000);
 	r.count[WW_TCP_TIME_WAIT] = 95;
 	r.count[WW_TCP_ESTABLISHED] = 5;
@@ -640,7 +690,7 @@ static void test_classify_short(void **state)
 
 	/* lives of seconds, still far below the 60 s of TIME_WAIT */
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 20;
+	connects(&r, 20);
 	lifetimes(&r, 20, 3 * SEC);
 	tw_diagnose(&r, 10, &d);
 	assert_int_equal(d.traffic, TRAFFIC_SHORT);
@@ -667,7 +717,7 @@ static void test_classify_long(void **state)
 	/* a few closed after minutes, and were replaced slowly */
 	out_row(&r, "10.0.0.7", 5432);
 	r.count[WW_TCP_ESTABLISHED] = 20;
-	r.stats.entries[WW_TCP_SYN_SENT] = 3;
+	connects(&r, 3);
 	lifetimes(&r, 3, 300 * SEC);
 	tw_diagnose(&r, 10, &d);
 	assert_int_equal(d.traffic, TRAFFIC_LONG);
@@ -680,7 +730,7 @@ static void test_classify_mixed(void **state)
 
 	/* short lives, but fewer than 10 closes */
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 9;
+	connects(&r, 9);
 	lifetimes(&r, 9, 3000000);
 	tw_diagnose(&r, 1, &d);
 	assert_int_equal(d.closes, 9);
@@ -689,7 +739,7 @@ static void test_classify_mixed(void **state)
 
 	/* short lives, but under one new connection per second */
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 10;
+	connects(&r, 10);
 	lifetimes(&r, 10, 3000000);
 	tw_diagnose(&r, 20, &d);
 	assert_true(d.conn_per_s == 0.5);
@@ -697,7 +747,7 @@ static void test_classify_mixed(void **state)
 
 	/* many closes, living 10 s (not short), none open */
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 100;
+	connects(&r, 100);
 	lifetimes(&r, 100, 10 * SEC);
 	tw_diagnose(&r, 10, &d);
 	assert_int_equal(d.traffic, TRAFFIC_MIXED);
@@ -705,7 +755,7 @@ static void test_classify_mixed(void **state)
 	/* open ones, but new connections keep coming: not pooled */
 	out_row(&r, "10.0.0.7", 5432);
 	r.count[WW_TCP_ESTABLISHED] = 20;
-	r.stats.entries[WW_TCP_SYN_SENT] = 50;
+	connects(&r, 50);
 	tw_diagnose(&r, 10, &d);
 	assert_int_equal(d.traffic, TRAFFIC_MIXED);
 }
@@ -728,12 +778,75 @@ static void test_classify_unknown(void **state)
 
 	/* no window: no rate */
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 10;
+	connects(&r, 10);
 	tw_diagnose(&r, 0, &d);
 	assert_true(d.conn_per_s == 0);
 	assert_true(d.pressure_pct < 0); /* port range unknown */
 	assert_false(d.high);
 	assert_int_equal(d.traffic, TRAFFIC_UNKNOWN);
+}
+
+/* Refused connect()s are no connections: no rate, no lifetime (the collector keeps none). */
+static void test_refused_attempts(void **state)
+{
+	struct ep_row r;
+	struct tw_diag d;
+
+	out_row(&r, "10.0.0.7", 5432);
+	r.stats.entries[WW_TCP_SYN_SENT] = 500;
+	r.stats.trans[WW_TCP_CLOSE][WW_TCP_SYN_SENT] = 500;
+	r.stats.trans[WW_TCP_SYN_SENT][WW_TCP_CLOSE] = 500;
+	r.port_range = 28232;
+	tw_diagnose(&r, 10, &d);
+	assert_true(d.conn_per_s == 0);
+	assert_int_equal(d.closes, 0);
+	assert_int_equal(d.traffic, TRAFFIC_UNKNOWN);
+	assert_false(d.say);
+
+	/* 100 made of 500 tried */
+	connects(&r, 100);
+	tw_diagnose(&r, 10, &d);
+	assert_true(d.conn_per_s == 10);
+}
+
+/* A diagnosis line where ports run short, or short connections leave TIME_WAIT here. */
+static void test_say(void **state)
+{
+	struct ep_row r;
+	struct tw_diag d;
+
+	/* short-lived, and their TIME_WAIT is on this side */
+	out_row(&r, "10.0.0.7", 5432);
+	connects(&r, 100);
+	lifetimes(&r, 100, 3000000);
+	r.count[WW_TCP_TIME_WAIT] = 100;
+	r.ports_used = 100;
+	r.port_range = 28232;
+	tw_diagnose(&r, 10, &d);
+	assert_int_equal(d.traffic, TRAFFIC_SHORT);
+	assert_false(d.high);
+	assert_true(d.say);
+
+	/* short-lived, but the server closes first: no TIME_WAIT here */
+	r.count[WW_TCP_TIME_WAIT] = 0;
+	tw_diagnose(&r, 10, &d);
+	assert_int_equal(d.traffic, TRAFFIC_SHORT);
+	assert_false(d.say);
+
+	/* ports run short, whatever the traffic */
+	out_row(&r, "10.0.0.7", 5432);
+	r.count[WW_TCP_ESTABLISHED] = 600;
+	r.ports_used = 600;
+	r.port_range = 1000;
+	tw_diagnose(&r, 10, &d);
+	assert_int_equal(d.traffic, TRAFFIC_LONG);
+	assert_true(d.high);
+	assert_true(d.say);
+
+	/* pooled, few ports: nothing to say */
+	r.ports_used = r.count[WW_TCP_ESTABLISHED] = 20;
+	tw_diagnose(&r, 10, &d);
+	assert_false(d.say);
 }
 
 static void test_pressure_threshold(void **state)
@@ -766,7 +879,7 @@ static void test_diagnosis_line(void **state)
 	char ep[WW_ADDRPORT_LEN + 16], line[512];
 
 	out_row(&r, "10.0.0.7", 5432);
-	r.stats.entries[WW_TCP_SYN_SENT] = 27000;
+	connects(&r, 27000);
 	lifetimes(&r, 26990, 3000000);
 	r.count[WW_TCP_TIME_WAIT] = 27104;
 	r.count[WW_TCP_ESTABLISHED] = 12;
@@ -854,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_dup_fds),
 		cmocka_unit_test(test_fds_capped),
 		cmocka_unit_test(test_fds_capped_lowest),
+		cmocka_unit_test(test_fds_capped_lowest_shuffled),
 		cmocka_unit_test(test_peers_capped),
 		cmocka_unit_test(test_peer_ipv6),
 		cmocka_unit_test(test_never_accepted),
@@ -867,6 +981,8 @@ int main(void)
 		cmocka_unit_test(test_classify_long),
 		cmocka_unit_test(test_classify_mixed),
 		cmocka_unit_test(test_classify_unknown),
+		cmocka_unit_test(test_refused_attempts),
+		cmocka_unit_test(test_say),
 		cmocka_unit_test(test_pressure_threshold),
 		cmocka_unit_test(test_diagnosis_line),
 		cmocka_unit_test(test_duration_human),
