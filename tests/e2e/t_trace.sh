@@ -5,7 +5,7 @@
 # veth pair: "srv" (198.51.100.1, 2001:db8::1) runs the servers, "cli"
 # (198.51.100.2, 2001:db8::2) the clients; one waitwatch per namespace
 # (--netns). Every socket's transitions (grouped by laddr, lport, raddr,
-# rport) are compared with the sequences of /work/shared/KERNEL.md section 1,
+# rport) are compared with the sequences of docs/counting.md,
 # together with pid/comm, ms, dir, sk_err, tw, netns and family, and every
 # line printed must belong to one of the expected sockets.
 #

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Test helpers: ww_event and ww_sock_rec records built the way the BPF
- * programs emit them (bpf/waitwatch.bpf.c, docs in /work/shared/KERNEL.md).
+ * programs emit them (bpf/waitwatch.bpf.c, docs in docs/counting.md).
  *
  * A struct tsock describes one socket of the kernel: its cookie, 4-tuple,
  * namespace and how it was opened. ev() turns one transition of it into the

@@ -2,7 +2,7 @@
 /*
  * Unit tests for src/collector.c: recorded event sequences and sweep records,
  * built as the BPF programs emit them (events.h), then exact assertions on the
- * snapshot. The sequences follow /work/shared/KERNEL.md section 1; the
+ * snapshot. The sequences follow docs/counting.md ("The transitions the kernel reports"); the
  * expected figures follow the contract in src/collector.h.
  */
 #include <stdarg.h>
@@ -146,7 +146,7 @@ static void sweep_empty(struct collector *c, __u64 ts)
 	collector__sweep_end(c);
 }
 
-/* ---- 1. the transition paths of KERNEL.md section 1 ------------------------- */
+/* ---- 1. the transition paths of docs/counting.md ------------------------- */
 
 static void test_active_close_client(void **state)
 {
