@@ -67,8 +67,9 @@ static void leaks_usage(FILE *f)
 		"  -h, --help             this text\n");
 }
 
-static int parse_local(int opt, const char *arg, struct leaks_args *a, char *err, size_t len)
+static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
+	struct leaks_args *a = ctx;
 	int ret;
 
 	switch (opt) {
@@ -97,47 +98,32 @@ static int parse_local(int opt, const char *arg, struct leaks_args *a, char *err
 	return 0;
 }
 
+static void leaks_usage_cb(FILE *f, void *ctx)
+{
+	leaks_usage(f);
+}
+
 static int parse_args(int argc, char **argv, struct leaks_args *a)
 {
 	static const struct option longopts[] = {
-		WW_FILTER_LONGOPTS,
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "state", required_argument, NULL, OPT_STATE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
 		{ "watch", no_argument, NULL, OPT_WATCH },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	struct ww_parser p = {
+		.cmd = "leaks", .shortopts = "46vhi:", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common,
+		.local = leaks_local, .ctx = a, .usage = leaks_usage_cb,
+	};
+	int first;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46vhi:", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			return leaks_usage(stdout), -1;
-		if (opt == OPT_PID)
-			return usage_error("leaks: --pid applies to trace");
-		ret = parse_local(opt, optarg, a, err, sizeof(err));
-		if (!ret && opt != OPT_STATE)
-			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
-		if (!ret)
-			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
-		if (ret < 0)
-			return usage_error("leaks: %s", err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("leaks: bad option -%c (try --help)", optopt);
-			return usage_error("leaks: bad option '%s' (try --help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("leaks: unexpected argument '%s' (try --help)", argv[optind]);
-	return 0;
+	return ww_parse(argc, argv, &p, &first);
 }
-
-/* ---- stuck sockets, by owner -------------------------------------------------- */
 
 static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_writer *jw)
 {

@@ -46,8 +46,9 @@ static void record_usage(FILE *f)
 		ww_socket_filter_help, ww_common_help);
 }
 
-static int parse_local(int opt, const char *arg, struct record_args *a, char *err, size_t len)
+static int record_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
+	struct record_args *a = ctx;
 	int ret;
 
 	switch (opt) {
@@ -72,46 +73,34 @@ static int parse_local(int opt, const char *arg, struct record_args *a, char *er
 	return 0;
 }
 
+static void record_usage_cb(FILE *f, void *ctx)
+{
+	record_usage(f);
+}
+
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
-		WW_FILTER_LONGOPTS,
-		WW_COMMON_LONGOPTS,
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "classic", no_argument, NULL, OPT_CLASSIC },
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "interval", required_argument, NULL, 'i' },
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	struct ww_parser p = {
+		.cmd = "record", .shortopts = "46vho:i:", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common,
+		.local = record_local, .ctx = a, .usage = record_usage_cb,
+	};
+	int first, ret = ww_parse(argc, argv, &p, &first);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46vho:i:", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			return record_usage(stdout), -1;
-		if (opt == OPT_PID || opt == OPT_STATE || opt == OPT_JSON)
-			return usage_error("record: it records every socket: filter when reading "
-					   "(trace --replay --pid/--state; report --json)");
-		ret = parse_local(opt, optarg, a, err, sizeof(err));
-		if (!ret)
-			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
-		if (!ret)
-			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
-		if (ret < 0)
-			return usage_error("record: %s", err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("record: bad option -%c (try --help)", optopt);
-			return usage_error("record: bad option '%s' (try --help)",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("record: unexpected argument '%s' (try --help)", argv[optind]);
-	if (!a->path)
+	if (!ret && !a->path)
 		return usage_error("record: -o FILE is required (try --help)");
-	return 0;
+	return ret;
 }
 
 static int loop(struct session *s, const struct record_args *a)

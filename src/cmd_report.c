@@ -49,49 +49,48 @@ static void report_usage(FILE *f)
 		   "still reported up to there, with a warning naming the byte offset.\n");
 }
 
+static int report_local(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct report_args *a = ctx;
+
+	switch (opt) {
+	case 'v':
+		ww_verbosity++;
+		return 1;
+	case OPT_JSON:
+		a->json = true;
+		return 1;
+	case OPT_AT:
+		a->at = arg;
+		return 1;
+	}
+	return 0;
+}
+
+static void report_usage_cb(FILE *f, void *ctx)
+{
+	report_usage(f);
+}
+
 static int parse_args(int argc, char **argv, struct report_args *a)
 {
 	static const struct option longopts[] = {
 		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "at", required_argument, NULL, OPT_AT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	struct ww_parser p = {
+		.cmd = "report", .shortopts = "vh", .longopts = longopts,
+		.copts = &a->copts, .local = report_local, .ctx = a, .usage = report_usage_cb,
+		.min_args = 1, .max_args = 1,
+	};
+	int first, ret = ww_parse(argc, argv, &p, &first);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			return report_usage(stdout), -1;
-		case 'v':
-			ww_verbosity++;
-			continue;
-		case OPT_JSON:
-			a->json = true;
-			continue;
-		case OPT_AT:
-			a->at = optarg;
-			continue;
-		}
-		ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
-		if (ret < 0)
-			return usage_error("report: %s", err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("report: bad option -%c (try --help)", optopt);
-			return usage_error("report: bad option '%s' (try --help)",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("report: give exactly one FILE (try --help)");
-	a->path = argv[optind];
-	return 0;
+	if (!ret)
+		a->path = argv[first];
+	return ret;
 }
 
 /* --at as a CLOCK_MONOTONIC time of the recording; 0 with err on a bad value. */

@@ -66,8 +66,9 @@ static void serve_usage(FILE *f)
 	fprintf(f, "\n%s%s", ww_socket_filter_help, ww_common_help);
 }
 
-static int parse_local(int opt, const char *arg, struct serve_args *a, char *err, size_t len)
+static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
+	struct serve_args *a = ctx;
 	uint64_t v;
 	int ret;
 
@@ -103,12 +104,20 @@ static int parse_local(int opt, const char *arg, struct serve_args *a, char *err
 	return 0;
 }
 
+static void serve_usage_cb(FILE *f, void *ctx)
+{
+	serve_usage(f);
+}
+
 static int parse_args(int argc, char **argv, struct serve_args *a)
 {
 	static const struct option longopts[] = {
-		WW_FILTER_LONGOPTS,
-		WW_COMMON_LONGOPTS,
+		WW_SOCKET_FILTER_LONGOPTS,
 		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "classic", no_argument, NULL, OPT_CLASSIC },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 		{ "record", required_argument, NULL, OPT_RECORD },
@@ -116,34 +125,14 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
 		{ "interval", required_argument, NULL, 'i' },
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	struct ww_parser p = {
+		.cmd = "serve", .shortopts = "46vhi:", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
+		.local = serve_local, .ctx = a, .usage = serve_usage_cb,
+	};
+	int first;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46vhi:", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			return serve_usage(stdout), -1;
-		if (opt == OPT_PID || opt == OPT_STATE)
-			return usage_error("serve: --pid and --state apply to trace");
-		ret = parse_local(opt, optarg, a, err, sizeof(err));
-		if (!ret)
-			ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
-		if (!ret)
-			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
-		if (!ret)
-			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
-		if (ret < 0)
-			return usage_error("serve: %s", err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("serve: bad option -%c (try --help)", optopt);
-			return usage_error("serve: bad option '%s' (try --help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("serve: unexpected argument '%s' (try --help)", argv[optind]);
-	return 0;
+	return ww_parse(argc, argv, &p, &first);
 }
 
 /* ---- what the exporter says about itself --------------------------------- */

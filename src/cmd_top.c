@@ -89,16 +89,19 @@ static void top_usage(FILE *f, bool snapshot)
 		   "  -h, --help             this text\n");
 }
 
-static int parse_local(int opt, const char *arg, struct top_args *a, const char *cmd)
+static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
 {
-	char err[WW_ERR_LEN];
+	struct top_args *a = ctx;
+	int ret;
 
 	switch (opt) {
 	case 'i':
-		if (parse_duration(arg, &a->interval_ns, err, sizeof(err)) ||
-		    a->interval_ns < 100000000ull)
-			return usage_error("%s: interval '%s' must be at least 0.1s", cmd, arg);
-		return 1;
+		ret = parse_duration(arg, &a->interval_ns, err, errlen);
+		if (!ret && a->interval_ns < 100000000ull) {
+			snprintf(err, errlen, "--interval '%.32s' must be at least 0.1s", arg);
+			ret = -EINVAL;
+		}
+		return ret ?: 1;
 	case OPT_ONCE:
 		a->once = true;
 		return 1;
@@ -106,48 +109,37 @@ static int parse_local(int opt, const char *arg, struct top_args *a, const char 
 	return 0;
 }
 
+static void top_usage_cb(FILE *f, void *ctx)
+{
+	top_usage(f, ((struct top_args *)ctx)->snapshot);
+}
+
 static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd)
 {
 	static const struct option longopts[] = {
-		WW_FILTER_LONGOPTS,
+		WW_SOCKET_FILTER_LONGOPTS,
 		WW_COMMON_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
-		WW_ENDPOINT_LONGOPTS,
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	static const struct option snapshot_longopts[] = {
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = cmd, .shortopts = a->snapshot ? "46vh" : "46vhi:",
+		.longopts = a->snapshot ? snapshot_longopts : longopts,
+		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
+		.local = top_local, .ctx = a, .usage = top_usage_cb,
+	};
+	int first;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46vhi:", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			return top_usage(stdout, a->snapshot), -1;
-		if (opt == OPT_PID || opt == OPT_STATE)
-			return usage_error("%s: --pid and --state apply to trace (try --sort or "
-					   "leaks)", cmd);
-		ret = parse_local(opt, optarg, a, cmd);
-		if (!ret)
-			ret = ww_endpoint_opt(opt, optarg, &a->copts, err, sizeof(err));
-		if (!ret)
-			ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
-		if (!ret)
-			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
-		if (ret == EXIT_USAGE)
-			return ret;
-		if (ret < 0)
-			return usage_error("%s: %s", cmd, err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("%s: bad option -%c (try --help)", cmd, optopt);
-			return usage_error("%s: bad option '%s' (try --help)", cmd,
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("%s: unexpected argument '%s' (try --help)", cmd, argv[optind]);
-	return 0;
+	return ww_parse(argc, argv, &p, &first);
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -266,8 +258,6 @@ static int top_main(int argc, char **argv, bool snapshot)
 	ret = parse_args(argc, argv, &a, cmd);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (snapshot && (a.once || a.common.duration_ns || a.interval_ns != 1000000000ull))
-		return usage_error("snapshot: --once, --interval and --duration apply to top");
 	return run(&a);
 }
 

@@ -66,6 +66,29 @@ struct trace_args {
 	const char *replay; /* a recording instead of the kernel */
 };
 
+static int trace_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
+{
+	struct trace_args *a = ctx;
+
+	switch (opt) {
+	case OPT_REPLAY:
+		a->replay = arg;
+		return 1;
+	case OPT_COUNT_MAX:
+		if (parse_u64(arg, 1, UINT64_MAX, &a->max_events, err, errlen)) {
+			snprintf(err, errlen, "--count '%.32s' must be a positive number", arg);
+			return -EINVAL;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void trace_usage_cb(FILE *f, void *ctx)
+{
+	trace_usage(f);
+}
+
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
 	static const struct option longopts[] = {
@@ -75,40 +98,16 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{},
 	};
-	char err[WW_ERR_LEN];
-	int opt, ret;
+	struct ww_parser p = {
+		.cmd = "trace", .shortopts = "46vh", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common,
+		.local = trace_local, .ctx = a, .usage = trace_usage_cb,
+	};
+	int first;
 
 	memset(a, 0, sizeof(*a));
 	ww_common_init(&a->common);
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46vh", longopts, NULL)) != -1) {
-		if (opt == 'h')
-			return trace_usage(stdout), -1;
-		if (opt == OPT_REPLAY) {
-			a->replay = optarg;
-			continue;
-		}
-		if (opt == OPT_COUNT_MAX) {
-			if (parse_u64(optarg, 1, UINT64_MAX, &a->max_events, err, sizeof(err)))
-				return usage_error("trace: --count %s", err);
-			continue;
-		}
-		ret = ww_filter_opt(opt, optarg, &a->filters, err, sizeof(err));
-		if (!ret)
-			ret = ww_common_opt(opt, optarg, &a->common, err, sizeof(err));
-		if (ret < 0)
-			return usage_error("trace: %s", err);
-		if (ret == 0) {
-			if (optopt && optopt < 256)
-				return usage_error("trace: bad option -%c (try --help)", optopt);
-			return usage_error("trace: bad option '%s' (try --help)",
-					   argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("trace: unexpected argument '%s' (try --help)", argv[optind]);
-	return 0;
+	return ww_parse(argc, argv, &p, &first);
 }
 
 /* A pipe whose reader closed reports an error even with nothing to write. */

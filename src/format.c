@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -143,4 +144,15 @@ void age_format(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
 	else
 		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+}
+
+void time_iso8601(char *buf, size_t len, int64_t real_ns)
+{
+	time_t sec = real_ns / 1000000000ll;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06lldZ", (long long)(real_ns % 1000000000ll) / 1000);
 }

@@ -45,4 +45,7 @@ void addrport_format(char *buf, size_t len, int family, const uint8_t addr[16], 
  */
 void age_format(char *buf, size_t len, uint64_t ns);
 
+/* "2026-11-28T22:10:01.123456Z" from nanoseconds since the epoch (UTC). */
+void time_iso8601(char *buf, size_t len, int64_t real_ns);
+
 #endif

@@ -274,3 +274,74 @@ bool ww_filters_match_addr(const struct ww_filters *f, int family, const uint8_t
 	return (v4mapped(saddr) && prefix_match(&f->addr, saddr + 12)) ||
 	       (v4mapped(daddr) && prefix_match(&f->addr, daddr + 12));
 }
+
+static int parse_error(const char *cmd, const char *fmt, const char *what)
+{
+	fprintf(stderr, "waitwatch: %s: ", cmd);
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	return WW_EXIT_USAGE;
+}
+
+/* The option as typed, for messages: "-x" or "--name". */
+static const char *typed(int argc, char **argv, char *buf, size_t len)
+{
+	if (optopt > 0 && optopt < 256)
+		snprintf(buf, len, "-%c", optopt);
+	else
+		snprintf(buf, len, "%s", optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+	return buf;
+}
+
+static int one_option(const struct ww_parser *p, int opt, const char *arg, char *err,
+		      size_t errlen)
+{
+	int ret = 0;
+
+	if (p->local)
+		ret = p->local(opt, arg, p->ctx, err, errlen);
+	if (!ret && p->copts)
+		ret = ww_endpoint_opt(opt, arg, p->copts, err, errlen);
+	if (!ret && p->filters)
+		ret = ww_filter_opt(opt, arg, p->filters, err, errlen);
+	if (!ret && p->common)
+		ret = ww_common_opt(opt, arg, p->common, err, errlen);
+	return ret;
+}
+
+int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
+{
+	char shortopts[64], err[WW_ERR_LEN], buf[64];
+	int opt, ret, nargs;
+
+	/* a leading ':' makes getopt tell a missing value from an unknown option */
+	snprintf(shortopts, sizeof(shortopts), ":%s", p->shortopts);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, p->longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			p->usage(stdout, p->ctx);
+			return -1;
+		}
+		if (opt == ':')
+			return parse_error(p->cmd, "%s needs a value (try --help)",
+					   typed(argc, argv, buf, sizeof(buf)));
+		if (opt == '?')
+			return parse_error(p->cmd, "unknown option %s (try --help)",
+					   typed(argc, argv, buf, sizeof(buf)));
+		ret = one_option(p, opt, optarg, err, sizeof(err));
+		if (ret < 0)
+			return parse_error(p->cmd, "%s", err);
+		if (ret == 0)
+			return parse_error(p->cmd, "%s does not apply here (try --help)",
+					   typed(argc, argv, buf, sizeof(buf)));
+	}
+	nargs = argc - optind;
+	if (nargs > p->max_args)
+		return parse_error(p->cmd, "unexpected argument '%s' (try --help)",
+				   argv[optind + p->max_args]);
+	if (nargs < p->min_args)
+		return parse_error(p->cmd, "%s", "missing argument (try --help)");
+	*first_arg = optind;
+	return 0;
+}

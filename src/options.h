@@ -59,14 +59,16 @@ struct ww_common {
 
 #define WW_DEFAULT_RINGBUF (8ull << 20)
 
-/* getopt_long entries for the filters and common flags. */
-#define WW_FILTER_LONGOPTS                                                  \
+/* getopt_long entries for the socket filters, and for trace's transition filters. */
+#define WW_SOCKET_FILTER_LONGOPTS                                           \
 	{ "ipv4", no_argument, NULL, '4' }, { "ipv6", no_argument, NULL, '6' },     \
 	{ "port", required_argument, NULL, OPT_PORT },                              \
 	{ "lport", required_argument, NULL, OPT_LPORT },                            \
 	{ "rport", required_argument, NULL, OPT_RPORT },                            \
 	{ "addr", required_argument, NULL, OPT_ADDR },                              \
-	{ "netns", required_argument, NULL, OPT_NETNS },                            \
+	{ "netns", required_argument, NULL, OPT_NETNS }
+#define WW_FILTER_LONGOPTS                                                  \
+	WW_SOCKET_FILTER_LONGOPTS,                                                  \
 	{ "pid", required_argument, NULL, OPT_PID },                                \
 	{ "state", required_argument, NULL, OPT_STATE }
 #define WW_COMMON_LONGOPTS                                                  \
@@ -74,6 +76,8 @@ struct ww_common {
 	{ "duration", required_argument, NULL, OPT_DURATION },                      \
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },                   \
 	{ "classic", no_argument, NULL, OPT_CLASSIC },                              \
+	WW_HELP_LONGOPTS
+#define WW_HELP_LONGOPTS                                                    \
 	{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }
 
 /* How sockets are grouped into endpoints: top, snapshot, serve. */
@@ -100,6 +104,31 @@ void ww_common_init(struct ww_common *c);
  */
 int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen);
 int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen);
+
+#define WW_EXIT_USAGE 2
+
+/* What a subcommand's command line may hold, and where its values go. */
+struct ww_parser {
+	const char *cmd;                 /* for messages: "top: ..." */
+	const char *shortopts;           /* without the leading ':' */
+	const struct option *longopts;
+	struct ww_filters *filters;      /* NULL: the command takes no filter */
+	struct ww_common *common;        /* NULL: no common flag (then -v is local) */
+	struct collector_opts *copts;    /* NULL: no endpoint option */
+	/* The command's own options: 1 handled, 0 not its own, -errno with err set. */
+	int (*local)(int opt, const char *arg, void *ctx, char *err, size_t errlen);
+	void *ctx;
+	void (*usage)(FILE *f, void *ctx);
+	int max_args;                    /* positional arguments allowed */
+	int min_args;
+};
+
+/*
+ * getopt_long over argv with every option family the command takes.
+ * Returns 0 (positional arguments from *first_arg on), -1 after printing
+ * --help (exit 0), or WW_EXIT_USAGE after one line on stderr.
+ */
+int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg);
 
 struct collector_opts;
 /* Endpoint options into the collector's; same return convention. */

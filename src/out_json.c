@@ -10,17 +10,6 @@
 #include "out_trace.h"
 #include "view.h"
 
-static void iso_time(char *buf, size_t len, int64_t real_ns)
-{
-	time_t sec = real_ns / 1000000000ll;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lldZ", (long long)(real_ns % 1000000000ll) / 1000);
-}
-
 static void states_object(struct json_writer *jw, const char *name, const __u32 *count)
 {
 	jw_name(jw, name);
@@ -132,7 +121,7 @@ void out_json_snapshot(struct json_writer *jw, const struct snapshot *s,
 {
 	char when[40];
 
-	iso_time(when, sizeof(when), (int64_t)s->ts_ns + v->mono_to_real_ns);
+	time_iso8601(when, sizeof(when), (int64_t)s->ts_ns + v->mono_to_real_ns);
 	for (size_t i = 0; i < s->nrows; i++)
 		endpoint(jw, &s->rows[i], v, when, s->ts_ns);
 	if (s->other.folded)

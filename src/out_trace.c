@@ -60,24 +60,13 @@ static void kv_string_or_null(struct json_writer *jw, const char *name, const ch
 		jw_kv_null(jw, name);
 }
 
-static void iso_time(char *buf, size_t len, int64_t real_ns)
-{
-	time_t sec = real_ns / 1000000000ll;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lldZ", (long long)(real_ns % 1000000000ll) / 1000);
-}
-
 static void event_json(struct trace_out *o, const struct ww_event *e)
 {
 	struct json_writer *jw = o->jw;
 	char buf[WW_ADDR_LEN];
 
 	jw_start_object(jw);
-	iso_time(buf, sizeof(buf), (int64_t)e->ts_ns + o->mono_to_real_ns);
+	time_iso8601(buf, sizeof(buf), (int64_t)e->ts_ns + o->mono_to_real_ns);
 	jw_kv_string(jw, "time", buf);
 	jw_kv_uint(jw, "ts_ns", e->ts_ns);
 	if (e->flags & WW_EF_OWNER) {
