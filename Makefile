@@ -193,6 +193,7 @@ fuzz-smoke: $(FUZZERS)
 		n=$$(basename $$f); mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
 		echo "  FUZZ     $$n for $(FUZZ_SMOKE_SECONDS) s"; \
 		$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+			-artifact_prefix=$(OUTPUT)/fuzz/ \
 			-print_final_stats=0 $(OUTPUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 			>$(OUTPUT)/fuzz/$$n.log 2>&1 || { tail -40 $(OUTPUT)/fuzz/$$n.log; exit 1; }; \
 		grep -E '^#[0-9]+.*DONE' $(OUTPUT)/fuzz/$$n.log | tail -1; \

@@ -146,8 +146,21 @@ void age_format(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
 }
 
+int64_t mono_to_real(uint64_t mono_ns, int64_t offset_ns)
+{
+	int64_t real;
+
+	if (mono_ns > INT64_MAX)
+		mono_ns = INT64_MAX;
+	if (__builtin_add_overflow((int64_t)mono_ns, offset_ns, &real))
+		return offset_ns > 0 ? INT64_MAX : 0;
+	return real < 0 ? 0 : real;
+}
+
 void time_iso8601(char *buf, size_t len, int64_t real_ns)
 {
+	if (real_ns < 0)
+		real_ns = 0;
 	time_t sec = real_ns / 1000000000ll;
 	struct tm tm;
 	size_t n;

@@ -45,6 +45,12 @@ void addrport_format(char *buf, size_t len, int family, const uint8_t addr[16], 
  */
 void age_format(char *buf, size_t len, uint64_t ns);
 
+/*
+ * Wall-clock nanoseconds of a CLOCK_MONOTONIC time, given their offset;
+ * saturated (a recording may hold any value), never below 0.
+ */
+int64_t mono_to_real(uint64_t mono_ns, int64_t offset_ns);
+
 /* "2026-11-28T22:10:01.123456Z" from nanoseconds since the epoch (UTC). */
 void time_iso8601(char *buf, size_t len, int64_t real_ns);
 

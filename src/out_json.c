@@ -121,7 +121,7 @@ void out_json_snapshot(struct json_writer *jw, const struct snapshot *s,
 {
 	char when[40];
 
-	time_iso8601(when, sizeof(when), (int64_t)s->ts_ns + v->mono_to_real_ns);
+	time_iso8601(when, sizeof(when), mono_to_real(s->ts_ns, v->mono_to_real_ns));
 	for (size_t i = 0; i < s->nrows; i++)
 		endpoint(jw, &s->rows[i], v, when, s->ts_ns);
 	if (s->other.folded)

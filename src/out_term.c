@@ -38,7 +38,7 @@ uint64_t ep_row_oldest_age(const struct ep_row *r, int state, uint64_t now)
 static void header(FILE *f, const struct snapshot *s, const struct view_opts *v,
 		   const struct view_meta *m)
 {
-	time_t sec = ((int64_t)s->ts_ns + v->mono_to_real_ns) / 1000000000ll;
+	time_t sec = (mono_to_real(s->ts_ns, v->mono_to_real_ns)) / 1000000000ll;
 	const struct collector_stats *st = &s->stats;
 	char when[16];
 	struct tm tm;

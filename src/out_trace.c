@@ -66,7 +66,7 @@ static void event_json(struct trace_out *o, const struct ww_event *e)
 	char buf[WW_ADDR_LEN];
 
 	jw_start_object(jw);
-	time_iso8601(buf, sizeof(buf), (int64_t)e->ts_ns + o->mono_to_real_ns);
+	time_iso8601(buf, sizeof(buf), mono_to_real(e->ts_ns, o->mono_to_real_ns));
 	jw_kv_string(jw, "time", buf);
 	jw_kv_uint(jw, "ts_ns", e->ts_ns);
 	if (e->flags & WW_EF_OWNER) {
@@ -115,7 +115,7 @@ static void event_row(struct trace_out *o, const struct ww_event *e)
 {
 	char laddr[WW_ADDRPORT_LEN], raddr[WW_ADDRPORT_LEN], tstr[16], trans[32];
 	char comm[WW_COMM_LEN], pid[16], ms[24];
-	time_t sec = ((int64_t)e->ts_ns + o->mono_to_real_ns) / 1000000000ll;
+	time_t sec = (mono_to_real(e->ts_ns, o->mono_to_real_ns)) / 1000000000ll;
 	struct tm tm;
 
 	if (!o->header_done) {

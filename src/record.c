@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <sys/stat.h>
 #include "record.h"
 
 #define BLOCK_HDR 16
@@ -44,8 +45,25 @@ struct rec_writer {
 	int err;
 };
 
-static size_t meta_text(char *out, size_t cap, const struct rec_meta *m)
+/* A value is one line: a newline in a file name must not make a new key. */
+static void one_line(char *dst, size_t len, const char *src)
 {
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+	dst[i] = 0;
+}
+
+static size_t meta_text(char *out, size_t cap, const struct rec_meta *in)
+{
+	struct rec_meta copy = *in, *m = &copy;
+
+	one_line(m->hostname, sizeof(m->hostname), in->hostname);
+	one_line(m->kernel, sizeof(m->kernel), in->kernel);
+	one_line(m->options, sizeof(m->options), in->options);
+	one_line(m->program, sizeof(m->program), in->program);
+
 	int n = snprintf(out, cap,
 			 "hostname=%s\nkernel=%s\nprogram=%s\noptions=%s\nmono_to_real_ns=%lld\n"
 			 "boot_time_s=%llu\nstart_ns=%llu\nevent_size=%u\nsock_rec_size=%u\n",
@@ -324,9 +342,16 @@ static struct rec_reader *reader_new(FILE *f, const void *mem, size_t len, char 
 struct rec_reader *rec_reader_open(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rbe");
+	struct stat st;
 
 	if (!f) {
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file%s",
+			 S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		fclose(f);
 		return NULL;
 	}
 	return reader_new(f, NULL, 0, err, errlen);

@@ -37,7 +37,9 @@ CC=${CC:-cc}
 
 passed=0 failed=0
 TMP=
+QPID=
 cleanup() {
+	[ -n "$QPID" ] && kill -TERM "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
 	[ -n "$TMP" ] && [ "${WW_KERNELS_KEEP:-0}" != 1 ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -227,11 +229,15 @@ boot() {
 		return
 	fi
 	echo "  booting $KVER ($(basename "$VMLINUZ"), qemu TCG, $SMP CPU, limit $LIMIT s)"
+	# in the background: an interrupt stops it at once (the EXIT trap)
 	timeout -k 5 "$LIMIT" "$QEMU" -accel tcg -cpu max -smp "$SMP" -m 512 -nographic \
 		-no-reboot -nic none -kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet $APPEND" </dev/null \
-		>"$TMP/console" 2>&1
+		>"$TMP/console" 2>&1 &
+	QPID=$!
+	wait "$QPID"
 	rc=$?
+	QPID=
 	tr -d '\r' <"$TMP/console" >"$log.$$" && mv -f "$log.$$" "$log"
 	sed -n 's/^.*WW-DIAG: /    /p' "$log"
 	res=$(sed -n 's/^.*WW-KERNEL-RESULT: //p' "$log" | head -1)
