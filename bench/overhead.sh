@@ -239,20 +239,47 @@ stop() {
 	wait "$1" 2>/dev/null
 }
 
-# churn: two clients, one per core; prints "rate connections errors"
+# CPU time (ns) of the server and of the ksoftirqd threads, which carry the
+# churn's kernel work that runs outside the clients.
+KSOFTIRQD=$(pgrep -x 'ksoftirqd/[0-9]+')
+churn_side_cpu() {
+	local p
+	{
+		cat /proc/"$SRV_PID"/task/*/schedstat
+		for p in $KSOFTIRQD; do cat /proc/"$p"/schedstat; done
+	} 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# churn: two clients, one per core; prints "rate connections errors cpu_ns",
+# cpu_ns being the CPU time the churn took: both clients (their rusage),
+# the server and ksoftirqd ("-" if unknown). The BPF programs run inside
+# these; a tracer's own process is counted apart.
 churn() {
-	local out=$T/churn a b
-	timeout -k 2 $((DURATION + 20)) ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 \
-		-p $SRV_PORT -d "$DURATION" -b 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 >"$out.1" 2>&1 &
+	local out=$T/churn a b s0 s1 tm=()
+	[ -x /usr/bin/time ] && tm=(/usr/bin/time -f '%U %S' -o)
+	rm -f "$out".*
+	s0=$(churn_side_cpu)
+	timeout -k 2 $((DURATION + 20)) ${tm[@]:+"${tm[@]}" "$out.t1"} ip netns exec "$NS" \
+		"$LOADGEN" client -a 127.0.0.1 -p $SRV_PORT -d "$DURATION" \
+		-b 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5 >"$out.1" 2>&1 &
 	a=$!
-	timeout -k 2 $((DURATION + 20)) ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 \
-		-p $SRV_PORT -d "$DURATION" -b 127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9 >"$out.2" 2>&1 &
+	timeout -k 2 $((DURATION + 20)) ${tm[@]:+"${tm[@]}" "$out.t2"} ip netns exec "$NS" \
+		"$LOADGEN" client -a 127.0.0.1 -p $SRV_PORT -d "$DURATION" \
+		-b 127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9 >"$out.2" 2>&1 &
 	b=$!
 	wait $a
 	wait $b
+	s1=$(churn_side_cpu)
 	cat "$out.1" "$out.2" | jq -rs 'if length == 2 then
 		"\(map(.rate) | add) \(map(.connections) | add) \(map(.errors) | add)"
-		else "0 0 0" end' 2>/dev/null || echo "0 0 0"
+		else "0 0 0" end' 2>/dev/null | tr -d '\n' || printf '0 0 0'
+	if [ -s "$out.t1" ] && [ -s "$out.t2" ]; then
+		cat "$out.t1" "$out.t2" | awk -v side=$((s1 - s0)) '
+			NF == 2 && $1 ~ /^[0-9.]+$/ { s += ($1 + $2) * 1e9; n++ }
+			END { if (n == 2) printf " %.0f\n", s + side; else print " -" }'
+	else
+		echo " -"
+	fi
 }
 
 # ---- one run ---------------------------------------------------------------
@@ -362,7 +389,7 @@ delta() {
 
 run_one() { # VARIANT ROUND
 	local v=$1 r=$2 s0 s1 c0 c1 rb0 rb1 rate conns errs rt cnt miss ns_ev cpu_ns ut st
-	local cpu_m ppm drops
+	local cpu_m ppm drops lcpu per_conn
 	flush_tw
 	if ! start_tracer "$v" "$r"; then
 		printf '%s\t%s\tFAILED\n' "$v" "$r" >>"$T/results"
@@ -373,7 +400,7 @@ run_one() { # VARIANT ROUND
 		c0=$(cpu_of "$TPID")
 		case $v in bt-*) rb0=0 ;; *) rb0=$(ww_counter "$TPID" 1) ;; esac
 	fi
-	read -r rate conns errs <<<"$(churn)"
+	read -r rate conns errs lcpu <<<"$(churn)"
 	sleep 0.3 # let the 100 ms drain catch up
 	s1=$(prog_stats $PROGS)
 	read -r rt cnt miss <<<"$(delta "$s1" "$s0")"
@@ -392,16 +419,22 @@ run_one() { # VARIANT ROUND
 	stop_tracer "$v"
 	[ "$v" = bt-empty ] && EVENTS=$cnt
 	[ "$v" = bt-print ] && drops=$PERF_LOST
+	per_conn=-
+	if [ "$lcpu" != - ] && [ "$conns" -gt 0 ]; then
+		per_conn=$(awk -v l="$lcpu" -v t="${cpu_ns/-/0}" -v n="$conns" \
+			'BEGIN { printf "%.2f", (l + t) / n / 1e3 }')
+	fi
 	cpu_m=-
 	if [ "$cpu_ns" != - ] && [ "$EVENTS" != - ] && [ "$EVENTS" -gt 0 ]; then
 		cpu_m=$(awk -v c="$cpu_ns" -v e="$EVENTS" 'BEGIN { printf "%.4f", c / 1e9 / e * 1e6 }')
 	fi
 	# variant round churn/s connections errors ns/event cpu-s/M events misses-ppm drops
-	# misses runs utime stime cpu-ns tool-lost
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" "$rate" \
-		"$conns" "$errs" "$ns_ev" "$cpu_m" "$EVENTS" "$ppm" "$drops" "$miss" "$cnt" \
-		"$ut" "$st" "$cpu_ns" "$TOOL_LOST" >>"$T/results"
-	log "round $r $(printf '%-9s' "$v") churn ${rate%.*}/s ($conns conn, $errs err)" \
+	# misses runs utime stime cpu-ns tool-lost cpu-us/connection
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$r" \
+		"$rate" "$conns" "$errs" "$ns_ev" "$cpu_m" "$EVENTS" "$ppm" "$drops" "$miss" "$cnt" \
+		"$ut" "$st" "$cpu_ns" "$TOOL_LOST" "$per_conn" >>"$T/results"
+	log "round $r $(printf '%-9s' "$v") churn ${rate%.*}/s ($conns conn, $errs err," \
+		"CPU $per_conn us per connection, tracer included)" \
 		"ns/run $ns_ev, CPU s/M events $cpu_m (utime $ut s, stime $st s), events $EVENTS," \
 		"program runs $cnt, recursion misses $miss ($ppm ppm), drops $drops, the tool's lost $TOOL_LOST"
 	rm -f "$T/out" "$T/err"
@@ -421,7 +454,11 @@ done
 
 echo
 echo "Connection churn with and without a tracer: $ROUNDS rounds of $DURATION s, medians"
-echo "(ratio: median over rounds of churn / churn without a tracer in the same round;"
+echo "(ratio: median over rounds of churn / churn without a tracer in the same round,"
+echo " and the lowest and highest of those per-round ratios;"
+echo " CPU us/conn: CPU time of the clients, the server, ksoftirqd and the tracer per"
+echo " connection; kept, CPU cost: median over rounds of that cost without a tracer"
+echo " / with it: the churn kept when the CPUs are the limit, whatever else runs;"
 echo " ns/event: run_time_ns / run_cnt of the tracer's programs over the churn;"
 echo " CPU: the tracer process, user + system, all threads, per million events it counted;"
 echo " recursion misses: over all rounds, per million runs of the program;"
@@ -446,27 +483,40 @@ $3 == "FAILED" { next }
 	if ($11 != "-" && $12 != "-" && v != "none") { miss[v] += $11; runs[v] += $12; hasmiss[v] = 1 }
 	if ($10 != "-") { drops[v] += $10; hasdrops[v] = 1 }
 	rounds[v] = rounds[v] " " r
+	if ($17 != "-" && $17 != "") { pc[v, r] = $17; pcs[v] = pcs[v] " " $17 }
 }
 END {
-	fmt = "| %-9s | %14s | %13s | %20s | %23s | %9s | %24s | %12s |\n"
-	printf fmt, "variant", "churn/s median", "ratio vs none", "ns/event (bpf_stats)",
-		"user CPU s per M events", "events", "lost: recursion (ppm)", "lost: drops"
-	printf "|-----------|---------------:|--------------:|---------------------:|------------------------:|----------:|-------------------------:|-------------:|\n"
+	fmt = "| %-9s | %14s | %13s | %11s | %12s | %15s | %20s | %23s | %9s | %24s | %12s |\n"
+	printf fmt, "variant", "churn/s median", "ratio vs none", "ratio range", "CPU us/conn",
+		"kept, CPU cost", "ns/event (bpf_stats)", "user CPU s per M events", "events",
+		"lost: recursion (ppm)", "lost: drops"
+	printf "|-----------|---------------:|--------------:|------------:|-------------:|----------------:|---------------------:|------------------------:|----------:|-------------------------:|-------------:|\n"
 	n = split(order, vs, " ")
 	for (i = 1; i <= n; i++) {
 		v = vs[i]
 		if (churn[v] == "") {
-			printf fmt, v, "failed", "-", "-", "-", "-", "-", "-"
+			printf fmt, v, "failed", "-", "-", "-", "-", "-", "-", "-", "-", "-"
 			continue
 		}
-		ratios = ""
+		ratios = ""; lo = ""; hi = ""
 		m = split(rounds[v], rs, " ")
+		for (k = 1; k <= m; k++) {
+			if (rate["none", rs[k]] <= 0) continue
+			x = rate[v, rs[k]] / rate["none", rs[k]]
+			ratios = ratios " " x
+			if (lo == "" || x < lo) lo = x
+			if (hi == "" || x > hi) hi = x
+		}
+		kept = ""
 		for (k = 1; k <= m; k++)
-			if (rate["none", rs[k]] > 0) ratios = ratios " " rate[v, rs[k]] / rate["none", rs[k]]
+			if (pc[v, rs[k]] > 0 && pc["none", rs[k]] > 0)
+				kept = kept " " pc["none", rs[k]] / pc[v, rs[k]]
+		kc = median(kept); pcm = median(pcs[v])
 		c = median(churn[v]); q = median(ratios); e = median(ns[v]); u = median(cpu[v]); x = median(ev[v])
 		ppm = hasmiss[v] && runs[v] + miss[v] > 0 ? sprintf("%.1f (%d)", miss[v] / (runs[v] + miss[v]) * 1e6, miss[v]) : "-"
 		printf fmt, v, sprintf("%.0f", c), q == "-" ? "-" : sprintf("%.3f", q),
-			e == "-" ? "-" : sprintf("%.0f", e), u == "-" ? "-" : sprintf("%.4f", u),
+			lo == "" ? "-" : sprintf("%.2f-%.2f", lo, hi),
+			pcm == "-" ? "-" : sprintf("%.1f", pcm), kc == "-" ? "-" : sprintf("%.3f", kc), e == "-" ? "-" : sprintf("%.0f", e), u == "-" ? "-" : sprintf("%.4f", u),
 			x == "-" ? "-" : sprintf("%.0f", x), ppm, hasdrops[v] ? drops[v] : "-"
 	}
 }' "$T/results"

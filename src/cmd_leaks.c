@@ -70,7 +70,6 @@ static void leaks_usage(FILE *f)
 static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
 	struct leaks_args *a = ctx;
-	int ret;
 
 	switch (opt) {
 	case OPT_STATE:
@@ -88,12 +87,7 @@ static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t le
 		a->watch = true;
 		return 1;
 	case 'i':
-		ret = parse_duration(arg, &a->interval_ns, err, len);
-		if (!ret && a->interval_ns < 100000000ull) {
-			snprintf(err, len, "--interval '%.32s' must be at least 0.1s", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_interval_opt(arg, &a->interval_ns, err, len);
 	}
 	return 0;
 }

@@ -56,19 +56,9 @@ static int record_local(int opt, const char *arg, void *ctx, char *err, size_t l
 		a->path = arg;
 		return 1;
 	case OPT_MAX_SIZE:
-		ret = parse_size(arg, &a->max_size, err, len);
-		if (!ret && a->max_size < 65536) {
-			snprintf(err, len, "--max-size '%.32s' must be at least 64K", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_size_opt("--max-size", arg, 65536, &a->max_size, err, len);
 	case 'i':
-		ret = parse_duration(arg, &a->interval_ns, err, len);
-		if (!ret && a->interval_ns < 100000000ull) {
-			snprintf(err, len, "--interval '%.32s' must be at least 0.1s", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_interval_opt(arg, &a->interval_ns, err, len);
 	}
 	return 0;
 }

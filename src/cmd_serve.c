@@ -87,19 +87,9 @@ static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t le
 		a->record = arg;
 		return 1;
 	case OPT_RECORD_MAX:
-		ret = parse_size(arg, &a->record_max, err, len);
-		if (!ret && a->record_max < 65536) {
-			snprintf(err, len, "--record-max-size '%.32s' must be at least 64K", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_size_opt("--record-max-size", arg, 65536, &a->record_max, err, len);
 	case 'i':
-		ret = parse_duration(arg, &a->interval_ns, err, len);
-		if (!ret && a->interval_ns < 100000000ull) {
-			snprintf(err, len, "--interval '%.32s' must be at least 0.1s", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_interval_opt(arg, &a->interval_ns, err, len);
 	}
 	return 0;
 }

@@ -96,12 +96,7 @@ static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errl
 
 	switch (opt) {
 	case 'i':
-		ret = parse_duration(arg, &a->interval_ns, err, errlen);
-		if (!ret && a->interval_ns < 100000000ull) {
-			snprintf(err, errlen, "--interval '%.32s' must be at least 0.1s", arg);
-			ret = -EINVAL;
-		}
-		return ret ?: 1;
+		return ww_interval_opt(arg, &a->interval_ns, err, errlen);
 	case OPT_ONCE:
 		a->once = true;
 		return 1;

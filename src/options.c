@@ -345,3 +345,23 @@ int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
 	*first_arg = optind;
 	return 0;
 }
+
+int ww_interval_opt(const char *arg, uint64_t *ns, char *err, size_t errlen)
+{
+	if (parse_duration(arg, ns, err, errlen) || *ns < 100000000ull) {
+		snprintf(err, errlen, "--interval '%.32s' must be a duration of at least 0.1s", arg);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int ww_size_opt(const char *name, const char *arg, uint64_t min, uint64_t *bytes, char *err,
+		size_t errlen)
+{
+	if (parse_size(arg, bytes, err, errlen) || *bytes < min) {
+		snprintf(err, errlen, "%s '%.32s' must be a size of at least %lluK (K, M, G)", name,
+			 arg, (unsigned long long)min / 1024);
+		return -EINVAL;
+	}
+	return 1;
+}

@@ -107,6 +107,12 @@ int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size
 
 #define WW_EXIT_USAGE 2
 
+/* -i/--interval: a duration of at least 0.1 s. 1, or -EINVAL with err set. */
+int ww_interval_opt(const char *arg, uint64_t *ns, char *err, size_t errlen);
+/* A size option of at least min bytes (name for the message). 1, or -EINVAL. */
+int ww_size_opt(const char *name, const char *arg, uint64_t min, uint64_t *bytes, char *err,
+		size_t errlen);
+
 /* What a subcommand's command line may hold, and where its values go. */
 struct ww_parser {
 	const char *cmd;                 /* for messages: "top: ..." */

@@ -13,11 +13,13 @@
 #   version   waitwatch --version runs
 #   trace     waitwatch trace --json sees every transition of 20 client and
 #             20 server sockets (loadgen; the client closes first), each
-#             socket's under its own sock_id
+#             socket's under its own sock_id; transitions may be missing
+#             only as many as waitwatch counts as lost
 #   program   trace used tp_btf (if not: the verifier log of its load)
 #   classic   the same as trace with --classic (5 connections)
 #   snapshot  waitwatch snapshot --json counts every state as
-#             /proc/net/tcp{,6} does: TIME_WAIT 40, CLOSE_WAIT 10
+#             /proc/net/tcp{,6} does (the workloads leave 40 sockets in
+#             TIME_WAIT, 10 in CLOSE_WAIT and 10 in FIN_WAIT2)
 # and, for the record only, whether kprobe and fentry programs attach.
 # WW_CHECKS=NAME,... on the kernel command line runs only those (the
 # program check goes with trace).
@@ -67,10 +69,37 @@ wait_for() {
 	return 1
 }
 
-# States in /proc/net/tcp{,6}: count STATE_HEX
-proc_count() {
-	awk -v st="$1" 'FNR > 1 && $4 == st { n++ } END { print n + 0 }' \
-		/proc/net/tcp /proc/net/tcp6
+# port_done PORT: every socket with PORT as local or remote port is in
+# TIME_WAIT or LISTEN: its transitions are over.
+port_done() {
+	awk -v p="$(printf ':%04X' "$1")" 'FNR > 1 && (substr($2, length($2) - 4) == p ||
+		substr($3, length($3) - 4) == p) && $4 != "06" && $4 != "0A" { busy = 1 }
+		END { exit busy }' /proc/net/tcp /proc/net/tcp6
+}
+
+# TIME_WAIT sockets per remote port (hex in /proc).
+tw_ports() {
+	awk 'function hex(h,  i, n) { n = 0; for (i = 1; i <= length(h); i++)
+		n = n * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1; return n }
+		FNR > 1 && $4 == "06" { n[hex(substr($3, length($3) - 3))]++ }
+		END { for (p in n) printf "%d:%d ", p, n[p] }' /proc/net/tcp /proc/net/tcp6
+}
+
+# settled: the socket table holds no socket in the middle of a handshake or
+# a close, and the count per state did not change in 0.5 s.
+settled() {
+	local now
+	now=$(awk 'FNR > 1 { n[$4]++ } END { for (s in n) printf "%s=%d ", s, n[s] }' \
+		/proc/net/tcp /proc/net/tcp6)
+	case " $now" in
+	*" 01="* | *" 02="* | *" 03="* | *" 04="* | *" 07="* | *" 09="* | *" 0B="*)
+		LAST_STATES=
+		return 1 ;;
+	esac
+	[ "$now" = "$LAST_STATES" ] && return 0
+	LAST_STATES=$now
+	sleep 0.4
+	return 1
 }
 
 # The first 60 lines of libbpf's log of a failed load (verifier log).
@@ -109,11 +138,11 @@ want() {
 }
 
 # loadgen_client NAME ARGS...: one client run; sets CONNS to its connections.
-# On one CPU: when a client's last ACK of the handshake and its FIN are
-# processed on two CPUs at once, 6.1 creates two children for the one
-# request; the loser goes LISTEN->SYN_RECV->CLOSE and the FIN may be lost
-# (retransmitted later) or the connection reset, which changes what the
-# checks expect. Loopback packets are processed on the sender's CPU.
+# Pinned to one CPU: when a client's last ACK of the handshake and its FIN
+# are processed on two CPUs at once, 6.1 may create two children for the
+# one request; the loser goes LISTEN->SYN_RECV->CLOSE and the FIN may be
+# lost (then retransmitted). Loopback packets are processed on the sender's
+# CPU, so this makes it rare (seen in 2 runs of 5 unpinned, 0 of 30 pinned).
 loadgen_client() {
 	local name=$1 out
 	shift
@@ -136,10 +165,10 @@ fi
 
 # ---- trace ----------------------------------------------------------------
 # trace_run NAME PORT N OPTIONS...: waitwatch trace from before a server on
-# PORT and N client connections (each closed by the client) until every
-# server socket is closed; then wwcheck. Sets PROGRAM (tp_btf, tracepoint).
+# PORT and N client connections (each closed by the client) until the kernel
+# has finished them all; then wwcheck. Sets PROGRAM (tp_btf, tracepoint).
 trace_run() {
-	local name=$1 port=$2 n=$3 tp rc ids=
+	local name=$1 port=$2 n=$3 tp rc ids= lost
 	shift 3
 	PROGRAM=
 	[ "$1" = --classic ] && ids=--reused-ids
@@ -168,21 +197,29 @@ trace_run() {
 	fi
 	loadgen_client "$name" -a 127.0.0.1 -p "$port" -n "$n" || { kill -INT "$tp"; return 1; }
 	TW_WANT=$((TW_WANT + CONNS))
-	# done when the last client and server sockets are closed and shown
-	wait_for 20 sh -c "[ \$(grep -c '\"old\":\"LAST_ACK\",\"new\":\"CLOSE\"' /tmp/$name.json) -ge $n ] &&
-		[ \$(grep -c '\"old\":\"FIN_WAIT2\",\"new\":\"CLOSE\"' /tmp/$name.json) -ge $n ]" ||
-		diag "$name: not every LAST_ACK->CLOSE and FIN_WAIT2->CLOSE seen after 20 s"
+	# done when the kernel has finished every connection (a lost FIN is
+	# retransmitted after a second or more); waitwatch reads what is left
+	# before it exits
+	wait_for 20 port_done "$port" ||
+		diag "$name: connections to port $port not all closed after 20 s"
 	kill -INT "$tp"
 	wait "$tp"
 	rc=$?
 	diag "$name: $(tail -1 /tmp/$name.err | sed 's/^waitwatch: //')"
 	PROGRAM=$(sed -n 's/.*program: //p' /tmp/$name.err | tail -1)
+	lost=$(sed -n 's/^waitwatch: [0-9]* events, \([0-9]*\) lost .*/\1/p' /tmp/$name.err | tail -1)
 	if [ "$rc" -ne 0 ]; then
 		diag_file /tmp/$name.err
 		check_fail "$name" "waitwatch trace exited $rc"
 		return 1
 	fi
-	if ! wwcheck trace /tmp/$name.json 127.0.0.1 "$port" "$n" $ids >/tmp/$name.check 2>&1; then
+	if [ -z "$lost" ]; then
+		diag_file /tmp/$name.err
+		check_fail "$name" "no summary line from waitwatch trace"
+		return 1
+	fi
+	if ! wwcheck trace /tmp/$name.json 127.0.0.1 "$port" "$n" $ids --lost "$lost" \
+		>/tmp/$name.check 2>&1; then
 		grep -v 'wwcheck: FAIL' /tmp/$name.check | diag_file
 		diag "$name: first lines of the trace:"
 		head -4 /tmp/$name.json | diag_file
@@ -229,9 +266,8 @@ snapshot_check() {
 	CW_WANT=$CONNS
 	loadgen_client snapshot -a ::1 -p 5433 -n 15 || return 1
 	TW_WANT=$((TW_WANT + CONNS))
-	settled() { [ "$(proc_count 06)" -eq "$TW_WANT" ] && [ "$(proc_count 08)" -eq "$CW_WANT" ]; }
-	wait_for 20 settled || diag "snapshot: /proc not settled after 20 s:" \
-		"TIME_WAIT $(proc_count 06) (want $TW_WANT), CLOSE_WAIT $(proc_count 08) (want $CW_WANT)"
+	LAST_STATES=
+	wait_for 20 settled || diag "snapshot: the socket table still changes after 20 s"
 	if ! timeout 60 wwcheck snapshot "$TW_WANT" "$CW_WANT" -- /bin/waitwatch snapshot --json \
 		>/tmp/snap.check 2>&1; then
 		grep -v 'wwcheck: FAIL' /tmp/snap.check | diag_file
@@ -239,6 +275,8 @@ snapshot_check() {
 		return 1
 	fi
 	grep -v 'wwcheck: PASS' /tmp/snap.check | diag_file
+	grep -q 'should have left' /tmp/snap.check &&
+		diag "snapshot: TIME_WAIT per remote port: $(tw_ports)"
 	check_pass snapshot "$(sed -n 's/^wwcheck: PASS [a-z]*: //p' /tmp/snap.check)"
 }
 want snapshot && snapshot_check

@@ -154,6 +154,7 @@ unpack() {
 			return 1
 		fi
 		rm -f "$tmp.err"
+		chmod 755 "$tmp"
 		rm -rf "$dir"
 		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
 		VMLINUZ=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -1)
@@ -238,7 +239,9 @@ boot() {
 	wait "$QPID"
 	rc=$?
 	QPID=
-	tr -d '\r' <"$TMP/console" >"$log.$$" && mv -f "$log.$$" "$log"
+	# without the carriage returns and the terminal escapes of the firmware
+	sed -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[A-Za-z]//g' \
+		"$TMP/console" >"$log.$$" && mv -f "$log.$$" "$log"
 	sed -n 's/^.*WW-DIAG: /    /p' "$log"
 	res=$(sed -n 's/^.*WW-KERNEL-RESULT: //p' "$log" | head -1)
 	case $res in
