@@ -49,7 +49,6 @@ static void record_usage(FILE *f)
 static int record_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
 	struct record_args *a = ctx;
-	int ret;
 
 	switch (opt) {
 	case 'o':

@@ -92,7 +92,6 @@ static void top_usage(FILE *f, bool snapshot)
 static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
 {
 	struct top_args *a = ctx;
-	int ret;
 
 	switch (opt) {
 	case 'i':
