@@ -12,6 +12,9 @@
 #   none       no tracer
 #   trace      waitwatch trace --json --netns INO > file
 #   top        waitwatch top --json -i 1 --netns INO (frames to a small file)
+#   filtered   the same with --netns of another, empty namespace: the program
+#              runs on every transition but filters every event out before
+#              the ring buffer (what the output itself costs, by difference)
 #   serve      waitwatch serve --netns INO, scraped with curl every second
 #   bt-print   bpftrace, a printf per TCP transition (bench/tcpstates-print.bt)
 #   bt-count   bpftrace, counts per (old, new) in a map (bench/tcpstates-count.bt)
@@ -43,9 +46,10 @@ else
 	ROUNDS=${ROUNDS:-5}
 	DURATION=${DURATION:-5}
 fi
-ALL_VARIANTS="none trace top serve bt-print bt-count bt-empty"
+ALL_VARIANTS="none trace top filtered serve bt-print bt-count bt-empty"
 VARIANTS=${VARIANTS:-$ALL_VARIANTS}
 NS=ww-bench-oh-$$
+NS_EMPTY=ww-bench-oh-$$-empty
 SRV_PORT=5432
 HTTP_PORT=$((30000 + $$ % 10000))
 pids=()
@@ -66,7 +70,10 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# whatever still runs inside the namespace (clients of an interrupted run)
+	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS_EMPTY" 2>/dev/null
 	if [ -n "$OLD_BPF_STATS" ]; then
 		sysctl -qw kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 	fi
@@ -124,7 +131,7 @@ echo "note: bcc's libbpf-tools tcpstates is not packaged for Debian 12; left out
 active=()
 for v in $VARIANTS; do
 	case $v in
-	none | trace | top | serve) active+=("$v") ;;
+	none | trace | top | filtered | serve) active+=("$v") ;;
 	bt-*) [ $BT_OK = 1 ] && active+=("$v") ;;
 	*) echo "overhead: unknown variant '$v' (known: $ALL_VARIANTS)" >&2; exit 2 ;;
 	esac
@@ -143,6 +150,9 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" || exi
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0 || exit 1
 INO=$(stat -L -c %i "/run/netns/$NS")
 log "namespace $NS (inode $INO)"
+ip netns add "$NS_EMPTY" || exit 1
+INO_EMPTY=$(stat -L -c %i "/run/netns/$NS_EMPTY")
+log "namespace $NS_EMPTY (inode $INO_EMPTY, stays empty)"
 
 # bounded: every run of every round, plus a minute
 SRV_SECS=$((ROUNDS * ${#active[@]} * (DURATION + 40) + 60))
@@ -172,20 +182,17 @@ alive() { kill -0 "$1" 2>/dev/null; }
 
 # BPF program ids PID holds: program fds and links (their fdinfo has prog_id).
 prog_ids() {
-	local f
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '/^prog_id:/ { print $2 }' "$f" 2>/dev/null
-	done | sort -un
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un
 }
 
 # The ids of PID's programs of TYPE (tracing, tracepoint) and NAME prefix.
 progs_of() { # PID TYPE NAME_PREFIX
-	local id
-	for id in $(prog_ids "$1"); do
-		bpftool -j prog show id "$id" 2>/dev/null |
-			jq -r --arg t "$2" --arg n "$3" \
-				'select(.type == $t and ((.name // "") | startswith($n))) | .id'
-	done
+	local ids
+	ids=$(prog_ids "$1" | jq -cs .)
+	[ "$ids" != "[]" ] || return 0
+	bpftool -j prog show 2>/dev/null |
+		jq -r --argjson ids "$ids" --arg t "$2" --arg n "$3" '.[] | select(.id as $i |
+			$ids | index($i)) | select(.type == $t and ((.name // "") | startswith($n))) | .id'
 }
 
 # "run_time_ns run_cnt recursion_misses" summed over program ids
@@ -200,15 +207,15 @@ prog_stats() {
 # waitwatch's per-CPU counter IDX (WW_CNT_*, bpf/waitwatch.h) in PID's
 # "counters" map, summed over CPUs; empty if there is none.
 ww_counter() { # PID IDX
-	local f id
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '/^map_id:/ { print $2 }' "$f" 2>/dev/null
-	done | sort -un | while read -r id; do
-		bpftool -j map show id "$id" 2>/dev/null | jq -e '.name == "counters"' >/dev/null || continue
-		bpftool -j map lookup id "$id" key "$2" 0 0 0 2>/dev/null |
-			jq -r '[.formatted.values[].value] | add'
-		break
-	done
+	local ids id
+	ids=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un |
+		jq -cs .)
+	id=$(bpftool -j map show 2>/dev/null | jq -r --argjson ids "$ids" \
+		'.[] | select(.id as $i | $ids | index($i)) | select(.name == "counters") | .id' |
+		head -n 1)
+	[ -n "$id" ] || return 0
+	bpftool -j map lookup id "$id" key "$2" 0 0 0 2>/dev/null |
+		jq -r '[.formatted.values[].value] | add'
 }
 
 # CPU time of PID, all threads, in ns (scheduler's accounting), then the
@@ -305,6 +312,9 @@ start_tracer() { # VARIANT ROUND
 	top)
 		"$WW" top --json -i 1 --netns "$INO" >"$T/out" 2>"$T/err" &
 		TPID=$! ;;
+	filtered)
+		"$WW" top --json -i 1 --netns "$INO_EMPTY" >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
 	serve)
 		free_port
 		"$WW" serve --netns "$INO" --listen 127.0.0.1:$HTTP_PORT >"$T/out" 2>"$T/err" &
@@ -325,7 +335,7 @@ start_tracer() { # VARIANT ROUND
 		PROGS=$(progs_of "$TPID" tracing ww_set_state) ;;
 	esac
 	case $v in
-	top) poll "! alive $TPID || grep -q '\"type\":\"totals\"' $T/out" 10 ;;
+	top | filtered) poll "! alive $TPID || grep -q '\"type\":\"totals\"' $T/out" 10 ;;
 	serve)
 		poll "! alive $TPID || curl -sf -o /dev/null http://127.0.0.1:$HTTP_PORT/metrics" 10
 		# the scraper: once a second, bounded
@@ -351,7 +361,7 @@ stop_tracer() {
 	EVENTS=- TOOL_LOST=- PERF_LOST=-
 	case $v in
 	none) return ;;
-	top)
+	top | filtered)
 		n=$(grep -c '"type":"totals"' "$T/out")
 		poll "[ \$(grep -c '\"type\":\"totals\"' $T/out) -ge $((n + 1)) ]" 3
 		line=$(grep '"type":"totals"' "$T/out" | tail -n 1)

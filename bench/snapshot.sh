@@ -49,6 +49,8 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# whatever still runs inside the namespace (clients of an interrupted run)
+	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	[ -n "${T:-}" ] && rm -rf "$T"
 	exit "$rc"

@@ -17,7 +17,7 @@
 # Environment: WW_KERNELS_TIMEOUT (seconds per boot, default 120),
 # WW_KERNELS_SMP (guest CPUs, default 2), WW_KERNELS_KEEP=1 (keep the
 # initramfs staging directory), WW_KERNELS_CHECKS (comma-separated subset of
-# the guest's checks: version, trace, classic, snapshot; default all),
+# the guest's checks: version, trace, classic, snapshot, top; default all),
 # WW_KERNELS_APPEND (more kernel command line; WW_DEBUG=1 there makes the
 # guest print a failed trace whole).
 #
@@ -38,6 +38,7 @@ CC=${CC:-cc}
 passed=0 failed=0
 TMP=
 QPID=
+# shellcheck disable=SC2317 # called by the traps
 cleanup() {
 	[ -n "$QPID" ] && kill -TERM "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
 	[ -n "$TMP" ] && [ "${WW_KERNELS_KEEP:-0}" != 1 ] && rm -rf "$TMP"
@@ -144,7 +145,8 @@ fetch() {
 # unpack DEB: sets VMLINUZ, CONFIG and KVER (boot/ of the package only,
 # unpacked once into the cache).
 unpack() {
-	local dir=$CACHE/$(basename "$1" .deb) tmp
+	local dir tmp
+	dir=$CACHE/$(basename "$1" .deb)
 	VMLINUZ=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -1)
 	if [ -z "$VMLINUZ" ]; then
 		tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX") || { fail "$1" "mktemp failed"; return 1; }

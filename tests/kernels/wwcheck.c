@@ -24,13 +24,17 @@
  *       (the classic tracepoint's ids are addresses, which a later socket
  *       may reuse).
  *
- *   wwcheck snapshot TW CW -- COMMAND...
+ *   wwcheck snapshot TW CW [--repairs] -- COMMAND...
  *       Counts the sockets per state in /proc/net/tcp and /proc/net/tcp6,
  *       runs COMMAND (waitwatch snapshot --json), counts again, and checks
  *       that the "states" of its "totals" object equal the counts of /proc
  *       in every state, that /proc did not change meanwhile, and that
  *       there are TIME_WAIT and CLOSE_WAIT sockets; TW and CW, what the
  *       workloads should leave, are noted if the kernel has other counts.
+ *       --repairs: also that the sweeps repaired no more sockets than
+ *       events were lost ("repairs" and "lost" of the totals): the counts
+ *       the transitions made were right. COMMAND may print several totals:
+ *       the first counts.
  *
  * Prints diagnostic lines and one "wwcheck: PASS ..." or "wwcheck: FAIL
  * ..." line; exits 0 only on PASS.
@@ -471,15 +475,26 @@ static int parse_totals(const char *out, long counts[NSTATES])
 	return 0;
 }
 
-static int check_snapshot(long want_tw, long want_cw, char **argv)
+static int check_snapshot(long want_tw, long want_cw, bool no_repairs, char **argv)
 {
 	static char out[1 << 20];
 	long before[NSTATES], after[NSTATES], ww[NSTATES];
+	unsigned long long repairs = 0, lost = 0, events = 0;
+	const char *t;
 	int bad = 0;
 
 	if (proc_states(before) || run_capture(argv, out, sizeof(out)) || proc_states(after) ||
 	    parse_totals(out, ww))
 		return 1;
+	t = strstr(out, "\"type\":\"totals\"");
+	if (no_repairs) {
+		const char *p = t;
+
+		if (!num_field(&p, "events", &events) || !num_field(&p, "lost", &lost) ||
+		    !num_field(&p, "repairs", &repairs))
+			return fail("snapshot: no events, lost and repairs in the totals object");
+		printf("wwcheck: %llu events, %llu lost, %llu repairs\n", events, lost, repairs);
+	}
 	printf("wwcheck: %-11s %9s %9s\n", "state", "waitwatch", "/proc");
 	for (int i = 1; i < NSTATES; i++) {
 		if (i == 7) /* CLOSE: not a socket table state */
@@ -493,6 +508,10 @@ static int check_snapshot(long want_tw, long want_cw, char **argv)
 	}
 	if (bad)
 		return fail("snapshot: waitwatch's totals differ from /proc/net/tcp{,6}");
+	/* each lost event may leave one socket for a sweep to repair; nothing else may */
+	if (no_repairs && repairs > lost)
+		return fail("snapshot: the sweeps repaired %llu sockets the transitions had "
+			    "counted wrong, with %llu events lost", repairs, lost);
 	if (ww[6] < 1 || ww[8] < 1)
 		return fail("snapshot: no TIME_WAIT or no CLOSE_WAIT socket to count (%ld, %ld): "
 			    "the workload did not run", ww[6], ww[8]);
@@ -525,8 +544,11 @@ int main(int argc, char **argv)
 					   lost);
 	}
 	if (argc >= 6 && !strcmp(argv[1], "snapshot") && !strcmp(argv[4], "--"))
-		return check_snapshot(atol(argv[2]), atol(argv[3]), argv + 5);
+		return check_snapshot(atol(argv[2]), atol(argv[3]), false, argv + 5);
+	if (argc >= 7 && !strcmp(argv[1], "snapshot") && !strcmp(argv[4], "--repairs") &&
+	    !strcmp(argv[5], "--"))
+		return check_snapshot(atol(argv[2]), atol(argv[3]), true, argv + 6);
 	fprintf(stderr, "Usage: wwcheck trace FILE ADDR PORT N [--reused-ids] [--lost L]\n"
-			"       wwcheck snapshot TW CW -- COMMAND [ARGS...]\n");
+			"       wwcheck snapshot TW CW [--repairs] -- COMMAND [ARGS...]\n");
 	return 2;
 }
