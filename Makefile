@@ -97,7 +97,7 @@ $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools:
 
 $(OUTPUT)/waitwatch.bpf.o: bpf/waitwatch.bpf.c bpf/waitwatch.h $(VMLINUX) $(DEPS_STAMP) | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -Ivmlinux/$(ARCH) \
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf -Ivmlinux/$(ARCH) \
 		$(CLANG_BPF_SYS_INCLUDES) -Wall -Werror -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp
 	$(Q)rm -f $@.tmp

@@ -195,6 +195,12 @@ progs_of() { # PID TYPE NAME_PREFIX
 			$ids | index($i)) | select(.type == $t and ((.name // "") | startswith($n))) | .id'
 }
 
+# linked PID ID: PID holds a BPF link to program ID (it is attached).
+linked() {
+	grep -l "^prog_id:[[:space:]]*$2\$" /proc/"$1"/fdinfo/* 2>/dev/null |
+		xargs -r grep -l '^link_type:' >/dev/null 2>&1
+}
+
 # "run_time_ns run_cnt recursion_misses" summed over program ids
 prog_stats() {
 	local id
@@ -332,10 +338,11 @@ start_tracer() { # VARIANT ROUND
 		PROGS=$(progs_of "$TPID" tracepoint '') ;;
 	*)
 		poll "! alive $TPID || [ -n \"\$(progs_of $TPID tracing ww_set_state)\" ]" 20
-		PROGS=$(progs_of "$TPID" tracing ww_set_state) ;;
+		PROGS=$(progs_of "$TPID" tracing ww_set_state)
+		# loaded; then attached: a link that holds it
+		[ -n "$PROGS" ] && poll "! alive $TPID || linked $TPID $PROGS" 10 ;;
 	esac
 	case $v in
-	top | filtered) poll "! alive $TPID || grep -q '\"type\":\"totals\"' $T/out" 10 ;;
 	serve)
 		poll "! alive $TPID || curl -sf -o /dev/null http://127.0.0.1:$HTTP_PORT/metrics" 10
 		# the scraper: once a second, bounded

@@ -54,7 +54,7 @@ const volatile __u64 sock_id_key = 0;
 
 /* Per-socket state. Lives as long as the socket does. */
 struct sock_info {
-	__u64 sock_id; /* its cookie, read once */
+	__u64 sock_id; /* ours, given at first sight (see new_sock_id) */
 	__u64 last_ts;
 	__u64 cgroup_id;
 	__u64 sock_ino;
@@ -92,6 +92,23 @@ struct {
 	__type(key, __u64);
 	__type(value, struct sock_info);
 } sock_lru SEC(".maps");
+
+/*
+ * Socket ids. Not the socket cookie: on some kernels (6.1) an accepted
+ * child still carries its listener's cookie at LISTEN->SYN_RECV. An id is
+ * given the first time a socket is seen, by a transition or by a sweep, and
+ * kept in its local storage; per-CPU counters keep CPUs off each other's
+ * cache lines, the atomic add off each other's toes when slots are shared.
+ */
+#define ID_SLOTS 1024
+__u64 id_next[ID_SLOTS];
+
+static __always_inline __u64 new_sock_id(void)
+{
+	__u32 slot = bpf_get_smp_processor_id() & (ID_SLOTS - 1);
+
+	return ((__u64)(slot + 1) << 48) | (__sync_fetch_and_add(&id_next[slot], 1) + 1);
+}
 
 /* What a transition needs to know of its socket, however it was read. */
 struct sk_facts {
@@ -325,6 +342,14 @@ static __always_inline __u64 sock_cgroup(struct sock *sk)
 	return cgroup_of(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
 }
 
+/* What does not change over the socket's life is read once. */
+static __always_inline void sock_info_init(struct sock_info *si, struct sock *sk)
+{
+	si->sock_id = new_sock_id();
+	si->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	si->cgroup_id = sock_cgroup(sk);
+}
+
 /* ---- tp_btf: the normal path ---------------------------------------- */
 
 SEC("tp_btf/inet_sock_set_state")
@@ -366,15 +391,11 @@ int BPF_PROG(ww_set_state, struct sock *sk, int oldstate, int newstate)
 	if (!si) {
 		count(WW_CNT_STORAGE_FAIL);
 		f.netns = skc->skc_net.net->ns.inum;
-		f.sock_id = bpf_get_socket_cookie(sk);
+		f.sock_id = new_sock_id(); /* one event, an id of its own: counted apart */
 		return process(&f, NULL, oldstate, newstate);
 	}
-	/* what does not change over the socket's life is read once */
-	if (!si->sock_id) {
-		si->sock_id = bpf_get_socket_cookie(sk);
-		si->netns = skc->skc_net.net->ns.inum;
-		si->cgroup_id = sock_cgroup(sk);
-	}
+	if (!si->sock_id)
+		sock_info_init(si, sk);
 	if (!si->sock_ino)
 		si->sock_ino = socket_inode(tp->inet_conn.icsk_inet.sk.sk_socket);
 	f.netns = si->netns;
@@ -476,8 +497,29 @@ static __always_inline void closewait_age(struct ww_sock_rec *r, struct tcp_sock
 	set_age(r, (__u32)(now - tp->rcv_tstamp));
 }
 
-SEC("iter/tcp")
-int ww_dump_tcp(struct bpf_iter__tcp *ctx)
+/*
+ * The id a sweep reports for a full socket: the one in its local storage,
+ * given now if it has none, so that its next transition reports the same
+ * (tp_btf); without the transition program (snapshot) or with the classic
+ * tracepoint, its cookie or its address mixed with a key.
+ */
+static __always_inline __u64 swept_id(struct tcp_sock *tp, bool storage)
+{
+	struct sock_info *si;
+
+	if (sock_id_key)
+		return (__u64)tp ^ sock_id_key;
+	if (!storage)
+		return bpf_get_socket_cookie(tp);
+	si = bpf_sk_storage_get(&sock_store, tp, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!si)
+		return 0;
+	if (!si->sock_id)
+		sock_info_init(si, (struct sock *)tp);
+	return si->sock_id;
+}
+
+static __always_inline int dump_tcp(struct bpf_iter__tcp *ctx, bool storage)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct ww_sock_rec r = {};
@@ -511,14 +553,27 @@ int ww_dump_tcp(struct bpf_iter__tcp *ctx)
 		if (tp && r.state == TCP_CLOSE_WAIT)
 			closewait_age(&r, tp);
 		if (tp) {
-			/* the same identity the transition program reports */
-			r.sock_id = sock_id_key ? (__u64)tp ^ sock_id_key : bpf_get_socket_cookie(tp);
+			r.sock_id = swept_id(tp, storage);
 			r.sock_ino = socket_inode(tp->inet_conn.icsk_inet.sk.sk_socket);
 			r.cgroup_id = sock_cgroup((struct sock *)tp);
 		}
 	}
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
+}
+
+/* With the tp_btf transition program: ids from socket local storage. */
+SEC("iter/tcp")
+int ww_dump_tcp(struct bpf_iter__tcp *ctx)
+{
+	return dump_tcp(ctx, true);
+}
+
+/* Alone (snapshot, leaks) or with the classic tracepoint: no storage. */
+SEC("iter/tcp")
+int ww_dump_tcp_plain(struct bpf_iter__tcp *ctx)
+{
+	return dump_tcp(ctx, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

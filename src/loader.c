@@ -231,7 +231,11 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool cla
 		skel->rodata->sock_id_key = now_random_fallback();
 	bpf_program__set_autoload(skel->progs.ww_set_state, o->want_events && !classic);
 	bpf_program__set_autoload(skel->progs.ww_set_state_tp, o->want_events && classic);
-	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter);
+	/* the sweep shares the transition program's socket ids through its storage */
+	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter && o->want_events &&
+							    !classic);
+	bpf_program__set_autoload(skel->progs.ww_dump_tcp_plain,
+				  o->want_iter && (!o->want_events || classic));
 	if (o->want_iter) {
 		skel->rodata->hz = kernel_hz();
 		if (!skel->rodata->hz)
@@ -283,6 +287,13 @@ static struct bpf_program *state_prog(const struct loader *l)
 	return l->classic ? l->skel->progs.ww_set_state_tp : l->skel->progs.ww_set_state;
 }
 
+static struct bpf_program *iter_prog(const struct loader *l, const struct loader_opts *o)
+{
+	if (o->want_events && !l->classic)
+		return l->skel->progs.ww_dump_tcp;
+	return l->skel->progs.ww_dump_tcp_plain;
+}
+
 static int attach(struct loader *l, const struct loader_opts *o)
 {
 	int err;
@@ -303,7 +314,7 @@ static int attach(struct loader *l, const struct loader_opts *o)
 		}
 	}
 	if (o->want_iter) {
-		l->iter_link = bpf_program__attach_iter(l->skel->progs.ww_dump_tcp, NULL);
+		l->iter_link = bpf_program__attach_iter(iter_prog(l, o), NULL);
 		if (!l->iter_link) {
 			err = -errno;
 			elog("cannot create the iter/tcp link: %s (needs Linux 5.9+)",
