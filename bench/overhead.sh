@@ -5,7 +5,10 @@
 #
 # A round runs two loadgen clients in parallel (one per core) against a
 # loadgen server, for DURATION seconds, inside a network namespace this
-# script creates, and records connections per second (the sum of both).
+# script creates, and records connections per second (the sum of both) and
+# the CPU time the churn took per connection (clients, server, ksoftirqd and
+# the tracer's process): a cost that other work on the machine does not
+# disturb, unlike the throughput.
 # Each round runs every variant once, interleaved (none, trace, top, ...),
 # so that slow drifts of the machine hit every variant alike:
 #
@@ -132,7 +135,7 @@ active=()
 for v in $VARIANTS; do
 	case $v in
 	none | trace | top | filtered | serve) active+=("$v") ;;
-	bt-*) [ $BT_OK = 1 ] && active+=("$v") ;;
+	bt-print | bt-count | bt-empty) [ $BT_OK = 1 ] && active+=("$v") ;;
 	*) echo "overhead: unknown variant '$v' (known: $ALL_VARIANTS)" >&2; exit 2 ;;
 	esac
 done
@@ -245,11 +248,19 @@ gone() {
 	[ -z "$st" ] || [ "$st" = Z ]
 }
 
+# forget PID: once reaped, its number may be reused: never signal it again.
+forget() {
+	local p keep=()
+	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
+
 # stop PID SIGNAL: signal it, wait (5 s at most), then SIGKILL.
 stop() {
 	kill -s "$2" "$1" 2>/dev/null
 	poll "gone $1" 5 || kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	forget "$1"
 }
 
 # CPU time (ns) of the server and of the ksoftirqd threads, which carry the
@@ -309,7 +320,7 @@ free_port() {
 # Start VARIANT's tracer: sets TPID (empty for none), PIDS_STATS (program ids).
 start_tracer() { # VARIANT ROUND
 	local v=$1 r=$2
-	TPID= PROGS=
+	TPID='' PROGS=''
 	case $v in
 	none) return 0 ;;
 	trace)
@@ -356,6 +367,7 @@ start_tracer() { # VARIANT ROUND
 	if ! alive "$TPID" || [ -z "$PROGS" ]; then
 		echo "note: round $r: $v did not start: $(grep -v RLIMIT_MEMLOCK "$T/err" | head -c 400)"
 		stop "$TPID" KILL
+		[ "$v" = serve ] && stop "$SCRAPER" TERM
 		return 1
 	fi
 	return 0
@@ -376,6 +388,7 @@ stop_tracer() {
 	serve)
 		kill "$SCRAPER" 2>/dev/null
 		wait "$SCRAPER" 2>/dev/null
+		forget "$SCRAPER"
 		sleep 1.1 # one more refresh of /metrics after the churn
 		curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" >"$T/metrics"
 		EVENTS=$(awk '/^waitwatch_events_total / { print $2 }' "$T/metrics")

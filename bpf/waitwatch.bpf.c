@@ -49,6 +49,9 @@ const volatile __u8 f_addr[16] = {};
 const volatile __u32 hz = 0;
 #define TCP_TIMEWAIT_SECS 60
 
+/* Wake user space up once this much is pending in the ring buffer. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
 /* Classic tracepoint: socket ids are its address hidden under this key. */
 const volatile __u64 sock_id_key = 0;
 
@@ -295,7 +298,12 @@ static __always_inline int process(const struct sk_facts *f, struct sock_info *s
 		__builtin_memset(e->comm, 0, WW_COMM_LEN);
 	}
 	e->flags = flags;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	/*
+	 * No wakeup per event (user space drains every 100 ms): only when the
+	 * buffer is filling up, so that a burst does not overflow it.
+	 */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -245,7 +245,7 @@ static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 		start = now_mono_ns();
 		ret = session__sweep(&s) ? 1 : 0;
 		while (!ret && !ww_exiting && now_mono_ns() - start < a->interval_ns) {
-			sleep_interruptible(DRAIN_INTERVAL_NS);
+			session__wait(&s, DRAIN_INTERVAL_NS);
 			ret = session__drain(&s) ? 1 : 0;
 		}
 		if (!ret)

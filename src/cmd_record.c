@@ -108,7 +108,7 @@ static int loop(struct session *s, const struct record_args *a)
 		}
 		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
 			break;
-		sleep_interruptible(DRAIN_INTERVAL_NS);
+		session__wait(s, DRAIN_INTERVAL_NS);
 	}
 	/* end on a sweep: the report's counts are the kernel's at the end */
 	return session__sweep(s) ? 1 : 0;

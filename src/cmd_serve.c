@@ -265,7 +265,7 @@ static int loop(struct serve_run *r)
 			dlog("ended a connection that was too slow to send its request");
 		if (r->a->common.duration_ns && now_mono_ns() >= r->a->common.duration_ns)
 			break;
-		sleep_interruptible(DRAIN_INTERVAL_NS);
+		session__wait(&r->s, DRAIN_INTERVAL_NS);
 	}
 	return 0;
 }

@@ -203,7 +203,7 @@ static int run_top(struct top_run *r)
 		}
 		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
 			break;
-		sleep_interruptible(DRAIN_INTERVAL_NS);
+		session__wait(&r->s, DRAIN_INTERVAL_NS);
 	}
 	return 0;
 }

@@ -180,7 +180,11 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 		}
 		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
 			break;
-		sleep_interruptible(DRAIN_INTERVAL_NS);
+		/* --count may be reached by what the wait drained */
+		if (!ww_exiting && loader__wait(l, DRAIN_INTERVAL_NS) == -ECANCELED) {
+			n = -ECANCELED;
+			break;
+		}
 	}
 	/* Whatever the kernel already wrote is still shown. */
 	if (n != -ECANCELED)

@@ -58,6 +58,8 @@ struct sock_ent {
 	__u8 _pad[3];
 	__u32 pid;
 	__u32 sweep_gen;
+	__u32 ep_idx;     /* its endpoint's entry, valid while that entry's gen is ep_gen */
+	__u32 ep_gen;     /* 0: not looked up, or its key changed since */
 	char comm[WW_COMM_LEN];
 	__u64 cgroup_id;
 	__u64 sock_ino;
@@ -68,6 +70,7 @@ struct sock_ent {
 
 struct ep_ent {
 	struct pool_node node;
+	__u32 gen; /* a new number each time the slot is given to a key */
 	struct ep_key key;
 	__u64 last_seen;
 	__u64 prev_entries[WW_TCP_NSTATES];
@@ -99,6 +102,7 @@ struct collector {
 	__u32 sweep_gen;
 	__u64 sweep_start;
 	__u64 rates_ts; /* the last snapshot that computed rates */
+	__u32 ep_gen_next;
 	bool swept_once;
 	struct collector_stats stats;
 };
@@ -252,6 +256,7 @@ static bool classify_inbound(const struct collector *c, struct sock_ent *s)
 {
 	struct tuple lt;
 
+	s->ep_gen = 0; /* a listener's address may now name its endpoint */
 	listener_tuple(&lt, &s->t, false);
 	if (!addr_is_zero(s->t.laddr) && listener_find(c, &lt) != POOL_NIL) {
 		s->flags = (s->flags & ~SF_WILD) | SF_CLASSIFIED;
@@ -428,12 +433,23 @@ static void ep_evict_one(struct collector *c)
 	c->stats.endpoints_evicted++;
 }
 
-static struct ep_stats *ep_stats_for(struct collector *c, const struct sock_ent *s, __u64 ts)
+/*
+ * The socket's endpoint figures. Its entry is remembered in the socket, so
+ * that most events cost no key building and no hash lookup.
+ */
+static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __u64 ts)
 {
 	struct ep_key k;
 	struct ep_ent *e;
 	__u32 hash, idx;
 
+	if (s->ep_gen) {
+		e = pool_entry(&c->eps, s->ep_idx);
+		if (e->node.in_use && e->gen == s->ep_gen) {
+			e->last_seen = ts;
+			return &e->stats;
+		}
+	}
 	ep_key_of(c, &k, s);
 	hash = pool_hash(&k, sizeof(k), 2);
 	idx = ep_find(c, &k, hash);
@@ -445,11 +461,14 @@ static struct ep_stats *ep_stats_for(struct collector *c, const struct sock_ent 
 			return &c->other_stats;
 		e = pool_entry(&c->eps, idx);
 		e->key = k;
+		e->gen = ++c->ep_gen_next ?: ++c->ep_gen_next;
 		/* its entries so far all happened since the last rates */
 		e->prev_ts = c->rates_ts ? c->rates_ts : ts;
 	}
 	e = pool_entry(&c->eps, idx);
 	e->last_seen = ts;
+	s->ep_idx = idx;
+	s->ep_gen = e->gen;
 	return &e->stats;
 }
 
@@ -460,7 +479,7 @@ static void hist_add(__u64 *hist, __u64 *sum, __u64 ns)
 }
 
 /* Count the event against the socket's endpoint. */
-static void account(struct collector *c, const struct sock_ent *s, const struct ww_event *e)
+static void account(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
 	struct ep_stats *st = ep_stats_for(c, s, e->ts_ns);
 	int o = e->oldstate, n = e->newstate;
@@ -480,8 +499,24 @@ static void account(struct collector *c, const struct sock_ent *s, const struct 
 
 /* ---- events ---------------------------------------------------------------- */
 
+/* What its endpoint key is made of changed: look the endpoint up again. */
+static void key_may_change(struct sock_ent *s, const struct tuple *old_t, __u8 old_dir,
+			   __u8 old_flags, __u64 old_cgroup, const char *old_comm)
+{
+	if (s->dir != old_dir || ((s->flags ^ old_flags) & (SF_WILD | SF_OWNER)) ||
+	    s->cgroup_id != old_cgroup || memcmp(&s->t, old_t, sizeof(*old_t)) ||
+	    memcmp(s->comm, old_comm, WW_COMM_LEN))
+		s->ep_gen = 0;
+}
+
 static void fill_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
+	struct tuple old_t = s->t;
+	__u8 old_dir = s->dir, old_flags = s->flags;
+	__u64 old_cgroup = s->cgroup_id;
+	char old_comm[WW_COMM_LEN];
+
+	memcpy(old_comm, s->comm, WW_COMM_LEN);
 	tuple_from_event(&s->t, e);
 	s->last_event = e->ts_ns;
 	s->flags &= ~SF_PENDING;
@@ -504,6 +539,7 @@ static void fill_from_event(struct collector *c, struct sock_ent *s, const struc
 		s->born = e->ts_ns;
 	if (e->newstate == WW_TCP_ESTABLISHED)
 		s->flags |= SF_CONNECTED;
+	key_may_change(s, &old_t, old_dir, old_flags, old_cgroup, old_comm);
 }
 
 /*
@@ -695,12 +731,17 @@ void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
 	s->swept_state = r->state;
 	s->sweep_gen = c->sweep_gen;
 	/* a lost event may have left the port of CLOSE->SYN_SENT (0) behind */
-	if (s->kind == KIND_FULL && s->state != WW_TCP_LISTEN)
+	if (s->kind == KIND_FULL && s->state != WW_TCP_LISTEN &&
+	    memcmp(&s->t, &t, sizeof(t))) {
 		s->t = t;
+		s->ep_gen = 0;
+	}
 	if (!s->sock_ino)
 		s->sock_ino = r->sock_ino;
-	if (!s->cgroup_id)
+	if (!s->cgroup_id && r->cgroup_id) {
 		s->cgroup_id = r->cgroup_id;
+		s->ep_gen = 0;
+	}
 }
 
 /* A socket the sweep did not see, and no event touched since it began: gone. */

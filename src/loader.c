@@ -245,6 +245,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool cla
 	bpf_map__set_autocreate(skel->maps.sock_store, o->want_events && !classic);
 	bpf_map__set_autocreate(skel->maps.sock_lru, o->want_events && classic);
 	bpf_map__set_max_entries(skel->maps.events, o->want_events ? o->ringbuf_bytes : 4096);
+	skel->rodata->wakeup_bytes = o->ringbuf_bytes / 4;
 	err = waitwatch_bpf__load(skel);
 	if (err) {
 		waitwatch_bpf__destroy(skel);
@@ -370,6 +371,21 @@ int loader__drain(struct loader *l)
 	if (!l->rb)
 		return 0;
 	return ring_buffer__consume(l->rb);
+}
+
+int loader__wait(struct loader *l, uint64_t timeout_ns)
+{
+	struct timespec ts = { .tv_sec = timeout_ns / 1000000000ull,
+			       .tv_nsec = timeout_ns % 1000000000ull };
+	int n;
+
+	if (!l || !l->rb) {
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	/* the program wakes us only when the buffer is a quarter full */
+	n = ring_buffer__poll(l->rb, timeout_ns / 1000000);
+	return n == -EINTR ? 0 : n;
 }
 
 static int sum_percpu(int map_fd, __u32 idx, uint64_t *out)

@@ -46,6 +46,12 @@ void loader__free(struct loader *l);
 /* Drain every pending event; returns how many, or -errno. */
 int loader__drain(struct loader *l);
 
+/*
+ * Wait up to timeout_ns, less if the ring buffer fills up (it is then
+ * drained too) or a signal arrives. Events drained, or -errno.
+ */
+int loader__wait(struct loader *l, uint64_t timeout_ns);
+
 int loader__counters(struct loader *l, struct loader_counters *out);
 
 /* "tp_btf" or "tracepoint" */

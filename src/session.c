@@ -87,6 +87,12 @@ void session__close(struct session *s)
 	s->c = NULL;
 }
 
+void session__wait(struct session *s, uint64_t ns)
+{
+	if (!ww_exiting)
+		loader__wait(s->l, ns);
+}
+
 int session__drain(struct session *s)
 {
 	int n = loader__drain(s->l);

@@ -43,6 +43,9 @@ void session__close(struct session *s);
 /* Drain pending events into the collector; -errno on failure. */
 int session__drain(struct session *s);
 
+/* Wait for the next drain: DRAIN_INTERVAL, or sooner if the ring buffer fills. */
+void session__wait(struct session *s, uint64_t ns);
+
 /* One reconciliation sweep of every namespace; 0 or -errno (printed). */
 int session__sweep(struct session *s);
 

@@ -63,7 +63,7 @@ has "ss row printed" "^\| ss -tan, awk, sort, uniq -c [^|]*\| +[0-9.]+ \|"
 
 # nothing left behind: processes (give exiting ones a moment), namespaces
 left=
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	left=$(tagged_pids)
 	[ -z "$left" ] && break
 	sleep 0.1
