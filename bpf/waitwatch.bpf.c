@@ -463,14 +463,15 @@ int ww_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /* ---- iter/tcp: the kernel's socket table ----------------------------- */
 
-static __always_inline void rec_addrs(struct ww_sock_rec *r, const struct sock_common *skc)
+/* The iterator's socket is a BTF-typed pointer: plain loads, no helper per field. */
+static __always_inline void rec_addrs(struct ww_sock_rec *r, struct sock_common *skc)
 {
 	if (r->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&r->saddr, skc, skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&r->daddr, skc, skc_v6_daddr);
+		__builtin_memcpy(r->saddr, &skc->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(r->daddr, &skc->skc_v6_daddr, 16);
 	} else {
-		*(__u32 *)r->saddr = BPF_CORE_READ(skc, skc_rcv_saddr);
-		*(__u32 *)r->daddr = BPF_CORE_READ(skc, skc_daddr);
+		*(__u32 *)r->saddr = skc->skc_rcv_saddr;
+		*(__u32 *)r->daddr = skc->skc_daddr;
 	}
 }
 
@@ -536,11 +537,11 @@ static __always_inline int dump_tcp(struct bpf_iter__tcp *ctx, bool storage)
 
 	if (!skc)
 		return 0;
-	r.family = BPF_CORE_READ(skc, skc_family);
-	r.state = BPF_CORE_READ(skc, skc_state);
-	r.sport = BPF_CORE_READ(skc, skc_num); /* hashed sockets: always set */
-	r.dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	r.netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	r.family = skc->skc_family;
+	r.state = skc->skc_state;
+	r.sport = skc->skc_num; /* hashed sockets: always set */
+	r.dport = bpf_ntohs(skc->skc_dport);
+	r.netns = skc->skc_net.net->ns.inum;
 	r.uid = ctx->uid;
 	rec_addrs(&r, skc);
 

@@ -159,13 +159,19 @@ int64_t mono_to_real(uint64_t mono_ns, int64_t offset_ns)
 
 void time_iso8601(char *buf, size_t len, int64_t real_ns)
 {
+	/* events come many a second: the date and time part is made once a second */
+	static __thread time_t last_sec = -1;
+	static __thread char last[32];
+	time_t sec;
+	struct tm tm;
+
 	if (real_ns < 0)
 		real_ns = 0;
-	time_t sec = real_ns / 1000000000ll;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lldZ", (long long)(real_ns % 1000000000ll) / 1000);
+	sec = real_ns / 1000000000ll;
+	if (sec != last_sec) {
+		gmtime_r(&sec, &tm);
+		strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	snprintf(buf, len, "%s.%06lldZ", last, (long long)(real_ns % 1000000000ll) / 1000);
 }

@@ -45,7 +45,7 @@ static bool begin_value(struct json_writer *jw)
 		jw->after_name = false;
 	} else if (jw->depth) {
 		if (jw->has_items[jw->depth - 1])
-			putc(',', jw->f);
+			putc_unlocked(',', jw->f);
 		jw->has_items[jw->depth - 1] = true;
 	}
 	return true;
@@ -55,7 +55,7 @@ static bool begin_value(struct json_writer *jw)
 static void end_value(struct json_writer *jw)
 {
 	if (!jw->depth)
-		putc('\n', jw->f);
+		putc_unlocked('\n', jw->f);
 }
 
 static void start(struct json_writer *jw, char open, char close)
@@ -68,11 +68,11 @@ static void start(struct json_writer *jw, char open, char close)
 		return;
 	if (jw->depth == JW_MAX_DEPTH) {
 		/* Drop the too-deep value but keep the document valid. */
-		fputs("null", jw->f);
+		fputs_unlocked("null", jw->f);
 		jw->skip = 1;
 		return;
 	}
-	putc(open, jw->f);
+	putc_unlocked(open, jw->f);
 	jw->close[jw->depth] = close;
 	jw->has_items[jw->depth] = false;
 	jw->depth++;
@@ -89,7 +89,7 @@ static void end(struct json_writer *jw)
 	if (jw->after_name)
 		jw_null(jw);
 	jw->depth--;
-	putc(jw->close[jw->depth], jw->f);
+	putc_unlocked(jw->close[jw->depth], jw->f);
 	end_value(jw);
 }
 
@@ -120,9 +120,9 @@ void jw_name(struct json_writer *jw, const char *name)
 	if (jw->after_name)
 		jw_null(jw);
 	begin_value(jw);
-	putc('"', jw->f);
+	putc_unlocked('"', jw->f);
 	json_escape(jw->f, name ? name : "", SIZE_MAX);
-	fputs("\":", jw->f);
+	fputs_unlocked("\":", jw->f);
 	jw->after_name = true;
 }
 
@@ -131,7 +131,7 @@ static void raw_value(struct json_writer *jw, const char *text)
 {
 	if (!begin_value(jw))
 		return;
-	fputs(text, jw->f);
+	fputs_unlocked(text, jw->f);
 	end_value(jw);
 }
 
@@ -143,9 +143,9 @@ void jw_string_n(struct json_writer *jw, const char *s, size_t len)
 	}
 	if (!begin_value(jw))
 		return;
-	putc('"', jw->f);
+	putc_unlocked('"', jw->f);
 	json_escape(jw->f, s, len);
-	putc('"', jw->f);
+	putc_unlocked('"', jw->f);
 	end_value(jw);
 }
 
@@ -308,25 +308,25 @@ static void escape_byte(FILE *f, unsigned char c)
 
 	switch (c) {
 	case '"':
-		fputs("\\\"", f);
+		fputs_unlocked("\\\"", f);
 		break;
 	case '\\':
-		fputs("\\\\", f);
+		fputs_unlocked("\\\\", f);
 		break;
 	case '\b':
-		fputs("\\b", f);
+		fputs_unlocked("\\b", f);
 		break;
 	case '\f':
-		fputs("\\f", f);
+		fputs_unlocked("\\f", f);
 		break;
 	case '\n':
-		fputs("\\n", f);
+		fputs_unlocked("\\n", f);
 		break;
 	case '\r':
-		fputs("\\r", f);
+		fputs_unlocked("\\r", f);
 		break;
 	case '\t':
-		fputs("\\t", f);
+		fputs_unlocked("\\t", f);
 		break;
 	default:
 		/* Control bytes, DEL, and stray high bytes read as Latin-1. */
@@ -341,15 +341,25 @@ void json_escape(FILE *f, const char *s, size_t len)
 
 	while (i < len && p[i]) {
 		unsigned char c = p[i];
-		size_t n = c >= 0x80 ? utf8_len(p + i, len - i) : 0;
+		size_t n = c >= 0x80 ? utf8_len(p + i, len - i) : 0, run = 0;
+
+		/* a run of plain characters goes out at once */
+		while (i + run < len && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       p[i + run] != '"' && p[i + run] != '\\')
+			run++;
+		if (run) {
+			fwrite_unlocked(p + i, 1, run, f);
+			i += run;
+			continue;
+		}
 
 		if (n) {
-			fwrite(p + i, 1, n, f);
+			fwrite_unlocked(p + i, 1, n, f);
 			i += n;
 			continue;
 		}
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			putc(c, f);
+			putc_unlocked(c, f);
 		else
 			escape_byte(f, c);
 		i++;

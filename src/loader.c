@@ -263,7 +263,8 @@ static int load_any(struct loader *l, const struct loader_opts *o)
 	if (!o->force_classic) {
 		err = open_and_load(l, o, false);
 		if (!err) {
-			vlog("attaching tp_btf/inet_sock_set_state");
+			if (o->want_events)
+				vlog("attaching tp_btf/inet_sock_set_state");
 			return 0;
 		}
 		if (!o->want_events)
