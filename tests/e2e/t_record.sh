@@ -224,9 +224,12 @@ else
 fi
 
 # Per socket, in order: a socket's transitions are ordered, sockets are not
-# (two ring buffers may interleave CPUs differently).
+# (two ring buffers may interleave CPUs differently). Socket ids are each
+# process's own, so a socket is named by its 4-tuple once its port is known.
 seq_of() {
-	jq -r '"\(.sock_id) \(.old) \(.new)"' "$1" | sort -s -n -k1,1
+	jq -s -r 'group_by(.sock_id)[] | (map(select(.lport != 0)) | last // {}) as $k
+		| .[] | "\($k.laddr)|\($k.lport)|\($k.raddr)|\($k.rport) \(.old) \(.new)"' "$1" |
+		sort -s -k1,1
 }
 seq_of "$T/live.json" >"$T/live.seq"
 seq_of "$T/replay.json" >"$T/replay.seq"
