@@ -236,6 +236,21 @@ static __always_inline __u16 tw_flags(const struct sk_facts *f, int oldstate, in
 	return f->done ? WW_EF_TW : WW_EF_TW_FW2;
 }
 
+/*
+ * No wakeup per event (user space drains every 100 ms): one as the pending
+ * data crosses wakeup_bytes, so that a burst does not overflow the buffer.
+ * Only at the crossing: a consumer that lags would otherwise be woken for
+ * every event, and each wakeup is a self-interrupt that costs microseconds.
+ */
+static __always_inline __u64 wakeup_flag(void)
+{
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if (pending > wakeup_bytes && pending <= wakeup_bytes + 2 * sizeof(struct ww_event) + 16)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* Update the socket's state and, unless filtered out, emit the event. */
 static __always_inline int process(const struct sk_facts *f, struct sock_info *si, int oldstate,
 				   int newstate)
@@ -298,12 +313,7 @@ static __always_inline int process(const struct sk_facts *f, struct sock_info *s
 		__builtin_memset(e->comm, 0, WW_COMM_LEN);
 	}
 	e->flags = flags;
-	/*
-	 * No wakeup per event (user space drains every 100 ms): only when the
-	 * buffer is filling up, so that a burst does not overflow it.
-	 */
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes ?
-				      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, wakeup_flag());
 	return 0;
 }
 
