@@ -43,7 +43,7 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc -I$(OUTPUT) \
-	-DWW_VERSION='"$(VERSION)"' -DWW_GIT_REV='"$(GIT_REV)"' -MMD -MP
+	-DWW_VERSION='"$(VERSION)"' -MMD -MP
 LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread -lm
 
@@ -68,7 +68,7 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 30
 
-.PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install \
+.PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
 	uninstall test-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -105,6 +105,14 @@ $(OUTPUT)/waitwatch.bpf.o: bpf/waitwatch.bpf.c bpf/waitwatch.h $(VMLINUX) $(DEPS
 $(OUTPUT)/waitwatch.skel.h: $(OUTPUT)/waitwatch.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name waitwatch_bpf > $@
+
+# The git revision, rewritten only when it changes, so that --version follows it.
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)echo '#define WW_GIT_REV "$(GIT_REV)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/main.o: $(OUTPUT)/version.h
 
 # Only the loader sees the skeleton; make sure it exists before compiling it.
 $(OUTPUT)/loader.o: $(OUTPUT)/waitwatch.skel.h

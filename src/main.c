@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "loader.h"
 #include "log.h"
+#include "version.h"
 
 volatile sig_atomic_t ww_exiting;
 
