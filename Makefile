@@ -112,7 +112,8 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@
 	$(Q)rm -f $@.tmp
 
-$(OUTPUT)/main.o: $(OUTPUT)/version.h
+# main.c and cmd_serve.c include it; -MMD then tracks it like any header.
+$(KERNEL_OBJS): | $(OUTPUT)/version.h
 
 # Only the loader sees the skeleton; make sure it exists before compiling it.
 $(OUTPUT)/loader.o: $(OUTPUT)/waitwatch.skel.h

@@ -58,25 +58,14 @@ HTTP_PORT=$((30000 + $$ % 10000))
 pids=()
 OLD_BPF_STATS=
 
-log() { echo "# $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
-	local rc=$? p i
+	local rc=$?
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do
-		for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# whatever still runs inside the namespace (clients of an interrupted run)
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip netns del "$NS_EMPTY" 2>/dev/null
+	stop_pids "${pids[@]}"
+	drop_ns "$NS" "$NS_EMPTY"
 	if [ -n "$OLD_BPF_STATS" ]; then
 		sysctl -qw kernel.bpf_stats_enabled="$OLD_BPF_STATS"
 	fi

@@ -34,24 +34,14 @@ NS=ww-bench-snap-$$
 NE_PORT=9100 # inside the namespace
 pids=()
 
-log() { echo "# $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
-	local rc=$? p i
+	local rc=$?
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do
-		for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# whatever still runs inside the namespace (clients of an interrupted run)
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
+	stop_pids "${pids[@]}"
+	drop_ns "$NS"
 	[ -n "${T:-}" ] && rm -rf "$T"
 	exit "$rc"
 }

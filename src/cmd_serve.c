@@ -25,6 +25,7 @@
 #include "prom.h"
 #include "session.h"
 #include "suspects.h"
+#include "version.h"
 
 #define DRAIN_INTERVAL_NS 100000000ull
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
