@@ -285,3 +285,44 @@ ww_server() {
 	[ "$rp" == "$WW_SRV_PID" ] ||
 		fatal "$name" "server pid $rp in ready file, expected $WW_SRV_PID"
 }
+
+# ---- waitwatch serve -------------------------------------------------------
+
+# free_port [EXCEPT]: a port in 20000-29999 no TCP socket of the host uses.
+free_port() {
+	local p _
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 10000))
+		[ "$p" != "${1:-}" ] || continue
+		[ -z "$(ss -tanH "( sport = :$p )")" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# http_code URL [SECS]: the status code (000: no answer within SECS, default 3).
+http_code() {
+	curl -s -o /dev/null -m "${2:-3}" -w '%{http_code}' "$1"
+}
+
+# ww_serve_start ARGS...: `waitwatch serve --listen 127.0.0.1:PORT ARGS` on a
+# free port (another one if a parallel test took it in between), until it
+# answers /metrics. Sets WW_PID, PORT and URL.
+ww_serve_start() {
+	local _
+	for _ in 1 2 3; do
+		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
+		"$WW" serve --listen "127.0.0.1:$PORT" "$@" \
+			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
+		WW_PID=$!
+		ww_bg "$WW_PID"
+		URL=http://127.0.0.1:$PORT
+		if wait_for "[ \"\$(http_code $URL/metrics)\" == 200 ] || ww_gone $WW_PID" 15 &&
+			! ww_gone "$WW_PID"; then
+			return 0
+		fi
+		ww_stop "$WW_PID" TERM
+		grep -q 'cannot listen' "$WW_TMP/serve.err" ||
+			fatal serve-start "waitwatch serve not serving /metrics after 15 s (exit $WW_RC): $(head -c 500 "$WW_TMP/serve.err")"
+	done
+	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
+}

@@ -29,38 +29,8 @@ ww_ns_new hostile
 NS=$WW_NS
 INO=$(ww_ns_inode "$NS")
 
-free_port() {
-	local p _
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 10000))
-		[ -z "$(ss -tanH "( sport = :$p )")" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-# http_code URL [SECS]: the status (000: no answer within SECS, default 2)
-http_code() {
-	curl -s -o /dev/null -m "${2:-2}" -w '%{http_code}' "$1"
-}
-
 start_serve() {
-	local _
-	for _ in 1 2 3; do
-		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
-		"$WW" serve --listen "127.0.0.1:$PORT" -i 1 --netns "$INO" \
-			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
-		WW_PID=$!
-		ww_bg "$WW_PID"
-		URL=http://127.0.0.1:$PORT
-		if wait_for "[ \"\$(http_code $URL/metrics)\" == 200 ] || ww_gone $WW_PID" 15 &&
-			! ww_gone "$WW_PID"; then
-			return 0
-		fi
-		ww_stop "$WW_PID" TERM
-		grep -q 'cannot listen' "$WW_TMP/serve.err" ||
-			fatal serve-start "waitwatch serve not serving after 15 s (exit $WW_RC): $(head -c 500 "$WW_TMP/serve.err")"
-	done
-	fatal serve-start "no port found free 3 times"
+	ww_serve_start -i 1 --netns "$INO"
 }
 
 # healthy CASE: the daemon is alive and answers /healthz and /metrics in 2 s.
