@@ -113,6 +113,18 @@ void jw_end_array(struct json_writer *jw)
 	end(jw);
 }
 
+/* A name made of letters, digits and '_' needs no escaping. */
+static bool plain_name(const char *name)
+{
+	if (!name)
+		return false;
+	for (; *name; name++)
+		if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') ||
+		      (*name >= '0' && *name <= '9') || *name == '_'))
+			return false;
+	return true;
+}
+
 void jw_name(struct json_writer *jw, const char *name)
 {
 	if (jw->skip || !jw->depth || jw->close[jw->depth - 1] != '}')
@@ -121,7 +133,10 @@ void jw_name(struct json_writer *jw, const char *name)
 		jw_null(jw);
 	begin_value(jw);
 	putc_unlocked('"', jw->f);
-	json_escape(jw->f, name ? name : "", SIZE_MAX);
+	if (plain_name(name))
+		fputs_unlocked(name, jw->f); /* member names are literals: the usual case */
+	else
+		json_escape(jw->f, name ? name : "", SIZE_MAX);
 	fputs_unlocked("\":", jw->f);
 	jw->after_name = true;
 }
@@ -154,11 +169,43 @@ void jw_string(struct json_writer *jw, const char *s)
 	jw_string_n(jw, s, SIZE_MAX);
 }
 
+/* Digits of v, right-aligned in buf[0..23]; returns where they start. */
+static char *u64_digits(char buf[24], uint64_t v)
+{
+	char *p = buf + 23;
+
+	*p = 0;
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+/* Numbers are most of what is written: no printf for them. */
 void jw_uint(struct json_writer *jw, uint64_t v)
 {
 	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	raw_value(jw, u64_digits(buf, v));
+}
+
+void jw_decimal(struct json_writer *jw, uint64_t v, int scale)
+{
+	char buf[48], digits[24], *d;
+	uint64_t div = 1;
+	int n = 0;
+
+	if (scale < 0 || scale > 18)
+		scale = 0;
+	for (int i = 0; i < scale; i++)
+		div *= 10;
+	d = u64_digits(digits, v / div);
+	n = snprintf(buf, sizeof(buf), "%s", d);
+	if (scale) {
+		d = u64_digits(digits, v % div + div); /* leading 1 keeps the zeros */
+		snprintf(buf + n, sizeof(buf) - n, ".%s", d + 1);
+	}
 	raw_value(jw, buf);
 }
 

@@ -33,6 +33,8 @@ void jw_uint(struct json_writer *jw, uint64_t v);
 void jw_int(struct json_writer *jw, int64_t v);
 /* Shortest round-tripping form ("%.17g" trimmed); non-finite values as null. */
 void jw_double(struct json_writer *jw, double v);
+/* v / 10^scale with scale decimals, exactly: 412 with 3 gives 0.412. */
+void jw_decimal(struct json_writer *jw, uint64_t v, int scale);
 /* Fixed decimals, e.g. milliseconds with 3. */
 void jw_fixed(struct json_writer *jw, double v, int decimals);
 void jw_bool(struct json_writer *jw, bool v);

@@ -89,7 +89,7 @@ static void event_json(struct trace_out *o, const struct ww_event *e)
 	jw_kv_string(jw, "new", tcp_state_name(e->newstate));
 	jw_name(jw, "ms");
 	if (e->flags & WW_EF_DWELL)
-		jw_fixed(jw, e->dwell_ns / 1e6, 3);
+		jw_decimal(jw, (e->dwell_ns + 500) / 1000, 3); /* ms, rounded to the us */
 	else
 		jw_null(jw);
 	kv_string_or_null(jw, "dir", dir_name(e->flags));
@@ -136,8 +136,11 @@ static void event_row(struct trace_out *o, const struct ww_event *e)
 		strcpy(pid, "-");
 		strcpy(comm, "-");
 	}
-	if (e->flags & WW_EF_DWELL)
-		snprintf(ms, sizeof(ms), "%.3f", e->dwell_ns / 1e6);
+	if (e->flags & WW_EF_DWELL) {
+		unsigned long long us = (e->dwell_ns + 500) / 1000; /* as in the JSON */
+
+		snprintf(ms, sizeof(ms), "%llu.%03llu", us / 1000, us % 1000);
+	}
 	else
 		strcpy(ms, "-");
 	fprintf(o->f, "%-8s  %-7s %-15s %-11u %-26s %-26s %-24s %s\n", tstr, pid, comm, e->netns,
