@@ -316,7 +316,7 @@ int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
 
 	/* a leading ':' makes getopt tell a missing value from an unknown option */
 	snprintf(shortopts, sizeof(shortopts), ":%s", p->shortopts);
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read option group */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, p->longopts, NULL)) != -1) {
 		if (opt == 'h') {
