@@ -26,3 +26,17 @@ drop_ns() {
 		ip netns del "$ns" 2>/dev/null
 	done
 }
+
+# bench_require NAME COMMAND...: root, the built binaries, and these commands.
+bench_require() {
+	local name=$1 c
+	shift
+	[ "$(id -u)" -eq 0 ] || { echo "$name: run as root" >&2; exit 1; }
+	[ -x "$WW_SRC" ] && [ -x "$LOADGEN" ] || {
+		echo "$name: $WW_SRC or $LOADGEN missing: run make waitwatch tools" >&2
+		exit 1
+	}
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { echo "$name: $c not installed (make deps)" >&2; exit 1; }
+	done
+}

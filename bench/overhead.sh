@@ -79,14 +79,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ "$(id -u)" -eq 0 ] || { echo "overhead: run as root" >&2; exit 1; }
-[ -x "$WW_SRC" ] && [ -x "$LOADGEN" ] || {
-	echo "overhead: $WW_SRC or $LOADGEN missing: run make waitwatch tools" >&2
-	exit 1
-}
-for c in bpftool jq curl ip ss sysctl timeout; do
-	command -v "$c" >/dev/null || { echo "overhead: $c not installed (make deps)" >&2; exit 1; }
-done
+bench_require overhead bpftool jq curl ip ss sysctl timeout
 case $ROUNDS in '' | *[!0-9]* | 0) echo "overhead: ROUNDS must be 1..50" >&2; exit 2 ;; esac
 [ "$ROUNDS" -le 50 ] || { echo "overhead: ROUNDS must be 1..50" >&2; exit 2; }
 case $DURATION in '' | *[!0-9]* | 0) echo "overhead: DURATION must be 1..60 s" >&2; exit 2 ;; esac

@@ -49,14 +49,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ "$(id -u)" -eq 0 ] || { echo "snapshot: run as root" >&2; exit 1; }
-[ -x "$WW_SRC" ] && [ -x "$LOADGEN" ] || {
-	echo "snapshot: $WW_SRC or $LOADGEN missing: run make waitwatch tools" >&2
-	exit 1
-}
-for c in jq curl ip ss sysctl timeout; do
-	command -v "$c" >/dev/null || { echo "snapshot: $c not installed (make deps)" >&2; exit 1; }
-done
+bench_require snapshot jq curl ip ss sysctl timeout
 case $SOCKETS in '' | *[!0-9]*) echo "snapshot: SOCKETS must be 1000..200000" >&2; exit 2 ;; esac
 [ "$SOCKETS" -ge 1000 ] && [ "$SOCKETS" -le 200000 ] ||
 	{ echo "snapshot: SOCKETS must be 1000..200000" >&2; exit 2; }
