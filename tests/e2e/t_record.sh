@@ -44,8 +44,13 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
 
 # As nobody, with no group: what a user without privileges gets.
-as_nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+# The binary is copied where nobody can reach it: the checkout may sit in a
+# directory only root may enter (a mktemp -d clone).
+NOBODY_WW=$T/waitwatch
+cp "$WW" "$NOBODY_WW" && chmod 755 "$NOBODY_WW" || fatal nobody "cannot copy $WW"
+as_nobody() { # the first argument, "$WW", is replaced by the reachable copy
+	shift
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_WW" "$@"
 }
 
 # waitwatch's per-endpoint view from JSON lines: "ENDPOINT DIR STATE COUNT", sorted
@@ -414,10 +419,11 @@ for f in "$DATA"/*.wwr; do
 	b=${f%.wwr}
 	name=$(basename "$b")
 	n=$((n + 1))
-	as_nobody "$WW" report "$f" --json | no_mem >"$T/s.report.json"
-	TZ=UTC as_nobody "$WW" report "$f" >"$T/s.report.txt"
-	as_nobody "$WW" report "$f" --json --at +2s | no_mem >"$T/s.at.json"
-	as_nobody "$WW" trace --replay "$f" --json >"$T/s.trace.json"
+	cp "$f" "$T/sample.wwr" && chmod 644 "$T/sample.wwr"
+	as_nobody "$WW" report "$T/sample.wwr" --json | no_mem >"$T/s.report.json"
+	TZ=UTC as_nobody "$WW" report "$T/sample.wwr" >"$T/s.report.txt"
+	as_nobody "$WW" report "$T/sample.wwr" --json --at +2s | no_mem >"$T/s.at.json"
+	as_nobody "$WW" trace --replay "$T/sample.wwr" --json >"$T/s.trace.json"
 	for out in report.json report.txt at.json trace.json; do
 		if no_mem "$b.$out" | cmp -s - "$T/s.$out"; then
 			pass "$name: $out as saved"
