@@ -37,8 +37,59 @@
 #define WW_EF_OWNER (1 << 5)     /* pid and comm hold the socket's owner */
 #define WW_EF_OWNER_NOW (1 << 6) /* the owner acted in this very transition */
 
+/* ww_kevent.kflags */
+#define WW_KF_TW (1 << 0)     /* ->CLOSE that leaves a TIME_WAIT socket, substate TIME_WAIT */
+#define WW_KF_TW_FW2 (1 << 1) /* ->CLOSE that leaves a TIME_WAIT socket, substate FIN_WAIT2 */
+#define WW_KF_LONG (1 << 2)   /* the record is a struct ww_kevent_long */
+#define WW_KF_OWNER (1 << 3)  /* pid and comm hold the process acting on the socket */
+
 /*
- * One TCP state transition, as streamed through the ring buffer.
+ * One TCP state transition, as the BPF program writes it into the ring
+ * buffer: what the socket says at that moment, and nothing remembered.
+ * sk is the socket's kernel address, its identity until it is freed; user
+ * space turns it into an id of its own at once (sockid.h) and it never
+ * leaves the process. Addresses in network byte order (IPv4 in the first
+ * 4 bytes, the rest zero), ports in host byte order, ts from
+ * CLOCK_MONOTONIC.
+ */
+struct ww_kevent {
+	__u64 ts_ns;
+	__u64 sk;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 netns;
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 kflags; /* WW_KF_* */
+	__u16 sk_err;
+	__u16 _pad;
+};
+
+#define WW_KEVENT_SIZE 64
+
+/*
+ * The longer variant, at a socket's birth and at the transitions that run
+ * in the context of the process acting on it (docs/counting.md): the only
+ * moments when what it carries is known or can change.
+ */
+struct ww_kevent_long {
+	struct ww_kevent e;
+	__u64 cgroup_id; /* cgroup v2 id of the socket (the listener's if accepted) */
+	__u64 sock_ino;  /* inode of the socket file, 0 when it has none */
+	__u32 pid;       /* acting process's tgid, with WW_KF_OWNER */
+	__u32 _pad;
+	char comm[WW_COMM_LEN];
+};
+
+#define WW_KEVENT_LONG_SIZE 104
+
+/*
+ * One TCP state transition as user space hands it on: to the collector,
+ * the outputs and recordings. Built from a ww_kevent and what user space
+ * remembers of the socket (sockid.h).
  * Addresses are in network byte order (IPv4 in the first 4 bytes), ports in
  * host byte order, times from CLOCK_MONOTONIC (bpf_ktime_get_ns).
  * At CLOSE->SYN_SENT the local port is still 0 (connect() picks it just
@@ -49,7 +100,7 @@ struct ww_event {
 	__u64 dwell_ns;  /* time spent in oldstate, valid with WW_EF_DWELL */
 	__u64 cgroup_id; /* cgroup v2 id of the socket's creator (listener's if accepted) */
 	__u64 sock_ino;  /* inode of the socket file, 0 when it has none yet/any more */
-	__u64 sock_id;   /* socket cookie: stable for the socket's life, unlike its ports */
+	__u64 sock_id;   /* waitwatch's own id: one per socket life, never reused */
 	__u8 saddr[16];  /* local address */
 	__u8 daddr[16];  /* remote address */
 	__u32 netns;     /* network namespace inode */
@@ -79,7 +130,8 @@ struct ww_event {
  */
 struct ww_sock_rec {
 	__u64 sock_ino;  /* inode of the socket file, 0 if none */
-	__u64 sock_id;   /* socket cookie of a full socket; 0 for TIME_WAIT and request sockets */
+	__u64 sock_id;   /* a full socket's kernel address, turned into waitwatch's id by user
+			  * space at once (sockid.h); 0 for TIME_WAIT and request sockets */
 	__u64 cgroup_id; /* 0 for request and TIME_WAIT sockets */
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -104,8 +156,8 @@ struct ww_sock_rec {
 
 /* Indexes of the per-CPU counters array in the BPF object. */
 #define WW_CNT_RB_DROPS 1      /* ring-buffer reserve failures: events lost */
-#define WW_CNT_STORAGE_FAIL 2  /* per-socket state could not be created */
 #define WW_CNT_FILTERED 3      /* transitions left out by the filters */
-#define WW_CNT_MAX 4
+#define WW_CNT_NESTED 4        /* transitions the catcher program took while the main one ran */
+#define WW_CNT_MAX 5
 
 #endif /* WAITWATCH_H */

@@ -9,7 +9,6 @@
 #include <zlib.h>
 #include <sys/utsname.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -17,6 +16,7 @@
 #include <bpf/bpf.h>
 #include "loader.h"
 #include "log.h"
+#include "sockid.h"
 #include "waitwatch.skel.h"
 
 _Static_assert(sizeof(struct ww_event) == WW_EVENT_SIZE, "ww_event layout");
@@ -37,7 +37,11 @@ struct loader {
 	struct waitwatch_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *state_link;
+	struct bpf_link *catch_link;
 	struct bpf_link *iter_link;
+	struct sockid *ids;
+	const struct ww_filters *filters;
+	uint64_t filtered; /* left out here: the filters the kernel cannot apply statelessly */
 	bool classic;
 	uint64_t delivered; /* events drained from the ring buffer */
 	ww_event_fn fn;
@@ -107,22 +111,26 @@ static int ensure_tracefs(void)
 	return -ENOENT;
 }
 
-static __u64 now_random_fallback(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_nsec * 0x9e3779b97f4a7c15ull) | 1;
-}
-
+/*
+ * A kernel record becomes the event everything else sees: the socket's
+ * address turned into its id, what the kernel no longer remembers added.
+ * The process and state filters apply here, after that, so that the
+ * table sees every transition of the sockets the kernel let through.
+ */
 static int handle_sample(void *ctx, void *data, size_t size)
 {
 	struct loader *l = ctx;
+	struct ww_event e;
 
-	if (size < sizeof(struct ww_event))
+	if (!sockid__event(l->ids, data, size, &e))
 		return 0;
 	l->delivered++;
-	return l->fn(l->ctx, data);
+	if (l->filters && (l->filters->pid || l->filters->states) &&
+	    !ww_filters_match_event(l->filters, &e)) {
+		l->filtered++;
+		return 0;
+	}
+	return l->fn(l->ctx, &e);
 }
 
 /* CONFIG_HZ from a kernel config file (gzip or plain); 0 if absent. */
@@ -203,8 +211,6 @@ static void set_filters(struct waitwatch_bpf *skel, const struct ww_filters *f)
 	ro->f_lport = f->lport;
 	ro->f_rport = f->rport;
 	ro->f_netns = f->netns;
-	ro->f_pid = f->pid;
-	ro->f_states = f->states;
 	if (f->has_addr) {
 		ro->f_addr_family = f->addr.family;
 		ro->f_addr_bits = f->addr.bits;
@@ -222,28 +228,15 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool cla
 	if (!skel)
 		return -errno ?: -ENOMEM;
 	set_filters(skel, o->filters);
-	/*
-	 * Without tp_btf there is no socket cookie: the socket's address, mixed
-	 * with a random key so that no kernel address leaves the kernel, is its id.
-	 */
-	if (classic && getrandom((void *)&skel->rodata->sock_id_key,
-				 sizeof(skel->rodata->sock_id_key), 0) < 0)
-		skel->rodata->sock_id_key = now_random_fallback();
 	bpf_program__set_autoload(skel->progs.ww_set_state, o->want_events && !classic);
+	bpf_program__set_autoload(skel->progs.ww_catch_nested, o->want_events && !classic);
 	bpf_program__set_autoload(skel->progs.ww_set_state_tp, o->want_events && classic);
-	/* the sweep shares the transition program's socket ids through its storage */
-	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter && o->want_events &&
-							    !classic);
-	bpf_program__set_autoload(skel->progs.ww_dump_tcp_plain,
-				  o->want_iter && (!o->want_events || classic));
+	bpf_program__set_autoload(skel->progs.ww_dump_tcp, o->want_iter);
 	if (o->want_iter) {
 		skel->rodata->hz = kernel_hz();
 		if (!skel->rodata->hz)
 			vlog("kernel HZ unknown: ages of sockets older than waitwatch are lower bounds");
 	}
-	/* Only the flavour in use needs its per-socket map. */
-	bpf_map__set_autocreate(skel->maps.sock_store, o->want_events && !classic);
-	bpf_map__set_autocreate(skel->maps.sock_lru, o->want_events && classic);
 	bpf_map__set_max_entries(skel->maps.events, o->want_events ? o->ringbuf_bytes : 4096);
 	skel->rodata->wakeup_bytes = o->ringbuf_bytes / 4;
 	err = waitwatch_bpf__load(skel);
@@ -289,13 +282,6 @@ static struct bpf_program *state_prog(const struct loader *l)
 	return l->classic ? l->skel->progs.ww_set_state_tp : l->skel->progs.ww_set_state;
 }
 
-static struct bpf_program *iter_prog(const struct loader *l, const struct loader_opts *o)
-{
-	if (o->want_events && !l->classic)
-		return l->skel->progs.ww_dump_tcp;
-	return l->skel->progs.ww_dump_tcp_plain;
-}
-
 static int attach(struct loader *l, const struct loader_opts *o)
 {
 	int err;
@@ -307,6 +293,16 @@ static int attach(struct loader *l, const struct loader_opts *o)
 			elog("cannot attach to sock:inet_sock_set_state: %s", strerror(-err));
 			return err;
 		}
+		/* after the main program, so that it never runs without it */
+		if (!l->classic) {
+			l->catch_link = bpf_program__attach(l->skel->progs.ww_catch_nested);
+			if (!l->catch_link) {
+				err = -errno;
+				elog("cannot attach to sock:inet_sock_set_state: %s",
+				     strerror(-err));
+				return err;
+			}
+		}
 		l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), handle_sample, l,
 					 NULL);
 		if (!l->rb) {
@@ -316,7 +312,7 @@ static int attach(struct loader *l, const struct loader_opts *o)
 		}
 	}
 	if (o->want_iter) {
-		l->iter_link = bpf_program__attach_iter(iter_prog(l, o), NULL);
+		l->iter_link = bpf_program__attach_iter(l->skel->progs.ww_dump_tcp, NULL);
 		if (!l->iter_link) {
 			err = -errno;
 			elog("cannot create the iter/tcp link: %s (needs Linux 5.9+)",
@@ -341,11 +337,19 @@ struct loader *loader__new(const struct loader_opts *o, ww_event_fn fn, void *ct
 	}
 	l->fn = fn;
 	l->ctx = ctx;
+	l->filters = o->filters;
+	l->ids = sockid__new(o->max_sockets);
+	if (!l->ids) {
+		elog("out of memory");
+		free(l);
+		return NULL;
+	}
 	err = load_any(l, o);
 	if (err) {
 		if (err != -ENOENT || !o->want_events)
 			elog("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
 			     strerror(-err));
+		sockid__free(l->ids);
 		free(l);
 		return NULL;
 	}
@@ -362,8 +366,10 @@ void loader__free(struct loader *l)
 		return;
 	ring_buffer__free(l->rb);
 	bpf_link__destroy(l->iter_link);
+	bpf_link__destroy(l->catch_link);
 	bpf_link__destroy(l->state_link);
 	waitwatch_bpf__destroy(l->skel);
+	sockid__free(l->ids);
 	free(l);
 }
 
@@ -404,23 +410,13 @@ static int sum_percpu(int map_fd, __u32 idx, uint64_t *out)
 	return 0;
 }
 
-int loader__counters(struct loader *l, struct loader_counters *out)
+/* The kernel's own figures of a program: runs, time, recursion misses. */
+static int prog_stats(struct bpf_program *p, struct loader_counters *out)
 {
-	int fd = bpf_map__fd(l->skel->maps.counters);
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int err;
 
-	memset(out, 0, sizeof(*out));
-	if ((err = sum_percpu(fd, WW_CNT_RB_DROPS, &out->rb_drops)) ||
-	    (err = sum_percpu(fd, WW_CNT_STORAGE_FAIL, &out->storage_fail)) ||
-	    (err = sum_percpu(fd, WW_CNT_FILTERED, &out->filtered)))
-		return err;
-	/* counted here, not in the program: one less map update per event */
-	out->events = l->delivered + out->rb_drops + out->filtered;
-	if (!l->state_link)
-		return 0;
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(state_prog(l)), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 		return -errno;
 	out->recursion_misses = info.recursion_misses;
 	out->run_cnt = info.run_cnt;
@@ -431,6 +427,54 @@ int loader__counters(struct loader *l, struct loader_counters *out)
 const char *loader__mode(const struct loader *l)
 {
 	return l->classic ? "tracepoint" : "tp_btf";
+}
+
+int loader__counters(struct loader *l, struct loader_counters *out)
+{
+	int fd = bpf_map__fd(l->skel->maps.counters);
+	struct sockid_stats ss;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = sum_percpu(fd, WW_CNT_RB_DROPS, &out->rb_drops)) ||
+	    (err = sum_percpu(fd, WW_CNT_NESTED, &out->nested)) ||
+	    (err = sum_percpu(fd, WW_CNT_FILTERED, &out->filtered)))
+		return err;
+	sockid__stats(l->ids, &ss);
+	out->storage_fail = ss.untracked;
+	/* counted here, not in the program: one less map update per event */
+	out->filtered += l->filtered;
+	out->events = l->delivered + out->rb_drops + out->filtered - l->filtered;
+	if (!l->state_link)
+		return 0;
+	err = prog_stats(state_prog(l), out);
+	if (!err && l->catch_link) {
+		struct loader_counters c = {};
+
+		err = prog_stats(l->skel->progs.ww_catch_nested, &c);
+		out->catch_run_cnt = c.run_cnt;
+		out->catch_run_time_ns = c.run_time_ns;
+		/* what the main program missed and the catcher did not take is lost */
+		out->main_misses = out->recursion_misses;
+		out->recursion_misses = out->recursion_misses > out->nested ?
+						out->recursion_misses - out->nested : 0;
+	}
+	return err;
+}
+
+void loader__sweep_begin(struct loader *l, uint64_t ts_start)
+{
+	sockid__sweep_begin(l->ids, ts_start);
+}
+
+void loader__sweep_rec(struct loader *l, struct ww_sock_rec *r)
+{
+	sockid__sweep_rec(l->ids, r);
+}
+
+void loader__sweep_end(struct loader *l)
+{
+	sockid__sweep_end(l->ids);
 }
 
 int loader__iter_link_fd(const struct loader *l)

@@ -23,17 +23,22 @@ struct loader_opts {
 	bool force_classic;
 	bool want_iter; /* load iter/tcp too, for snapshots and reconciliation */
 	bool want_events; /* attach the transition program and open the ring buffer */
+	uint32_t max_sockets; /* socket lives remembered (sockid.h); 0: the default */
 };
 
 /* What the kernel side counted, summed over CPUs. */
 struct loader_counters {
 	uint64_t events;         /* TCP transitions seen by the program */
 	uint64_t rb_drops;       /* lost: ring buffer full */
-	uint64_t storage_fail;   /* per-socket state could not be created */
+	uint64_t storage_fail;   /* sockets the full id table could not keep (sockid.h) */
 	uint64_t filtered;       /* left out by the filters */
-	uint64_t recursion_misses; /* lost: the program could not run (nested on a CPU) */
-	uint64_t run_cnt;        /* program runs, with kernel.bpf_stats_enabled */
+	uint64_t recursion_misses; /* lost: nested on a CPU, and missed by both programs */
+	uint64_t main_misses;    /* nested transitions the main program missed */
+	uint64_t nested;         /* of those, taken by the catcher program */
+	uint64_t run_cnt;        /* main program runs, with kernel.bpf_stats_enabled */
 	uint64_t run_time_ns;
+	uint64_t catch_run_cnt;  /* the catcher's runs, and time */
+	uint64_t catch_run_time_ns;
 };
 
 /*
@@ -56,6 +61,14 @@ int loader__counters(struct loader *l, struct loader_counters *out);
 
 /* "tp_btf" or "tracepoint" */
 const char *loader__mode(const struct loader *l);
+
+/*
+ * Sweeps: a swept full socket's kernel address becomes its id (sockid.h).
+ * begin before the sweep, end once the events during it were drained.
+ */
+void loader__sweep_begin(struct loader *l, uint64_t ts_start);
+void loader__sweep_rec(struct loader *l, struct ww_sock_rec *r);
+void loader__sweep_end(struct loader *l);
 
 /* The iter/tcp link: a new iterator fd per read, see sweep.h. -1 if none. */
 int loader__iter_link_fd(const struct loader *l);

@@ -27,17 +27,20 @@ static int on_event(void *ctx, const struct ww_event *e)
 }
 
 /* The kernel filters events; sweep records are filtered here, the same way. */
-static void on_sock(void *ctx, const struct ww_sock_rec *rec)
+static void on_sock(void *ctx, const struct ww_sock_rec *kernel_rec)
 {
 	struct session *s = ctx;
+	struct ww_sock_rec rec;
 
-	if (!ww_filters_match_sock(s->filters, rec))
+	if (!ww_filters_match_sock(s->filters, kernel_rec))
 		return;
-	collector__sweep_sock(s->c, rec);
+	rec = *kernel_rec;
+	loader__sweep_rec(s->l, &rec); /* the kernel's address becomes our id */
+	collector__sweep_sock(s->c, &rec);
 	if (s->tap)
-		s->tap(s->tap_ctx, rec);
+		s->tap(s->tap_ctx, &rec);
 	if (s->rec)
-		record_result(s, rec_write_sock(s->rec, rec));
+		record_result(s, rec_write_sock(s->rec, &rec));
 }
 
 static void on_port_range(void *ctx, __u32 netns, __u32 size)
@@ -58,6 +61,7 @@ int session__open(struct session *s, const struct ww_filters *f, const struct ww
 		.force_classic = common->force_classic,
 		.want_events = events,
 		.want_iter = true,
+		.max_sockets = copts->max_sockets,
 	};
 
 	memset(s, 0, sizeof(*s));
@@ -248,10 +252,12 @@ int session__sweep(struct session *s)
 	if (err)
 		return err;
 	collector__sweep_begin(s->c, start);
+	loader__sweep_begin(s->l, start);
 	err = sweep_all(loader__iter_link_fd(s->l), s->filters->netns, &cb, &s->last_sweep);
 	if (err)
 		return err;
 	err = session__drain(s);
+	loader__sweep_end(s->l);
 	collector__sweep_end(s->c);
 	if (!err)
 		err = record_sweep_end(s, start);
