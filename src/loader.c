@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <sys/utsname.h>
 #include <sys/mount.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -33,9 +34,37 @@ _Static_assert(sizeof(struct ww_sock_rec) == WW_SOCK_REC_SIZE, "ww_sock_rec layo
 #define CAP_BPF 39
 #endif
 
+/*
+ * Records drained from the per-CPU rings wait here to be put back into time
+ * order: each ring is in order, the rings are not with each other.
+ * Only records older than the start of the drain are handed on: a socket's
+ * transitions are serialised, so each one committed its record before the
+ * next began, and everything before that moment was in a ring when the
+ * drain read it. The younger ones wait for the next drain, since an earlier
+ * transition of the same socket may sit in a ring read before it arrived.
+ * Bounded by the rings' size; when full, the drain hands on what it has
+ * and goes on.
+ */
+struct staged {
+	__u64 ts;
+	__u32 off; /* in the arena */
+	__u32 len;
+};
+
+struct staging {
+	char *arena, *spare; /* the records kept for the next drain move to spare */
+	size_t arena_len, arena_cap;
+	struct staged *idx, *tmp;
+	size_t n, cap;
+	bool full;
+};
+
 struct loader {
 	struct waitwatch_bpf *skel;
 	struct ring_buffer *rb;
+	int *ring_fds;
+	int nrings;
+	struct staging st;
 	struct bpf_link *state_link;
 	struct bpf_link *catch_link;
 	struct bpf_link *iter_link;
@@ -117,9 +146,8 @@ static int ensure_tracefs(void)
  * The process and state filters apply here, after that, so that the
  * table sees every transition of the sockets the kernel let through.
  */
-static int handle_sample(void *ctx, void *data, size_t size)
+static int hand_on(struct loader *l, const void *data, size_t size)
 {
-	struct loader *l = ctx;
 	struct ww_event e;
 
 	if (!sockid__event(l->ids, data, size, &e))
@@ -131,6 +159,126 @@ static int handle_sample(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	return l->fn(l->ctx, &e);
+}
+
+static int staging_init(struct staging *st, size_t ring_bytes)
+{
+	st->arena_cap = ring_bytes;
+	st->cap = ring_bytes / WW_KEVENT_SIZE + 1;
+	st->arena = malloc(st->arena_cap);
+	st->spare = malloc(st->arena_cap);
+	st->idx = calloc(st->cap, sizeof(*st->idx));
+	st->tmp = calloc(st->cap, sizeof(*st->tmp));
+	return st->arena && st->spare && st->idx && st->tmp ? 0 : -ENOMEM;
+}
+
+static void staging_free(struct staging *st)
+{
+	free(st->arena);
+	free(st->spare);
+	free(st->idx);
+	free(st->tmp);
+}
+
+/* Copy a record out of its ring; stop the drain when the staging is full. */
+static int stage_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *l = ctx;
+	struct staging *st = &l->st;
+	struct staged *x;
+
+	if (size < sizeof(struct ww_kevent) || size > WW_KEVENT_LONG_SIZE)
+		return 0;
+	x = &st->idx[st->n++];
+	x->ts = ((const struct ww_kevent *)data)->ts_ns;
+	x->off = st->arena_len;
+	x->len = size;
+	memcpy(st->arena + st->arena_len, data, size);
+	st->arena_len += (size + 7) & ~7ul;
+	if (st->n == st->cap || st->arena_len + WW_KEVENT_LONG_SIZE > st->arena_cap) {
+		st->full = true;
+		return -ENOSPC; /* this record is kept: libbpf consumed it */
+	}
+	return 0;
+}
+
+/*
+ * Natural merge sort: the staged records are a few ascending runs, one per
+ * ring, so this costs about n log(rings). Stable: records with the same
+ * time keep their ring order.
+ */
+static void sort_staged(struct staging *st)
+{
+	struct staged *a = st->idx, *b = st->tmp, *t;
+	size_t n = st->n;
+
+	for (;;) {
+		size_t runs = 0, i = 0, o = 0;
+
+		while (i < n) {
+			size_t mid = i + 1, end;
+
+			while (mid < n && a[mid - 1].ts <= a[mid].ts)
+				mid++;
+			end = mid;
+			if (end < n) {
+				end++;
+				while (end < n && a[end - 1].ts <= a[end].ts)
+					end++;
+			}
+			for (size_t x = i, y = mid; x < mid || y < end;)
+				b[o++] = (y >= end || (x < mid && a[x].ts <= a[y].ts)) ? a[x++] : a[y++];
+			i = end;
+			runs++;
+		}
+		t = a, a = b, b = t;
+		if (runs <= 1)
+			break;
+	}
+	st->idx = a;
+	st->tmp = b;
+}
+
+/* The records from `from` on wait for the next drain, at the start of the staging. */
+static void keep_rest(struct staging *st, size_t from)
+{
+	size_t len = 0;
+	char *t;
+
+	for (size_t i = from; i < st->n; i++) {
+		memcpy(st->spare + len, st->arena + st->idx[i].off, st->idx[i].len);
+		st->idx[i - from] = st->idx[i];
+		st->idx[i - from].off = len;
+		len += (st->idx[i].len + 7) & ~7ul;
+	}
+	st->n -= from;
+	st->arena_len = len;
+	t = st->arena, st->arena = st->spare, st->spare = t;
+}
+
+/*
+ * Hand on, in time order, the staged records older than `before`; stops
+ * at the first non-zero return.
+ */
+static int flush_staged(struct loader *l, uint64_t before)
+{
+	struct staging *st = &l->st;
+	size_t i;
+	int err = 0;
+
+	sort_staged(st);
+	for (i = 0; i < st->n && st->idx[i].ts < before && !err; i++)
+		err = hand_on(l, st->arena + st->idx[i].off, st->idx[i].len);
+	keep_rest(st, i);
+	return err;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* CONFIG_HZ from a kernel config file (gzip or plain); 0 if absent. */
@@ -218,6 +366,16 @@ static void set_filters(struct waitwatch_bpf *skel, const struct ww_filters *f)
 	}
 }
 
+/* Each CPU's share of --ringbuf-size: a power of 2, at least a page. */
+static uint64_t ring_size(const struct loader *l, const struct loader_opts *o)
+{
+	uint64_t share = o->ringbuf_bytes / (l->nrings ? l->nrings : 1), size = 4096;
+
+	while (size * 2 <= share)
+		size *= 2;
+	return size;
+}
+
 /* Open and load one flavour: tp_btf (classic == false) or the classic tracepoint. */
 static int open_and_load(struct loader *l, const struct loader_opts *o, bool classic)
 {
@@ -237,8 +395,12 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool cla
 		if (!skel->rodata->hz)
 			vlog("kernel HZ unknown: ages of sockets older than waitwatch are lower bounds");
 	}
-	bpf_map__set_max_entries(skel->maps.events, o->want_events ? o->ringbuf_bytes : 4096);
-	skel->rodata->wakeup_bytes = o->ringbuf_bytes / 4;
+	bpf_map__set_max_entries(skel->maps.rings, o->want_events ? l->nrings : 1);
+	/* the inner map is only a template: rings of any size fit the array */
+	skel->rodata->wakeup_bytes = ring_size(l, o) / 4;
+	/* bench/overhead.sh prices each step of the program with this */
+	if (getenv("WAITWATCH_BENCH_STAGE"))
+		skel->rodata->bench_stage = atoi(getenv("WAITWATCH_BENCH_STAGE"));
 	err = waitwatch_bpf__load(skel);
 	if (err) {
 		waitwatch_bpf__destroy(skel);
@@ -282,6 +444,36 @@ static struct bpf_program *state_prog(const struct loader *l)
 	return l->classic ? l->skel->progs.ww_set_state_tp : l->skel->progs.ww_set_state;
 }
 
+/* One ring per CPU, in the program's array, each drained by the same ring_buffer. */
+static int open_rings(struct loader *l, const struct loader_opts *o)
+{
+	int rings_fd = bpf_map__fd(l->skel->maps.rings);
+	uint64_t size = ring_size(l, o);
+	int err;
+
+	l->ring_fds = calloc(l->nrings, sizeof(*l->ring_fds));
+	if (!l->ring_fds || staging_init(&l->st, size * l->nrings))
+		return -ENOMEM;
+	for (int cpu = 0; cpu < l->nrings; cpu++)
+		l->ring_fds[cpu] = -1;
+	for (__u32 cpu = 0; cpu < (__u32)l->nrings; cpu++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ww_ring", 0, 0, size, NULL);
+
+		if (fd < 0)
+			return -errno;
+		l->ring_fds[cpu] = fd;
+		if (bpf_map_update_elem(rings_fd, &cpu, &fd, 0))
+			return -errno;
+		if (!l->rb)
+			l->rb = ring_buffer__new(fd, stage_sample, l, NULL);
+		else if ((err = ring_buffer__add(l->rb, fd, stage_sample, l)))
+			return err;
+		if (!l->rb)
+			return -errno;
+	}
+	return 0;
+}
+
 static int attach(struct loader *l, const struct loader_opts *o)
 {
 	int err;
@@ -303,11 +495,9 @@ static int attach(struct loader *l, const struct loader_opts *o)
 				return err;
 			}
 		}
-		l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), handle_sample, l,
-					 NULL);
-		if (!l->rb) {
-			err = -errno;
-			elog("cannot open the BPF ring buffer: %s", strerror(-err));
+		err = open_rings(l, o);
+		if (err) {
+			elog("cannot open the BPF ring buffers: %s", strerror(-err));
 			return err;
 		}
 	}
@@ -338,6 +528,9 @@ struct loader *loader__new(const struct loader_opts *o, ww_event_fn fn, void *ct
 	l->fn = fn;
 	l->ctx = ctx;
 	l->filters = o->filters;
+	l->nrings = libbpf_num_possible_cpus();
+	if (l->nrings <= 0)
+		l->nrings = 1;
 	l->ids = sockid__new(o->max_sockets);
 	if (!l->ids) {
 		elog("out of memory");
@@ -365,6 +558,11 @@ void loader__free(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	for (int i = 0; l->ring_fds && i < l->nrings; i++)
+		if (l->ring_fds[i] >= 0)
+			close(l->ring_fds[i]);
+	free(l->ring_fds);
+	staging_free(&l->st);
 	bpf_link__destroy(l->iter_link);
 	bpf_link__destroy(l->catch_link);
 	bpf_link__destroy(l->state_link);
@@ -375,24 +573,45 @@ void loader__free(struct loader *l)
 
 int loader__drain(struct loader *l)
 {
+	uint64_t start = mono_ns();
+	int n, err, total = 0;
+	size_t before;
+
 	if (!l->rb)
 		return 0;
-	return ring_buffer__consume(l->rb);
+	do {
+		l->st.full = false;
+		n = ring_buffer__consume(l->rb);
+		if (n < 0 && !l->st.full)
+			return n;
+		before = l->st.n;
+		/* full: hand on everything, the next drain's order matters less than loss */
+		err = flush_staged(l, l->st.full ? UINT64_MAX : start);
+		total += before - l->st.n;
+		if (err)
+			return err;
+	} while (l->st.full);
+	return total;
 }
 
 int loader__wait(struct loader *l, uint64_t timeout_ns)
 {
 	struct timespec ts = { .tv_sec = timeout_ns / 1000000000ull,
 			       .tv_nsec = timeout_ns % 1000000000ull };
-	int n;
+	struct epoll_event ev[8];
 
 	if (!l || !l->rb) {
 		nanosleep(&ts, NULL);
 		return 0;
 	}
-	/* the program wakes us only when the buffer is a quarter full */
-	n = ring_buffer__poll(l->rb, timeout_ns / 1000000);
-	return n == -EINTR ? 0 : n;
+	/*
+	 * The program wakes us only when a ring is a quarter full. Every ring
+	 * is drained then, not only the one that woke us: time order needs all.
+	 */
+	if (epoll_wait(ring_buffer__epoll_fd(l->rb), ev, 8, timeout_ns / 1000000) < 0 &&
+	    errno != EINTR)
+		return -errno;
+	return loader__drain(l);
 }
 
 static int sum_percpu(int map_fd, __u32 idx, uint64_t *out)

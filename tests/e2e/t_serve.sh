@@ -240,7 +240,7 @@ ev0=$(metric waitwatch_events_total)
 	fatal churn "no waitwatch_events_total / waitwatch_events_lost_total in the scrape"
 
 start_server 8002 close-first
-ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p 8002 -n 60000 -m wait-eof -d 4 \
+ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p 8002 -n 400000 -m wait-eof -d 4 \
 	>"$WW_TMP/churn.json" 2>&1 &
 LG=$!
 ww_bg $LG
