@@ -19,6 +19,11 @@
 #              runs on every transition but filters every event out before
 #              the ring buffer (what the output itself costs, by difference)
 #   serve      waitwatch serve --netns INO, scraped with curl every second
+#   ww-empty   top with waitwatch's program returning at once: an empty
+#              tp_btf program on the same hook, the in-kernel floor
+#   ww-reads   top with the program stopping after its reads and filters
+#   ww-resv    top with the program stopping after the ring buffer's
+#              reserve (and a discard): the steps priced by difference
 #   bt-print   bpftrace, a printf per TCP transition (bench/tcpstates-print.bt)
 #   bt-count   bpftrace, counts per (old, new) in a map (bench/tcpstates-count.bt)
 #   bt-empty   bpftrace 'tracepoint:sock:inet_sock_set_state {}': an empty
@@ -49,7 +54,7 @@ else
 	ROUNDS=${ROUNDS:-5}
 	DURATION=${DURATION:-5}
 fi
-ALL_VARIANTS="none trace top filtered serve bt-print bt-count bt-empty"
+ALL_VARIANTS="none trace top filtered serve ww-empty ww-reads ww-resv bt-print bt-count bt-empty"
 VARIANTS=${VARIANTS:-$ALL_VARIANTS}
 NS=ww-bench-oh-$$
 NS_EMPTY=ww-bench-oh-$$-empty
@@ -116,7 +121,7 @@ echo "note: bcc's libbpf-tools tcpstates is not packaged for Debian 12; left out
 active=()
 for v in $VARIANTS; do
 	case $v in
-	none | trace | top | filtered | serve) active+=("$v") ;;
+	none | trace | top | filtered | serve | ww-empty | ww-reads | ww-resv) active+=("$v") ;;
 	bt-print | bt-count | bt-empty) [ $BT_OK = 1 ] && active+=("$v") ;;
 	*) echo "overhead: unknown variant '$v' (known: $ALL_VARIANTS)" >&2; exit 2 ;;
 	esac
@@ -302,7 +307,7 @@ free_port() {
 # Start VARIANT's tracer: sets TPID (empty for none), PIDS_STATS (program ids).
 start_tracer() { # VARIANT ROUND
 	local v=$1 r=$2
-	TPID='' PROGS=''
+	TPID='' PROGS='' CATCH=''
 	case $v in
 	none) return 0 ;;
 	trace)
@@ -313,6 +318,13 @@ start_tracer() { # VARIANT ROUND
 		TPID=$! ;;
 	filtered)
 		"$WW" top --json -i 1 --netns "$INO_EMPTY" >"$T/out" 2>"$T/err" &
+		TPID=$! ;;
+	ww-empty | ww-reads | ww-resv)
+		local stage=1
+		[ "$v" = ww-reads ] && stage=2
+		[ "$v" = ww-resv ] && stage=3
+		WAITWATCH_BENCH_STAGE=$stage "$WW" top --json -i 1 --netns "$INO" >"$T/out" \
+			2>"$T/err" &
 		TPID=$! ;;
 	serve)
 		free_port
@@ -332,6 +344,7 @@ start_tracer() { # VARIANT ROUND
 	*)
 		poll "! alive $TPID || [ -n \"\$(progs_of $TPID tracing ww_set_state)\" ]" 20
 		PROGS=$(progs_of "$TPID" tracing ww_set_state)
+		CATCH=$(progs_of "$TPID" tracing ww_catch_nested)
 		# loaded; then attached: a link that holds it
 		[ -n "$PROGS" ] && poll "! alive $TPID || linked $TPID $PROGS" 10 ;;
 	esac
@@ -401,25 +414,33 @@ delta() {
 
 run_one() { # VARIANT ROUND
 	local v=$1 r=$2 s0 s1 c0 c1 rb0 rb1 rate conns errs rt cnt miss ns_ev cpu_ns ut st
-	local cpu_m ppm drops lcpu per_conn
+	local cpu_m ppm drops lcpu per_conn k0 k1 n0=0 n1=0 krt kcnt kmiss
 	flush_tw
 	if ! start_tracer "$v" "$r"; then
 		printf '%s\t%s\tFAILED\n' "$v" "$r" >>"$T/results"
 		return
 	fi
 	s0=$(prog_stats $PROGS)
+	k0=$(prog_stats $CATCH)
 	if [ -n "$TPID" ]; then
 		c0=$(cpu_of "$TPID")
-		case $v in bt-*) rb0=0 ;; *) rb0=$(ww_counter "$TPID" 1) ;; esac
+		case $v in bt-*) rb0=0 ;; *) rb0=$(ww_counter "$TPID" 1) n0=$(ww_counter "$TPID" 4) ;; esac
 	fi
 	read -r rate conns errs lcpu <<<"$(churn)"
 	sleep 0.3 # let the 100 ms drain catch up
 	s1=$(prog_stats $PROGS)
+	k1=$(prog_stats $CATCH)
 	read -r rt cnt miss <<<"$(delta "$s1" "$s0")"
+	# the catcher runs for every transition too: its time is the tool's;
+	# what it took (counter 4) the main program missed but is not lost
+	read -r krt kcnt kmiss <<<"$(delta "$k1" "$k0")"
+	[ "$v" = ww-empty ] || rt=$((rt + krt)) # the floor is the main program alone
 	ns_ev=- cpu_ns=- ut=- st=- ppm=- drops=-
 	if [ -n "$TPID" ]; then
 		c1=$(cpu_of "$TPID")
-		case $v in bt-*) rb1=0 ;; *) rb1=$(ww_counter "$TPID" 1) ;; esac
+		case $v in bt-*) rb1=0 ;; *) rb1=$(ww_counter "$TPID" 1) n1=$(ww_counter "$TPID" 4) ;; esac
+		miss=$((miss - (${n1:-0} - ${n0:-0})))
+		[ "$miss" -lt 0 ] && miss=0
 		read -r cpu_ns ut st <<<"$(delta "$c1" "$c0")"
 		ut=$(awk -v t="$ut" -v hz="$NCLK" 'BEGIN { printf "%.2f", t / hz }')
 		st=$(awk -v t="$st" -v hz="$NCLK" 'BEGIN { printf "%.2f", t / hz }')
@@ -471,7 +492,7 @@ echo " and the lowest and highest of those per-round ratios;"
 echo " CPU us/conn: CPU time of the clients, the server, ksoftirqd and the tracer per"
 echo " connection; kept, CPU cost: median over rounds of that cost without a tracer"
 echo " / with it: the churn kept when the CPUs are the limit, whatever else runs;"
-echo " ns/event: run_time_ns / run_cnt of the tracer's programs over the churn;"
+echo " ns/event: run_time_ns of the tracer's programs (with the catcher) / runs of the main one;"
 echo " CPU: the tracer process, user + system, all threads, per million events it counted;"
 echo " recursion misses: over all rounds, per million runs of the program;"
 echo " buffer drops: over all rounds, waitwatch's ring buffer or bpftrace's perf buffer;"
