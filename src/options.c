@@ -33,7 +33,8 @@ const char ww_common_help[] =
 	"      --json             one JSON object per line\n"
 	"      --duration SECS    stop after SECS (units: ms, s, m, h, d; default: until\n"
 	"                         Ctrl-C)\n"
-	"      --ringbuf-size SZ  BPF ring buffer size (default 8M; a power of 2, 4K-1G)\n"
+	"      --ringbuf-size SZ  BPF ring buffers, all CPUs together (default 8M; a power\n"
+	"                         of 2, 4K-1G)\n"
 	"      --classic          use the classic tracepoint instead of tp_btf\n"
 	"  -v, --verbose          more messages on stderr (-vv: libbpf's too)\n"
 	"  -h, --help             this text\n";
