@@ -165,6 +165,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	last = first;
 	while (!ww_exiting) {
 		n = loader__drain(l);
+		trace_out_flush(&ts->out);
 		/* the reader went away (trace | head): stop as a pipeline expects */
 		if (fflush(stdout) || ferror(stdout) || reader_gone())
 			break;
@@ -189,6 +190,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	/* Whatever the kernel already wrote is still shown. */
 	if (n != -ECANCELED)
 		loader__drain(l);
+	trace_out_flush(&ts->out);
 	fflush(stdout);
 	summary(l, &first);
 	return 0;
@@ -219,6 +221,7 @@ static int replay(const struct trace_args *a)
 		if (on_event(&ts, &it.event) == -ECANCELED)
 			break;
 	}
+	trace_out_flush(&ts.out);
 	fflush(stdout);
 	if (ret < 0)
 		elog("%s: %s", a->replay, err);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include "out_trace.h"
 #include "format.h"
 #include "json_writer.h"
@@ -20,18 +21,9 @@ int trace_out_init(struct trace_out *o, FILE *f, bool json, int64_t mono_to_real
 	memset(o, 0, sizeof(*o));
 	o->f = f;
 	o->mono_to_real_ns = mono_to_real_ns;
-	if (json) {
-		o->jw = jw_new(f);
-		if (!o->jw)
-			return -ENOMEM;
-	}
+	o->hms_sec = -1;
+	o->json = json;
 	return 0;
-}
-
-void trace_out_fini(struct trace_out *o)
-{
-	jw_free(o->jw);
-	o->jw = NULL;
 }
 
 static const char *dir_name(__u16 flags)
@@ -52,105 +44,250 @@ static const char *tw_name(__u16 flags)
 	return NULL;
 }
 
-static void kv_string_or_null(struct json_writer *jw, const char *name, const char *s)
+/*
+ * Lines are formatted straight into a large buffer and written in one call
+ * when it fills or the caller flushes (once a drain): no stdio per field.
+ */
+static void out_flush(struct trace_out *o)
 {
-	if (s)
-		jw_kv_string(jw, name, s);
-	else
-		jw_kv_null(jw, name);
+	if (o->len)
+		fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+/* Room for one more line, the longest possible. */
+static char *out_room(struct trace_out *o)
+{
+	if (o->len + TRACE_LINE_MAX > sizeof(o->buf))
+		out_flush(o);
+	return o->buf + o->len;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[24], *t = tmp + sizeof(tmp);
+	size_t n;
+
+	do
+		*--t = '0' + v % 10;
+	while (v /= 10);
+	n = tmp + sizeof(tmp) - t;
+	memcpy(p, t, n);
+	return p + n;
+}
+
+/* v / 1000 with three decimals: "0.050" */
+static char *put_milli(char *p, uint64_t v)
+{
+	p = put_u64(p, v / 1000);
+	*p++ = '.';
+	*p++ = '0' + v % 1000 / 100;
+	*p++ = '0' + v % 100 / 10;
+	*p++ = '0' + v % 10;
+	return p;
+}
+
+static char *put_ipv4(char *p, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_u64(p, a[i]);
+	}
+	return p;
+}
+
+/* As addr_format: IPv4 by hand (the common case), the rest by inet_ntop. */
+static char *put_addr(char *p, int family, const uint8_t *a)
+{
+	char tmp[WW_ADDR_LEN];
+
+	if (family == AF_INET)
+		return put_ipv4(p, a);
+	if (family == AF_INET6 && addr_is_v4mapped(a))
+		return put_ipv4(p, a + 12);
+	addr_format(tmp, sizeof(tmp), family, a);
+	return put_str(p, tmp);
+}
+
+/* Pad with spaces to width, and one more, as "%-*s " does. */
+static char *pad(char *from, char *p, int width)
+{
+	while (p - from < width)
+		*p++ = ' ';
+	*p++ = ' ';
+	return p;
+}
+
+/* A comm that JSON can take as it is: printable ASCII, no quote or backslash. */
+static bool comm_plain(const char *c)
+{
+	for (size_t i = 0; i < WW_COMM_LEN && c[i]; i++)
+		if (c[i] < 0x20 || c[i] > 0x7e || c[i] == '"' || c[i] == '\\')
+			return false;
+	return true;
+}
+
+static char *put_json_comm(struct trace_out *o, char *p, const char *comm)
+{
+	*p++ = '"';
+	if (comm_plain(comm)) {
+		p = (char *)memcpy(p, comm, strnlen(comm, WW_COMM_LEN)) + strnlen(comm, WW_COMM_LEN);
+	} else {
+		/* rare: the escaping of the JSON writer, in order with the buffer */
+		o->len = p - o->buf;
+		out_flush(o);
+		json_escape(o->f, comm, WW_COMM_LEN);
+		p = o->buf;
+	}
+	*p++ = '"';
+	return p;
+}
+
+#define KEY(p, k) put_str(p, ",\"" k "\":")
+
+static char *put_str_or_null(char *p, const char *s)
+{
+	if (!s)
+		return put_str(p, "null");
+	*p++ = '"';
+	p = put_str(p, s);
+	*p++ = '"';
+	return p;
 }
 
 static void event_json(struct trace_out *o, const struct ww_event *e)
 {
-	struct json_writer *jw = o->jw;
-	char buf[WW_ADDR_LEN];
+	char tbuf[40], *p = out_room(o);
 
-	jw_start_object(jw);
-	time_iso8601(buf, sizeof(buf), mono_to_real(e->ts_ns, o->mono_to_real_ns));
-	jw_kv_string(jw, "time", buf);
-	jw_kv_uint(jw, "ts_ns", e->ts_ns);
+	time_iso8601(tbuf, sizeof(tbuf), mono_to_real(e->ts_ns, o->mono_to_real_ns));
+	p = put_str(p, "{\"time\":\"");
+	p = put_str(p, tbuf);
+	p = put_str(p, "\",\"ts_ns\":");
+	p = put_u64(p, e->ts_ns);
 	if (e->flags & WW_EF_OWNER) {
-		jw_kv_uint(jw, "pid", e->pid);
-		jw_name(jw, "comm");
-		jw_string_n(jw, e->comm, sizeof(e->comm));
+		p = put_u64(KEY(p, "pid"), e->pid);
+		p = put_json_comm(o, KEY(p, "comm"), e->comm);
 	} else {
-		jw_kv_null(jw, "pid");
-		jw_kv_null(jw, "comm");
+		p = put_str(p, ",\"pid\":null,\"comm\":null");
 	}
-	jw_kv_uint(jw, "netns", e->netns);
-	jw_kv_uint(jw, "family", addr_display_family(e->family, e->saddr));
-	addr_format(buf, sizeof(buf), e->family, e->saddr);
-	jw_kv_string(jw, "laddr", buf);
-	jw_kv_uint(jw, "lport", e->sport);
-	addr_format(buf, sizeof(buf), e->family, e->daddr);
-	jw_kv_string(jw, "raddr", buf);
-	jw_kv_uint(jw, "rport", e->dport);
-	jw_kv_string(jw, "old", tcp_state_name(e->oldstate));
-	jw_kv_string(jw, "new", tcp_state_name(e->newstate));
-	jw_name(jw, "ms");
+	p = put_u64(KEY(p, "netns"), e->netns);
+	p = put_u64(KEY(p, "family"), addr_display_family(e->family, e->saddr));
+	p = put_str(KEY(p, "laddr"), "\"");
+	p = put_addr(p, e->family, e->saddr);
+	p = put_u64(put_str(p, "\",\"lport\":"), e->sport);
+	p = put_str(KEY(p, "raddr"), "\"");
+	p = put_addr(p, e->family, e->daddr);
+	p = put_u64(put_str(p, "\",\"rport\":"), e->dport);
+	p = put_str_or_null(KEY(p, "old"), tcp_state_name(e->oldstate));
+	p = put_str_or_null(KEY(p, "new"), tcp_state_name(e->newstate));
+	p = KEY(p, "ms");
 	if (e->flags & WW_EF_DWELL)
-		jw_decimal(jw, (e->dwell_ns + 500) / 1000, 3); /* ms, rounded to the us */
+		p = put_milli(p, (e->dwell_ns + 500) / 1000); /* ms, rounded to the us */
 	else
-		jw_null(jw);
-	kv_string_or_null(jw, "dir", dir_name(e->flags));
-	jw_kv_uint(jw, "sk_err", e->sk_err);
-	kv_string_or_null(jw, "tw", tw_name(e->flags));
-	jw_kv_uint(jw, "cgroup_id", e->cgroup_id);
-	jw_kv_uint(jw, "sock_ino", e->sock_ino);
-	jw_kv_uint(jw, "sock_id", e->sock_id);
-	jw_end_object(jw);
+		p = put_str(p, "null");
+	p = put_str_or_null(KEY(p, "dir"), dir_name(e->flags));
+	p = put_u64(KEY(p, "sk_err"), e->sk_err);
+	p = put_str_or_null(KEY(p, "tw"), tw_name(e->flags));
+	p = put_u64(KEY(p, "cgroup_id"), e->cgroup_id);
+	p = put_u64(KEY(p, "sock_ino"), e->sock_ino);
+	p = put_u64(KEY(p, "sock_id"), e->sock_id);
+	p = put_str(p, "}\n");
+	o->len = p - o->buf;
 }
 
 /* comm may hold any byte: show control bytes as '?' in the table. */
-static void printable_comm(char *dst, const char *src, size_t len)
+static char *put_printable_comm(char *p, const char *src)
 {
-	size_t i;
+	for (size_t i = 0; i < WW_COMM_LEN - 1 && src[i]; i++)
+		*p++ = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	return p;
+}
 
-	for (i = 0; i < len - 1 && src[i]; i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	dst[i] = 0;
+/* "HH:MM:SS" in local time, made once a second. */
+static const char *local_hms(struct trace_out *o, time_t sec)
+{
+	struct tm tm;
+
+	if (sec != o->hms_sec) {
+		localtime_r(&sec, &tm);
+		strftime(o->hms, sizeof(o->hms), "%H:%M:%S", &tm);
+		o->hms_sec = sec;
+	}
+	return o->hms;
+}
+
+static char *put_addrport(char *p, int family, const uint8_t *a, uint16_t port)
+{
+	bool v6 = addr_display_family(family, a) == 6;
+
+	if (v6)
+		*p++ = '[';
+	p = put_addr(p, family, a);
+	if (v6)
+		*p++ = ']';
+	*p++ = ':';
+	return put_u64(p, port);
 }
 
 static void event_row(struct trace_out *o, const struct ww_event *e)
 {
-	char laddr[WW_ADDRPORT_LEN], raddr[WW_ADDRPORT_LEN], tstr[16], trans[32];
-	char comm[WW_COMM_LEN], pid[16], ms[24];
 	time_t sec = (mono_to_real(e->ts_ns, o->mono_to_real_ns)) / 1000000000ll;
-	struct tm tm;
+	char *p, *col;
 
 	if (!o->header_done) {
 		fprintf(o->f, "%-8s  %-7s %-15s %-11s %-26s %-26s %-24s %s\n", "TIME", "PID",
 			"COMM", "NETNS", "LADDR:LPORT", "RADDR:RPORT", "OLD -> NEW", "MS");
 		o->header_done = true;
 	}
-	localtime_r(&sec, &tm);
-	strftime(tstr, sizeof(tstr), "%H:%M:%S", &tm);
-	addrport_format(laddr, sizeof(laddr), e->family, e->saddr, e->sport);
-	addrport_format(raddr, sizeof(raddr), e->family, e->daddr, e->dport);
-	snprintf(trans, sizeof(trans), "%s -> %s", tcp_state_name(e->oldstate),
-		 tcp_state_name(e->newstate));
-	if (e->flags & WW_EF_OWNER) {
-		snprintf(pid, sizeof(pid), "%u", e->pid);
-		printable_comm(comm, e->comm, sizeof(comm));
-	} else {
-		strcpy(pid, "-");
-		strcpy(comm, "-");
-	}
-	if (e->flags & WW_EF_DWELL) {
-		unsigned long long us = (e->dwell_ns + 500) / 1000; /* as in the JSON */
-
-		snprintf(ms, sizeof(ms), "%llu.%03llu", us / 1000, us % 1000);
-	}
-	else
-		strcpy(ms, "-");
-	fprintf(o->f, "%-8s  %-7s %-15s %-11u %-26s %-26s %-24s %s\n", tstr, pid, comm, e->netns,
-		laddr, raddr, trans, ms);
+	p = col = out_room(o);
+	p = put_str(p, local_hms(o, sec));
+	p = pad(col, p, 8);
+	*p++ = ' ';
+	col = p;
+	p = (e->flags & WW_EF_OWNER) ? put_u64(p, e->pid) : put_str(p, "-");
+	p = pad(col, p, 7);
+	col = p;
+	p = (e->flags & WW_EF_OWNER) ? put_printable_comm(p, e->comm) : put_str(p, "-");
+	p = pad(col, p, 15);
+	col = p;
+	p = pad(col, put_u64(p, e->netns), 11);
+	col = p;
+	p = pad(col, put_addrport(p, e->family, e->saddr, e->sport), 26);
+	col = p;
+	p = pad(col, put_addrport(p, e->family, e->daddr, e->dport), 26);
+	col = p;
+	p = put_str(p, tcp_state_name(e->oldstate));
+	p = put_str(p, " -> ");
+	p = put_str(p, tcp_state_name(e->newstate));
+	p = pad(col, p, 24);
+	p = (e->flags & WW_EF_DWELL) ? put_milli(p, (e->dwell_ns + 500) / 1000) : put_str(p, "-");
+	*p++ = '\n';
+	o->len = p - o->buf;
 }
 
 void trace_out_event(struct trace_out *o, const struct ww_event *e)
 {
-	if (o->jw)
+	if (o->json)
 		event_json(o, e);
 	else
 		event_row(o, e);
+}
+
+void trace_out_flush(struct trace_out *o)
+{
+	out_flush(o);
+}
+
+void trace_out_fini(struct trace_out *o)
+{
+	out_flush(o);
 }
