@@ -326,3 +326,131 @@ ww_serve_start() {
 	done
 	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
 }
+
+# ---- counts against the kernel ---------------------------------------------
+#
+# A count is right when it equals what ss (sock_diag) shows at the same
+# moment for the same sockets. A refresh of waitwatch is compared with ss
+# only when it lies between two reads of ss that agree: the kernel's table
+# did not change around it, so that is what the refresh must show. Load
+# that the test stopped before the first read cannot move the table; the
+# second read shows that nothing else did. A refresh is dated by the time
+# of its totals object (taken when its sweep ended), in waitwatch's
+# CLOCK_REALTIME, which the test reads too (date +%s%6N).
+
+# now_us: the wall clock, in microseconds
+now_us() {
+	date +%s%6N
+}
+
+# jq: an RFC 3339 UTC time with microseconds, as waitwatch writes it, in
+# microseconds (exact in a double until the year 2255)
+WW_JQ_US='def us: (.[0:19] + "Z" | fromdateiso8601) * 1000000 + (.[20:26] | tonumber);'
+
+# ss's state names to waitwatch's
+WW_SS_STATES='BEGIN { m["ESTAB"]="ESTABLISHED"; m["SYN-SENT"]="SYN_SENT"; m["SYN-RECV"]="SYN_RECV";
+	m["FIN-WAIT-1"]="FIN_WAIT1"; m["FIN-WAIT-2"]="FIN_WAIT2"; m["TIME-WAIT"]="TIME_WAIT";
+	m["CLOSE-WAIT"]="CLOSE_WAIT"; m["LAST-ACK"]="LAST_ACK"; m["LISTEN"]="LISTEN";
+	m["CLOSING"]="CLOSING" }'
+
+# ss_endpoints NS: the kernel's view of NS, grouped as waitwatch groups by
+# default: an accepted socket under its listener's addr:port ("in"), any
+# other under its peer ("out"). Lines: "ENDPOINT DIR STATE COUNT", sorted.
+ss_endpoints() {
+	local listeners
+	listeners=$(ip netns exec "$1" ss -tlnH | awk '{ print $4 }' | tr '\n' ' ')
+	ip netns exec "$1" ss -tanH | awk -v L="$listeners" "$WW_SS_STATES"'
+	function port(a) { sub(/.*:/, "", a); return a }
+	function host(a) { sub(/:[0-9]+$/, "", a); return a }
+	BEGIN { n = split(L, ls, " ") }
+	{
+		st = m[$1]; loc = $4; peer = $5
+		if (st == "LISTEN") { c[loc " in " st]++; next }
+		ep = ""
+		for (i = 1; i <= n; i++) {
+			if (port(ls[i]) != port(loc)) continue
+			h = host(ls[i])
+			if (h == host(loc) || h == "0.0.0.0" || h == "[::]" || h == "*") ep = ls[i]
+		}
+		if (ep != "") c[ep " in " st]++; else c[peer " out " st]++
+	}
+	END { for (k in c) print k, c[k] }' | sort
+}
+
+# ww_endpoints: waitwatch's view from the JSON lines of one refresh on
+# stdin, in the format of ss_endpoints.
+ww_endpoints() {
+	jq -r 'select(.type == "endpoint") | .endpoint as $e | (.dir // "-") as $d
+		| .states | to_entries[] | select(.value > 0) | "\($e) \($d) \(.key) \(.value)"' |
+		sort
+}
+
+# ww_refresh_us FILE: the time of the (last) totals object in FILE, in µs
+ww_refresh_us() {
+	jq -R -r "$WW_JQ_US"'fromjson? // empty | select(.type == "totals") | .time | us' "$1" |
+		tail -n 1
+}
+
+# ww_frame_after FILE T_US: the first complete refresh of a `top --json`
+# file whose time is later than T_US, as JSON lines; nothing (status 1)
+# while there is none. A refresh ends with its totals object; a line still
+# being written does not parse and is left out.
+ww_frame_after() {
+	jq -R -c -n --argjson t "$2" "$WW_JQ_US"'
+		first(foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
+			if .out then {f: [], out: null} else . end | .f += [$l]
+			| if $l.type == "totals" then .out = .f else . end;
+			.out // empty) | select(.[-1].time | us > $t)) | .[]' "$1" |
+		grep .
+}
+
+# compare_counts NAME EXPECTED ACTUAL: two files of ss_endpoints or
+# ww_endpoints lines are equal (and the expected one is not empty)
+compare_counts() {
+	if [ ! -s "$2" ]; then
+		fail "$1" "nothing to compare with (empty $2)"
+		return 1
+	elif diff -u "$2" "$3" >"$WW_TMP/diff"; then
+		pass "$1 ($(awk '{ s += $4 } END { print s + 0 }' "$2") sockets)"
+		return 0
+	fi
+	fail "$1" "$(head -c 1500 "$WW_TMP/diff")"
+	return 1
+}
+
+# ww_vs_ss NAME NS OUT TRIES CMD...: read ss in NS (A), run CMD, which must
+# leave the JSON lines of one waitwatch refresh in OUT (it may use SS_T1,
+# the end of A, in µs), read ss again (B). The refresh must be later than A
+# and earlier than B, A must equal B, and then the refresh's counts must
+# equal A; while A and B differ (the table moved), up to TRIES times. One
+# PASS or FAIL line; OUT.ss keeps A, OUT.ww the refresh's counts; status 0
+# when the counts were equal.
+ww_vs_ss() {
+	local name=$1 ns=$2 out=$3 tries=$4 try t0 t2 t3 tw
+	shift 4
+	for ((try = 1; try <= tries; try++)); do
+		t0=$(now_us)
+		ss_endpoints "$ns" >"$out.ss"
+		SS_T1=$(now_us)
+		if ! "$@"; then
+			fail "$name" "no refresh to compare: $*"
+			return 1
+		fi
+		t2=$(now_us)
+		ss_endpoints "$ns" >"$out.ss2"
+		t3=$(now_us)
+		tw=$(ww_refresh_us "$out")
+		if [ -z "$tw" ] || [ "$tw" -le "$SS_T1" ] || [ "$tw" -ge "$t2" ]; then
+			fail "$name" "the refresh (time ${tw:-none} µs) is not between the reads of ss" \
+				"($t0..$SS_T1 and $t2..$t3 µs)"
+			return 1
+		fi
+		cmp -s "$out.ss" "$out.ss2" && break
+	done
+	if [ "$try" -gt "$tries" ]; then
+		fail "$name" "the kernel's table changed around each of $tries refreshes: $(diff "$out.ss" "$out.ss2" | head -c 600)"
+		return 1
+	fi
+	ww_endpoints <"$out" >"$out.ww"
+	compare_counts "$name" "$out.ss" "$out.ww"
+}
