@@ -219,6 +219,18 @@ ww_attached() {
 	return 1
 }
 
+# ww_misses PID: the recursion misses the kernel counts for PID's transition
+# programs: transitions that happened while they could not run
+ww_misses() {
+	local id m n=0
+	for id in $(ww_link_prog_ids "$1"); do
+		m=$(bpftool -j prog show id "$id" 2>/dev/null |
+			jq -r 'select(.name | startswith("ww_set_state")) | .recursion_misses // 0')
+		n=$((n + ${m:-0}))
+	done
+	echo "$n"
+}
+
 # ww_trace_start NAME OUT ERR ARGS...: start `waitwatch trace ARGS...` in the
 # background (stdout to OUT, stderr to ERR), wait (10 s at most) until its
 # program is attached. Sets WW_PID. A failure to start is fatal.
