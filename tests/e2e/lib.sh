@@ -20,6 +20,22 @@ WW=${WW:-$WW_ROOT/waitwatch}
 TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
 WW_TEST=$(basename "$0" .sh)
 
+# The live commands (top, serve, record, trace) run on tp_btf; with
+# WW_E2E_CLASSIC=1 (t_classic.sh) the same checks run on the classic
+# tracepoint, the fallback for kernels without tp_btf. Tests pass
+# "${WW_LIVE[@]}" to every live command and expect WW_PROGRAM as the program
+# it names, so that a run which silently stayed on tp_btf cannot pass.
+WW_LIVE=()
+WW_PROGRAM=tp_btf
+WW_CHECK_PREFIX=
+if [ "${WW_E2E_CLASSIC:-0}" == 1 ]; then
+	WW_LIVE=(--classic)
+	# shellcheck disable=SC2034 # read by the tests
+	WW_PROGRAM=tracepoint
+	WW_CHECK_PREFIX="classic: "
+	WW_TEST=$WW_TEST-classic
+fi
+
 WW_PASSED=0
 WW_FAILED=0
 WW_NAMESPACES=()
@@ -28,7 +44,7 @@ WW_TMP=$(mktemp -d "/tmp/ww-e2e-$WW_TEST.XXXXXX")
 
 pass() {
 	WW_PASSED=$((WW_PASSED + 1))
-	echo "PASS: $1"
+	echo "PASS: $WW_CHECK_PREFIX$1"
 }
 
 # fail NAME DETAILS...
@@ -36,7 +52,7 @@ fail() {
 	local name=$1
 	shift
 	WW_FAILED=$((WW_FAILED + 1))
-	echo "FAIL: $name: $*"
+	echo "FAIL: $WW_CHECK_PREFIX$name: $*"
 }
 
 # Abort the test: one FAIL line, then exit (the trap cleans up).
@@ -237,7 +253,7 @@ ww_misses() {
 ww_trace_start() {
 	local name=$1 out=$2 err=$3
 	shift 3
-	"$WW" trace "$@" >"$out" 2>"$err" &
+	"$WW" trace "${WW_LIVE[@]}" "$@" >"$out" 2>"$err" &
 	WW_PID=$!
 	ww_bg "$WW_PID"
 	if ! wait_for "ww_attached $WW_PID || ! kill -0 $WW_PID 2>/dev/null" 10; then
@@ -320,10 +336,10 @@ http_code() {
 # free port (another one if a parallel test took it in between), until it
 # answers /metrics. Sets WW_PID, PORT and URL.
 ww_serve_start() {
-	local _
+	local _ gone
 	for _ in 1 2 3; do
 		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
-		"$WW" serve --listen "127.0.0.1:$PORT" "$@" \
+		"$WW" serve "${WW_LIVE[@]}" --listen "127.0.0.1:$PORT" "$@" \
 			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
 		WW_PID=$!
 		ww_bg "$WW_PID"
@@ -332,9 +348,13 @@ ww_serve_start() {
 			! ww_gone "$WW_PID"; then
 			return 0
 		fi
+		gone=
+		ww_gone "$WW_PID" && gone=1
 		ww_stop "$WW_PID" TERM
-		grep -q 'cannot listen' "$WW_TMP/serve.err" ||
-			fatal serve-start "waitwatch serve not serving /metrics after 15 s (exit $WW_RC): $(head -c 500 "$WW_TMP/serve.err")"
+		grep -q 'cannot listen' "$WW_TMP/serve.err" && continue
+		[ -n "$gone" ] &&
+			fatal serve-start "waitwatch serve exited $WW_RC before serving /metrics: $(head -c 500 "$WW_TMP/serve.err")"
+		fatal serve-start "waitwatch serve not serving /metrics after 15 s: $(head -c 500 "$WW_TMP/serve.err")"
 	done
 	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
 }

@@ -128,12 +128,15 @@ ww_trace_start trace-start "$T/live.json" "$T/live.err" --json --netns "$INO"
 TRACE_PID=$WW_PID
 
 REC=$T/rec.wwr
-"$WW" record -o "$REC" --netns "$INO" --duration 3 >"$T/rec.out" 2>"$T/rec.err" &
+"$WW" record "${WW_LIVE[@]}" -o "$REC" --netns "$INO" --duration 3 >"$T/rec.out" 2>"$T/rec.err" &
 REC_PID=$!
 ww_bg "$REC_PID"
 # its program is attached once the file holds the first sweep's block
-wait_for "[ -f $REC ] && [ \$(stat -c %s $REC) -gt \$(header_end $REC) ]" 10 ||
+wait_for "[ -f $REC ] && [ \$(stat -c %s $REC) -gt \$(header_end $REC) ] || ww_gone $REC_PID" 10
+if ! [ -f "$REC" ] || ! [ "$(stat -c %s "$REC")" -gt "$(header_end "$REC")" ]; then
+	ww_gone "$REC_PID" && fatal record-start "record exited without a sweep in $REC: $(head -c 500 "$T/rec.err")"
 	fatal record-start "no sweep in $REC after 10 s: $(head -c 500 "$T/rec.err")"
+fi
 # seeded (below) must be what ss showed before the first sweep and still shows after it
 after=$(ip netns exec "$NS" ss -tanH | wc -l)
 [ "$before" == "$after" ] ||
@@ -177,7 +180,7 @@ assert_eq "report as nobody exits 0" 0 "$REPORT_RC"
 assert_eq "report prints nothing on stderr" "" "$(cat "$T/report.err")"
 ww_endpoints <"$T/report.json" >"$T/report.ep"
 
-"$WW" top --once --json -i 0.5 --netns "$INO" >"$T/once.json" 2>"$T/once.err" ||
+"$WW" top "${WW_LIVE[@]}" --once --json -i 0.5 --netns "$INO" >"$T/once.json" 2>"$T/once.err" ||
 	fail top-once "exit $?: $(head -c 300 "$T/once.err")"
 ww_endpoints <"$T/once.json" >"$T/once.ep"
 compare_counts "report equals a live top --once" "$T/once.ep" "$T/report.ep"
@@ -187,7 +190,7 @@ ww_endpoints <"$T/snap.json" >"$T/snap.ep"
 compare_counts "report equals a live snapshot" "$T/snap.ep" "$T/report.ep"
 
 totals=$(grep '"type":"totals"' "$T/report.json")
-assert_match "report's source: the program, recorded" '^(tp_btf|tracepoint) \(recorded\)$' \
+assert_eq "report's source: the program, recorded" "$WW_PROGRAM (recorded)" \
 	"$(jq -r .source <<<"$totals")"
 assert_eq "80 CLOSE_WAIT in the report" 80 "$(jq .states.CLOSE_WAIT <<<"$totals")"
 tw=$(jq .states.TIME_WAIT <<<"$totals")
@@ -307,7 +310,7 @@ assert_eq "--state close-wait --count 3" 3 \
 # ---- 3. serve --record: rotation --------------------------------------------------------
 
 SRV=$T/serve.wwr
-ip netns exec "$NS" "$WW" serve --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
+ip netns exec "$NS" "$WW" serve "${WW_LIVE[@]}" --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
 	--record "$SRV" --record-max-size 64K >"$T/serve.out" 2>"$T/serve.err" &
 SERVE_PID=$!
 ww_bg "$SERVE_PID"

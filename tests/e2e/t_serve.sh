@@ -208,6 +208,8 @@ assert_eq "TIME_WAIT towards 127.0.0.1:8001: Prometheus, from the scrape at $PRO
 	"$ss_tw $PROM_TS" "$p_tw $p_tw_ts"
 assert_eq "CLOSE_WAIT on 127.0.0.1:8004: Prometheus, from the scrape at $PROM_TS, as ss" \
 	"$ss_cw $PROM_TS" "$p_cw $p_cw_ts"
+assert_eq "serve names its program" "1" \
+	"$(promql "waitwatch_build_info{job=\"waitwatch\",program=\"$WW_PROGRAM\"}" | jq -r '.data.result[0].value[1] // "none"')"
 # every series Prometheus holds comes from the test's namespace (--netns)
 other=$(promql "count(waitwatch_sockets{netns!=\"$INO\",endpoint!=\"other\"})" |
 	jq -r '.data.result[0].value[1] // 0')
@@ -318,7 +320,7 @@ assert_eq "nothing on stderr without -v" "" "$(cat "$WW_TMP/serve.err")"
 
 # A listener whose comm holds '"', '\' and a newline must reach Prometheus
 # escaped; one whose comm is not UTF-8 must not cost the whole scrape.
-"$WW" serve --listen "127.0.0.1:$PORT2" -i 1 --netns "$INO" --by comm \
+"$WW" serve "${WW_LIVE[@]}" --listen "127.0.0.1:$PORT2" -i 1 --netns "$INO" --by comm \
 	>"$WW_TMP/serve2.out" 2>"$WW_TMP/serve2.err" &
 WW2=$!
 ww_bg $WW2

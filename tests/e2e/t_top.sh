@@ -37,7 +37,7 @@ top_frame() {
 
 # top_once OUT: a refresh of top --once into OUT
 top_once() {
-	"$WW" top --once --json -i 0.5 --netns "$INO" >"$1" 2>"$WW_TMP/once.err" ||
+	"$WW" top "${WW_LIVE[@]}" --once --json -i 0.5 --netns "$INO" >"$1" 2>"$WW_TMP/once.err" ||
 		{ echo "# top --once exited $?: $(head -c 300 "$WW_TMP/once.err")"; return 1; }
 }
 
@@ -81,7 +81,7 @@ sleep 0.3
 # seeded: the sockets of top's first sweep, which must be those ss shows
 # before top starts and still shows once its first refresh is out
 before=$(ip netns exec "$NS" ss -tanH | grep -c .)
-"$WW" top --json -i 1 --netns "$INO" >"$WW_TMP/top.json" 2>"$WW_TMP/top.err" &
+"$WW" top "${WW_LIVE[@]}" --json -i 1 --netns "$INO" >"$WW_TMP/top.json" 2>"$WW_TMP/top.err" &
 TOP_PID=$!
 ww_bg $TOP_PID
 wait_for "grep -q '\"type\":\"totals\"' $WW_TMP/top.json || ww_gone $TOP_PID" 10
@@ -90,6 +90,8 @@ grep -q '"type":"totals"' "$WW_TMP/top.json" ||
 after=$(ip netns exec "$NS" ss -tanH | grep -c .)
 [ "$before" == "$after" ] ||
 	fail seeded-stable "ss showed $before sockets before top started, $after after its first sweep"
+assert_eq "top names its program" "$WW_PROGRAM" \
+	"$(grep -m1 '"type":"totals"' "$WW_TMP/top.json" | jq -r .source)"
 
 # While it runs: 800 more TIME_WAIT (tw entries it must infer), 150 more CLOSE_WAIT
 clients 127.0.0.1 8001 300 close-first
@@ -158,7 +160,7 @@ ww_stop "$TOP_PID" INT
 assert_eq "top exits 0 on SIGINT" 0 "$WW_RC"
 
 # Plain text when stdout is not a terminal
-"$WW" top --once -i 0.5 --netns "$INO" >"$WW_TMP/plain.txt" 2>&1
+"$WW" top "${WW_LIVE[@]}" --once -i 0.5 --netns "$INO" >"$WW_TMP/plain.txt" 2>&1
 if grep -q $'\033' "$WW_TMP/plain.txt"; then
 	fail "top without a terminal" "escape codes in the output"
 else

@@ -339,6 +339,7 @@ for side in srv cli; do
 	else
 		assert_eq "summary-count-$side" "waitwatch: $lines events" \
 			"$(sed -E 's/^(waitwatch: [0-9]+ events).*/\1/' <<<"$summary")"
+		assert_match "summary-program-$side" "; program: $WW_PROGRAM\$" "$summary"
 	fi
 	bad=$(jq -c 'select(type != "object")' "$T/$side.json" 2>&1 | head -3)
 	assert_eq "json-valid-$side" "" "$bad"
