@@ -111,7 +111,8 @@ assert_eq "ss shows 300 CLOSE_WAIT" 300 "$cw"
 ww_vs_ss "top --once equals ss" "$NS" "$WW_TMP/once.1" 3 top_once "$WW_TMP/once.1"
 
 # the running top: its first refresh after ss's read
-ww_vs_ss "running top equals ss" "$NS" "$WW_TMP/top.1" 3 top_frame "$WW_TMP/top.1"
+ww_vs_ss "running top equals ss" "$NS" "$WW_TMP/top.1" 3 top_frame "$WW_TMP/top.1" ||
+	[ -s "$WW_TMP/top.1" ] || fatal top-frozen "no new refresh from the running top to check further"
 totals=$(totals "$WW_TMP/top.1")
 # TIME_WAIT entries are inferred at FIN_WAIT2->CLOSE: the error is the
 # difference from the 800 the test made while top ran (the kernel's
@@ -130,7 +131,8 @@ wait_for "[ -z \"\$(ip netns exec $NS ss -tanH state close-wait state last-ack)\
 sleep 1.5
 ip netns exec "$NS" ss -K -tanH state time-wait state fin-wait-2 >/dev/null
 ww_vs_ss "running top back to the kernel's count" "$NS" "$WW_TMP/top.2" 3 \
-	top_frame "$WW_TMP/top.2"
+	top_frame "$WW_TMP/top.2" ||
+	[ -s "$WW_TMP/top.2" ] || fatal top-frozen "no new refresh from the running top to check further"
 left=$(awk '$3 != "LISTEN" { s += $4 } END { print s + 0 }' "$WW_TMP/top.2.ww")
 assert_eq "no socket left but the listeners" 0 "$left"
 totals=$(totals "$WW_TMP/top.2")
