@@ -235,14 +235,25 @@ ww_attached() {
 	return 1
 }
 
-# ww_misses PID: the recursion misses the kernel counts for PID's transition
-# programs: transitions that happened while they could not run
-ww_misses() {
-	local id m n=0
+# ww_lost_now PID: the transitions PID's program has lost so far: the
+# kernel's count of the times it could not run (recursion misses), and the
+# ring-buffer reserve failures it counts itself (its "counters" map, index
+# 1). For the commands that do not report their losses (leaks).
+ww_lost_now() {
+	local id m v n=0
 	for id in $(ww_link_prog_ids "$1"); do
-		m=$(bpftool -j prog show id "$id" 2>/dev/null |
-			jq -r 'select(.name | startswith("ww_set_state")) | .recursion_misses // 0')
-		n=$((n + ${m:-0}))
+		case $(ww_prog_name "$id") in
+		ww_set_state*) ;;
+		*) continue ;;
+		esac
+		v=$(bpftool -j prog show id "$id" | jq -r '.recursion_misses // 0')
+		n=$((n + ${v:-0}))
+		for m in $(bpftool -j prog show id "$id" | jq -r '.map_ids[]?'); do
+			[ "$(bpftool -j map show id "$m" | jq -r .name)" == counters ] || continue
+			v=$(bpftool -j map lookup id "$m" key 1 0 0 0 |
+				jq '[.formatted.values[].value] | add // 0')
+			n=$((n + ${v:-0}))
+		done
 	done
 	echo "$n"
 }
