@@ -20,6 +20,22 @@ WW=${WW:-$WW_ROOT/waitwatch}
 TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
 WW_TEST=$(basename "$0" .sh)
 
+# The live commands (top, serve, record, trace) run on tp_btf; with
+# WW_E2E_CLASSIC=1 (t_classic.sh) the same checks run on the classic
+# tracepoint, the fallback for kernels without tp_btf. Tests pass
+# "${WW_LIVE[@]}" to every live command and expect WW_PROGRAM as the program
+# it names, so that a run which silently stayed on tp_btf cannot pass.
+WW_LIVE=()
+WW_PROGRAM=tp_btf
+WW_CHECK_PREFIX=
+if [ "${WW_E2E_CLASSIC:-0}" == 1 ]; then
+	WW_LIVE=(--classic)
+	# shellcheck disable=SC2034 # read by the tests
+	WW_PROGRAM=tracepoint
+	WW_CHECK_PREFIX="classic: "
+	WW_TEST=$WW_TEST-classic
+fi
+
 WW_PASSED=0
 WW_FAILED=0
 WW_NAMESPACES=()
@@ -28,7 +44,7 @@ WW_TMP=$(mktemp -d "/tmp/ww-e2e-$WW_TEST.XXXXXX")
 
 pass() {
 	WW_PASSED=$((WW_PASSED + 1))
-	echo "PASS: $1"
+	echo "PASS: $WW_CHECK_PREFIX$1"
 }
 
 # fail NAME DETAILS...
@@ -36,7 +52,7 @@ fail() {
 	local name=$1
 	shift
 	WW_FAILED=$((WW_FAILED + 1))
-	echo "FAIL: $name: $*"
+	echo "FAIL: $WW_CHECK_PREFIX$name: $*"
 }
 
 # Abort the test: one FAIL line, then exit (the trap cleans up).
@@ -219,13 +235,40 @@ ww_attached() {
 	return 1
 }
 
+# ww_lost_now PID: the transitions PID's program has lost or could not
+# follow so far: the kernel's count of the times it could not run
+# (recursion misses), and what it counts itself in its "counters" map:
+# ring-buffer reserve failures (index 1) and transitions of sockets it
+# could not give per-socket state (index 2). For the commands that do not
+# report their losses (leaks).
+ww_lost_now() {
+	local id m k v n=0
+	for id in $(ww_link_prog_ids "$1"); do
+		case $(ww_prog_name "$id") in
+		ww_set_state*) ;;
+		*) continue ;;
+		esac
+		v=$(bpftool -j prog show id "$id" | jq -r '.recursion_misses // 0')
+		n=$((n + ${v:-0}))
+		for m in $(bpftool -j prog show id "$id" | jq -r '.map_ids[]?'); do
+			[ "$(bpftool -j map show id "$m" | jq -r .name)" == counters ] || continue
+			for k in 1 2; do
+				v=$(bpftool -j map lookup id "$m" key "$k" 0 0 0 |
+					jq '[.formatted.values[].value] | add // 0')
+				n=$((n + ${v:-0}))
+			done
+		done
+	done
+	echo "$n"
+}
+
 # ww_trace_start NAME OUT ERR ARGS...: start `waitwatch trace ARGS...` in the
 # background (stdout to OUT, stderr to ERR), wait (10 s at most) until its
 # program is attached. Sets WW_PID. A failure to start is fatal.
 ww_trace_start() {
 	local name=$1 out=$2 err=$3
 	shift 3
-	"$WW" trace "$@" >"$out" 2>"$err" &
+	"$WW" trace "${WW_LIVE[@]}" "$@" >"$out" 2>"$err" &
 	WW_PID=$!
 	ww_bg "$WW_PID"
 	if ! wait_for "ww_attached $WW_PID || ! kill -0 $WW_PID 2>/dev/null" 10; then
@@ -308,10 +351,10 @@ http_code() {
 # free port (another one if a parallel test took it in between), until it
 # answers /metrics. Sets WW_PID, PORT and URL.
 ww_serve_start() {
-	local _
+	local _ gone
 	for _ in 1 2 3; do
 		PORT=$(free_port) || fatal serve-start "no free port in 20000-29999"
-		"$WW" serve --listen "127.0.0.1:$PORT" "$@" \
+		"$WW" serve "${WW_LIVE[@]}" --listen "127.0.0.1:$PORT" "$@" \
 			>"$WW_TMP/serve.out" 2>"$WW_TMP/serve.err" &
 		WW_PID=$!
 		ww_bg "$WW_PID"
@@ -320,9 +363,141 @@ ww_serve_start() {
 			! ww_gone "$WW_PID"; then
 			return 0
 		fi
+		gone=
+		ww_gone "$WW_PID" && gone=1
 		ww_stop "$WW_PID" TERM
-		grep -q 'cannot listen' "$WW_TMP/serve.err" ||
-			fatal serve-start "waitwatch serve not serving /metrics after 15 s (exit $WW_RC): $(head -c 500 "$WW_TMP/serve.err")"
+		grep -q 'cannot listen' "$WW_TMP/serve.err" && continue
+		[ -n "$gone" ] &&
+			fatal serve-start "waitwatch serve exited $WW_RC before serving /metrics: $(head -c 500 "$WW_TMP/serve.err")"
+		fatal serve-start "waitwatch serve not serving /metrics after 15 s: $(head -c 500 "$WW_TMP/serve.err")"
 	done
 	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
+}
+
+# ---- counts against the kernel ---------------------------------------------
+#
+# A count is right when it equals what ss (sock_diag) shows at the same
+# moment for the same sockets. A refresh of waitwatch is compared with ss
+# only when it lies between two reads of ss that agree: the kernel's table
+# did not change around it, so that is what the refresh must show. Load
+# that the test stopped before the first read cannot move the table; the
+# second read shows that nothing else did. A refresh is dated by the time
+# of its totals object (taken when its sweep ended), in waitwatch's
+# CLOCK_REALTIME, which the test reads too (date +%s%6N).
+
+# now_us: the wall clock, in microseconds
+now_us() {
+	date +%s%6N
+}
+
+# jq: an RFC 3339 UTC time with microseconds, as waitwatch writes it, in
+# microseconds (exact in a double until the year 2255)
+WW_JQ_US='def us: (.[0:19] + "Z" | fromdateiso8601) * 1000000 + (.[20:26] | tonumber);'
+
+# ss's state names to waitwatch's
+WW_SS_STATES='BEGIN { m["ESTAB"]="ESTABLISHED"; m["SYN-SENT"]="SYN_SENT"; m["SYN-RECV"]="SYN_RECV";
+	m["FIN-WAIT-1"]="FIN_WAIT1"; m["FIN-WAIT-2"]="FIN_WAIT2"; m["TIME-WAIT"]="TIME_WAIT";
+	m["CLOSE-WAIT"]="CLOSE_WAIT"; m["LAST-ACK"]="LAST_ACK"; m["LISTEN"]="LISTEN";
+	m["CLOSING"]="CLOSING" }'
+
+# ss_endpoints NS: the kernel's view of NS, grouped as waitwatch groups by
+# default: an accepted socket under its listener's addr:port ("in"), any
+# other under its peer ("out"). Lines: "ENDPOINT DIR STATE COUNT", sorted.
+ss_endpoints() {
+	local listeners
+	listeners=$(ip netns exec "$1" ss -tlnH | awk '{ print $4 }' | tr '\n' ' ')
+	ip netns exec "$1" ss -tanH | awk -v L="$listeners" "$WW_SS_STATES"'
+	function port(a) { sub(/.*:/, "", a); return a }
+	function host(a) { sub(/:[0-9]+$/, "", a); return a }
+	BEGIN { n = split(L, ls, " ") }
+	{
+		st = m[$1]; loc = $4; peer = $5
+		if (st == "LISTEN") { c[loc " in " st]++; next }
+		ep = ""
+		for (i = 1; i <= n; i++) {
+			if (port(ls[i]) != port(loc)) continue
+			h = host(ls[i])
+			if (h == host(loc) || h == "0.0.0.0" || h == "[::]" || h == "*") ep = ls[i]
+		}
+		if (ep != "") c[ep " in " st]++; else c[peer " out " st]++
+	}
+	END { for (k in c) print k, c[k] }' | sort
+}
+
+# ww_endpoints: waitwatch's view from the JSON lines of one refresh on
+# stdin, in the format of ss_endpoints.
+ww_endpoints() {
+	jq -r 'select(.type == "endpoint") | .endpoint as $e | (.dir // "-") as $d
+		| .states | to_entries[] | select(.value > 0) | "\($e) \($d) \(.key) \(.value)"' |
+		sort
+}
+
+# ww_refresh_us FILE: the time of the (last) totals object in FILE, in µs
+ww_refresh_us() {
+	jq -R -r "$WW_JQ_US"'fromjson? // empty | select(.type == "totals") | .time | us' "$1" |
+		tail -n 1
+}
+
+# ww_frame_after FILE T_US: the first complete refresh of a `top --json`
+# file whose time is later than T_US, as JSON lines; nothing (status 1)
+# while there is none. A refresh ends with its totals object; a line still
+# being written does not parse and is left out.
+ww_frame_after() {
+	jq -R -c -n --argjson t "$2" "$WW_JQ_US"'
+		first(foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
+			if .out then {f: [], out: null} else . end | .f += [$l]
+			| if $l.type == "totals" then .out = .f else . end;
+			.out // empty) | select(.[-1].time | us > $t)) | .[]' "$1" |
+		grep .
+}
+
+# compare_counts NAME EXPECTED ACTUAL: two files of ss_endpoints or
+# ww_endpoints lines are equal (and the expected one is not empty)
+compare_counts() {
+	if [ ! -s "$2" ]; then
+		fail "$1" "nothing to compare with (empty $2)"
+		return 1
+	elif diff -u "$2" "$3" >"$WW_TMP/diff"; then
+		pass "$1 ($(awk '{ s += $4 } END { print s + 0 }' "$2") sockets)"
+		return 0
+	fi
+	fail "$1" "$(head -c 1500 "$WW_TMP/diff")"
+	return 1
+}
+
+# ww_vs_ss NAME NS OUT TRIES CMD...: read ss in NS (A), run CMD, which must
+# leave the JSON lines of one waitwatch refresh in OUT (it may use SS_T1,
+# the end of A, in µs), read ss again (B). The refresh must be later than A
+# and earlier than B, A must equal B, and then the refresh's counts must
+# equal A; while A and B differ (the table moved), up to TRIES times. One
+# PASS or FAIL line; OUT.ss keeps A, OUT.ww the refresh's counts; status 0
+# when the counts were equal.
+ww_vs_ss() {
+	local name=$1 ns=$2 out=$3 tries=$4 try t0 t2 t3 tw
+	shift 4
+	for ((try = 1; try <= tries; try++)); do
+		t0=$(now_us)
+		ss_endpoints "$ns" >"$out.ss"
+		SS_T1=$(now_us)
+		if ! "$@"; then
+			fail "$name" "no refresh to compare: $*"
+			return 1
+		fi
+		t2=$(now_us)
+		ss_endpoints "$ns" >"$out.ss2"
+		t3=$(now_us)
+		tw=$(ww_refresh_us "$out")
+		if [ -z "$tw" ] || [ "$tw" -le "$SS_T1" ] || [ "$tw" -ge "$t2" ]; then
+			fail "$name" "the refresh (time ${tw:-none} µs) is not between the reads of ss" \
+				"($t0..$SS_T1 and $t2..$t3 µs)"
+			return 1
+		fi
+		cmp -s "$out.ss" "$out.ss2" && break
+	done
+	if [ "$try" -gt "$tries" ]; then
+		fail "$name" "the kernel's table changed around each of $tries refreshes: $(diff "$out.ss" "$out.ss2" | head -c 600)"
+		return 1
+	fi
+	ww_endpoints <"$out" >"$out.ww"
+	compare_counts "$name" "$out.ss" "$out.ww"
 }

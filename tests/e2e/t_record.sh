@@ -5,9 +5,11 @@
 # - round trip: 300 TIME_WAIT and 50 CLOSE_WAIT sockets made before
 #   `waitwatch record --duration 3` starts, 160 TIME_WAIT and 30 CLOSE_WAIT
 #   more and a listener opened and closed while it runs; then `report --json`,
-#   run as nobody (no root needed), must equal a live `top --once --json` and
-#   `snapshot --json` per endpoint and state, and count the sockets of the
-#   first sweep as seeded and every TIME_WAIT entry made while recording;
+#   run as nobody (no root needed), must equal what ss showed when the
+#   recording ended (between a read while it records and one after, the
+#   load stopped), and a live `top --once --json` and `snapshot --json`, per
+#   endpoint and state, and count the sockets of the first sweep as seeded
+#   and every TIME_WAIT entry made while recording;
 #   --at at the end gives the same counts, --at before the start is refused;
 # - `trace --replay --json` prints the transitions a live `trace --json` saw
 #   side by side (the (sock_id, old, new) sequence of every socket), and
@@ -51,24 +53,6 @@ cp "$WW" "$NOBODY_WW" && chmod 755 "$NOBODY_WW" || fatal nobody "cannot copy $WW
 as_nobody() { # the first argument, "$WW", is replaced by the reachable copy
 	shift
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_WW" "$@"
-}
-
-# waitwatch's per-endpoint view from JSON lines: "ENDPOINT DIR STATE COUNT", sorted
-ww_endpoints() {
-	jq -r 'select(.type == "endpoint") | .endpoint as $e | (.dir // "-") as $d
-		| .states | to_entries[] | select(.value > 0) | "\($e) \($d) \(.key) \(.value)"' |
-		sort
-}
-
-# compare NAME EXPECTED_FILE ACTUAL_FILE (ww_endpoints lines)
-compare() {
-	if [ ! -s "$2" ]; then
-		fail "$1" "nothing to compare with (empty $2)"
-	elif diff -u "$2" "$3" >"$T/diff"; then
-		pass "$1 ($(awk '{ s += $4 } END { print s + 0 }' "$2") sockets)"
-	else
-		fail "$1" "$(head -c 1500 "$T/diff")"
-	fi
 }
 
 start_server() { # ADDR PORT MODE SECONDS
@@ -144,12 +128,19 @@ ww_trace_start trace-start "$T/live.json" "$T/live.err" --json --netns "$INO"
 TRACE_PID=$WW_PID
 
 REC=$T/rec.wwr
-"$WW" record -o "$REC" --netns "$INO" --duration 3 >"$T/rec.out" 2>"$T/rec.err" &
+"$WW" record "${WW_LIVE[@]}" -o "$REC" --netns "$INO" --duration 3 >"$T/rec.out" 2>"$T/rec.err" &
 REC_PID=$!
 ww_bg "$REC_PID"
 # its program is attached once the file holds the first sweep's block
-wait_for "[ -f $REC ] && [ \$(stat -c %s $REC) -gt \$(header_end $REC) ]" 10 ||
+wait_for "[ -f $REC ] && [ \$(stat -c %s $REC) -gt \$(header_end $REC) ] || ww_gone $REC_PID" 10
+if ! [ -f "$REC" ] || ! [ "$(stat -c %s "$REC")" -gt "$(header_end "$REC")" ]; then
+	ww_gone "$REC_PID" && fatal record-start "record exited without a sweep in $REC: $(head -c 500 "$T/rec.err")"
 	fatal record-start "no sweep in $REC after 10 s: $(head -c 500 "$T/rec.err")"
+fi
+# seeded (below) must be what ss showed before the first sweep and still shows after it
+after=$(ip netns exec "$NS" ss -tanH | wc -l)
+[ "$before" == "$after" ] ||
+	fail seeded-stable "ss showed $before sockets before the recording, $after after its first sweep"
 
 # while recording: 160 TIME_WAIT, 30 CLOSE_WAIT, a listener opened and closed
 clients 127.0.0.1 8001 100
@@ -162,30 +153,44 @@ wait_for "[ -z \"\$(ip netns exec $NS ss -tlnH 'sport = :8005')\" ]" 5 ||
 # all of it must have happened while recording (3 s; it takes about 1.5 s)
 ww_gone "$REC_PID" && fail record-duration "the recording ended before the traffic did"
 
-ww_stop "$REC_PID" 0 15
-assert_eq "record exits 0" 0 "$WW_RC"
-assert_eq "record prints nothing" "" "$(cat "$T/rec.out" "$T/rec.err")"
+# end_recording OUT: wait for the recording to end by itself (--duration:
+# it ends on a sweep), then report it, as nobody, into OUT
+end_recording() {
+	ww_stop "$REC_PID" 0 15
+	REC_RC=$WW_RC
+	chmod 644 "$REC"
+	as_nobody "$WW" report "$REC" --json >"$1" 2>"$T/report.err"
+	REPORT_RC=$?
+}
+# The report gives the counts of the recording's last sweep: they must be
+# what ss shows at that moment, the load stopped (the servers' closes
+# settle first), between a read of ss while it still records and one once
+# it has ended.
 sleep 0.3
+ww_gone "$REC_PID" && fail record-duration "the recording ended before the load settled"
+ww_vs_ss "report equals ss at the end of the recording" "$NS" "$T/report.json" 1 \
+	end_recording "$T/report.json"
+report_vs_ss=$?
+assert_eq "record exits 0" 0 "$REC_RC"
+assert_eq "record prints nothing" "" "$(cat "$T/rec.out" "$T/rec.err")"
 ww_stop "$TRACE_PID" INT
 assert_eq "live trace exits 0" 0 "$WW_RC"
 
-chmod 644 "$REC"
-as_nobody "$WW" report "$REC" --json >"$T/report.json" 2>"$T/report.err"
-assert_eq "report as nobody exits 0" 0 $?
+assert_eq "report as nobody exits 0" 0 "$REPORT_RC"
 assert_eq "report prints nothing on stderr" "" "$(cat "$T/report.err")"
 ww_endpoints <"$T/report.json" >"$T/report.ep"
 
-"$WW" top --once --json -i 0.5 --netns "$INO" >"$T/once.json" 2>"$T/once.err" ||
+"$WW" top "${WW_LIVE[@]}" --once --json -i 0.5 --netns "$INO" >"$T/once.json" 2>"$T/once.err" ||
 	fail top-once "exit $?: $(head -c 300 "$T/once.err")"
 ww_endpoints <"$T/once.json" >"$T/once.ep"
-compare "report equals a live top --once" "$T/once.ep" "$T/report.ep"
+compare_counts "report equals a live top --once" "$T/once.ep" "$T/report.ep"
 "$WW" snapshot --json --netns "$INO" >"$T/snap.json" 2>"$T/snap.err" ||
 	fail snapshot "exit $?: $(head -c 300 "$T/snap.err")"
 ww_endpoints <"$T/snap.json" >"$T/snap.ep"
-compare "report equals a live snapshot" "$T/snap.ep" "$T/report.ep"
+compare_counts "report equals a live snapshot" "$T/snap.ep" "$T/report.ep"
 
 totals=$(grep '"type":"totals"' "$T/report.json")
-assert_match "report's source: the program, recorded" '^(tp_btf|tracepoint) \(recorded\)$' \
+assert_eq "report's source: the program, recorded" "$WW_PROGRAM (recorded)" \
 	"$(jq -r .source <<<"$totals")"
 assert_eq "80 CLOSE_WAIT in the report" 80 "$(jq .states.CLOSE_WAIT <<<"$totals")"
 tw=$(jq .states.TIME_WAIT <<<"$totals")
@@ -203,13 +208,29 @@ rec_lost=$(jq .lost <<<"$totals")
 rec_repairs=$(jq .repairs <<<"$totals")
 if [ "$rec_lost" -eq 0 ]; then
 	assert_eq "no repairs in a recording without lost events" 0 "$rec_repairs"
+else
+	# What lost events left wrong, the recording's last sweep repaired: at
+	# most two sockets per lost event (a lost ->CLOSE keeps the full socket
+	# and misses its TIME_WAIT socket). Not "at least one": a lost
+	# transition that a later one of the same socket overrides, or one in
+	# another namespace (counted before --netns), needs no repair.
+	if [ "$rec_repairs" -le $((2 * rec_lost)) ]; then
+		pass "recording lost $rec_lost events, $rec_repairs repairs (at most 2 per lost event)"
+	else
+		fail "recording repairs" "$rec_repairs repairs for $rec_lost lost events"
+	fi
+	if [ "$report_vs_ss" -eq 0 ]; then
+		pass "recording lost $rec_lost events: the last sweep after them equals ss (repaired)"
+	else
+		fail "recording repaired" "lost $rec_lost events, and the report differs from ss (above)"
+	fi
 fi
 
 # --at: at the end (rounded up to the second), the same counts; before the start, refused
 end=$(jq -r .time <<<"$totals")
 at=$(date -u -d "@$(($(date -u -d "$end" +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
 "$WW" report "$REC" --json --at "$at" 2>"$T/at.err" | ww_endpoints >"$T/at.ep"
-compare "report --at $at (the end) gives the same counts" "$T/report.ep" "$T/at.ep"
+compare_counts "report --at $at (the end) gives the same counts" "$T/report.ep" "$T/at.ep"
 "$WW" report "$REC" --at 2000-01-01T00:00:00Z >/dev/null 2>"$T/at-before.err"
 rc=$?
 assert_eq "report --at before the recording exits 2" 2 "$rc"
@@ -289,7 +310,7 @@ assert_eq "--state close-wait --count 3" 3 \
 # ---- 3. serve --record: rotation --------------------------------------------------------
 
 SRV=$T/serve.wwr
-ip netns exec "$NS" "$WW" serve --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
+ip netns exec "$NS" "$WW" serve "${WW_LIVE[@]}" --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
 	--record "$SRV" --record-max-size 64K >"$T/serve.out" 2>"$T/serve.err" &
 SERVE_PID=$!
 ww_bg "$SERVE_PID"
@@ -314,7 +335,7 @@ for f in "$SRV.1" "$SRV"; do
 	assert_eq "report $(basename "$f"): nothing on stderr" "" "$(cat "$f.err")"
 	ww_endpoints <"$f.json" >"$f.ep"
 done
-compare "both halves report the same counts" "$SRV.1.ep" "$SRV.ep"
+compare_counts "both halves report the same counts" "$SRV.1.ep" "$SRV.ep"
 assert_eq "the new file starts with a sweep: all $now sockets seeded" "$now" \
 	"$(jq 'select(.type == "totals") | .seeded' "$SRV.json")"
 trace_rc=0

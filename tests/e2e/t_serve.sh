@@ -8,7 +8,8 @@
 #   really sent), and the golden files of tests/unit/test_prom.c;
 # - a real Prometheus server (127.0.0.1, 1 s scrapes) stores the target as
 #   up, and its API reports the TIME_WAIT and CLOSE_WAIT counts that ss
-#   shows for the test's namespace;
+#   shows for the test's namespace at the same moment (from a scrape of a
+#   page built after a read of ss, which a second read confirms);
 # - scraping every 0.2 s while the namespace churns ~10k connections per
 #   second loses no event (waitwatch_events_lost_total{reason="ringbuf_full"});
 # - --by comm: a process name with '"', '\' and a newline reaches Prometheus
@@ -85,6 +86,21 @@ clients() { # PORT COUNT MODE [SECS]
 		fatal "clients-$1" "wanted $2 connections to 127.0.0.1:$1, got: $out"
 }
 
+# ss_counts: "TIME_WAIT CLOSE_WAIT" as ss counts them now: the sockets
+# towards 127.0.0.1:8001 in TIME_WAIT, those on 127.0.0.1:8004 in CLOSE_WAIT
+ss_counts() {
+	echo "$(ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)" \
+		"$(ip netns exec "$NS" ss -tanH state close-wait src 127.0.0.1:8004 | wc -l)"
+}
+
+# ss_read_a: the first read of ss of a comparison with Prometheus (A, in
+# ss_tw and ss_cw), and n0, the sweeps the exporter's page counts after it
+ss_read_a() {
+	read -r ss_tw ss_cw <<<"$(ss_counts)"
+	n0=$(curl -s -m 3 "$URL/metrics" | awk '$1 == "waitwatch_sweeps_total" { print $2 }')
+	[ -n "$n0" ] || fatal prom-vs-ss "no waitwatch_sweeps_total on $URL/metrics"
+}
+
 PPORT=$(free_port "$PORT") || fatal prometheus "no free port for Prometheus"
 # the second exporter (--by comm, at the end)
 PORT2=$(free_port "$PORT") || fatal prometheus "no free port for a second exporter"
@@ -118,15 +134,29 @@ start_server 8004 hold
 # held by the server on 127.0.0.1:8004
 clients 8001 200 close-first
 clients 8004 50 close-first
+# the load has stopped (the servers' closes settle): the first read of ss
+# against Prometheus, now, so that the exporter's sweeps go on while
+# Prometheus starts
+sleep 0.3
+ss_read_a
 
 wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
 [ "$(http_code "$PURL/-/ready")" == 200 ] ||
 	fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
 pass "prometheus ready on 127.0.0.1:$PPORT"
 
-# promql QUERY: the API's JSON answer for an instant query
+# promql QUERY [TIME]: the API's JSON answer for an instant query (at TIME)
 promql() {
-	curl -s -m 3 -G --data-urlencode "query=$1" "$PURL/api/v1/query"
+	curl -s -m 3 -G --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} \
+		"$PURL/api/v1/query"
+}
+
+# prom_sample SELECTOR [TIME]: "VALUE STAMP" of the one series SELECTOR
+# selects, STAMP the time of the scrape it came from; "none none" unless
+# there is exactly one series
+prom_sample() {
+	local one='if (.data.result | length) == 1 then .data.result[0].value[1] else "none" end'
+	echo "$(promql "$1" "${2:-}" | jq -r "$one")" "$(promql "timestamp($1)" "${2:-}" | jq -r "$one")"
 }
 
 # The target is up: Prometheus parsed a scrape without error.
@@ -142,39 +172,44 @@ fi
 assert_eq "up{job=waitwatch} is 1" 1 \
 	"$(promql 'up{job="waitwatch"}' | jq -r '.data.result[0].value[1]')"
 
-# prom_vs_ss NAME SELECTOR SS_FILTER...: wait (15 s) until Prometheus's value
-# for SELECTOR (one series) equals the count of `ss -tanH SS_FILTER` in NS.
-prom_vs_ss() {
-	local name=$1 sel=$2 got n series want end
-	shift 2
-	end=$(($(date +%s) + 15))
-	for _ in $(seq 60); do
-		want=$(ip netns exec "$NS" ss -tanH "$@" | wc -l)
-		got=$(promql "$sel")
-		series=$(jq -r '.data.result | length' <<<"$got")
-		n=$(jq -r '.data.result[0].value[1] // "none"' <<<"$got")
-		if [ "$series" == 1 ] && [ "$n" == "$want" ]; then
-			pass "$name: Prometheus says $n, as ss does"
-			return 0
-		fi
-		[ "$(date +%s)" -ge "$end" ] && break
-		sleep 0.25
-	done
-	fail "$name" "Prometheus: $series series, value $n; ss: $want (query $sel)"
+# prom_page_after N: Prometheus holds a scrape of a page built after sweep N
+# (waitwatch_sweeps_total >= N); PROM_TS is that scrape's time
+prom_page_after() {
+	local n
+	read -r n PROM_TS <<<"$(prom_sample 'waitwatch_sweeps_total{job="waitwatch"}')"
+	[ "$n" != none ] && [ "$n" -ge "$1" ]
 }
 
-tw=$(ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)
-cw=$(ip netns exec "$NS" ss -tanH state close-wait src 127.0.0.1:8004 | wc -l)
+SEL_TW="waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8001\",direction=\"out\",state=\"TIME_WAIT\"}"
+SEL_CW="waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8004\",direction=\"in\",state=\"CLOSE_WAIT\"}"
+tw=$ss_tw cw=$ss_cw
 [ "$tw" -ge 190 ] && pass "ss shows $tw TIME_WAIT towards 127.0.0.1:8001 (>= 190 of 200)" ||
 	fail tw-made "only $tw TIME_WAIT of 200"
 assert_eq "ss shows 50 CLOSE_WAIT on 127.0.0.1:8004" 50 "$cw"
 
-prom_vs_ss "TIME_WAIT towards 127.0.0.1:8001" \
-	"waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8001\",direction=\"out\",state=\"TIME_WAIT\"}" \
-	state time-wait dst 127.0.0.1:8001
-prom_vs_ss "CLOSE_WAIT on 127.0.0.1:8004" \
-	"waitwatch_sockets{netns=\"$INO\",endpoint=\"127.0.0.1:8004\",direction=\"in\",state=\"CLOSE_WAIT\"}" \
-	state close-wait src 127.0.0.1:8004
+# Prometheus against ss at the same moment, the load stopped: read ss (A,
+# the first time just after the clients); the page the exporter serves
+# then counts N sweeps, and the sweep after it may have begun before A, so
+# the one after that (N + 2) is the first surely later. Take Prometheus's
+# values from one scrape of a page that counts N + 2 sweeps or more, read
+# ss again (B): A must equal B (else again, 3 times at most) and the values A.
+stable=0
+for try in 1 2 3; do
+	[ "$try" == 1 ] || ss_read_a
+	# a sweep a second, scraped every second
+	wait_for "prom_page_after $((n0 + 2))" 10 ||
+		fatal prom-vs-ss "Prometheus holds no scrape of a page after sweep $((n0 + 2)) within 10 s"
+	read -r p_tw p_tw_ts <<<"$(prom_sample "$SEL_TW" "$PROM_TS")"
+	read -r p_cw p_cw_ts <<<"$(prom_sample "$SEL_CW" "$PROM_TS")"
+	[ "$(ss_counts)" == "$ss_tw $ss_cw" ] && stable=1 && break
+done
+[ "$stable" == 1 ] || fail prom-vs-ss "ss changed around each of 3 scrapes"
+assert_eq "TIME_WAIT towards 127.0.0.1:8001: Prometheus, from the scrape at $PROM_TS, as ss" \
+	"$ss_tw $PROM_TS" "$p_tw $p_tw_ts"
+assert_eq "CLOSE_WAIT on 127.0.0.1:8004: Prometheus, from the scrape at $PROM_TS, as ss" \
+	"$ss_cw $PROM_TS" "$p_cw $p_cw_ts"
+assert_eq "serve names its program" "1" \
+	"$(promql "waitwatch_build_info{job=\"waitwatch\",program=\"$WW_PROGRAM\"}" | jq -r '.data.result[0].value[1] // "none"')"
 # every series Prometheus holds comes from the test's namespace (--netns)
 other=$(promql "count(waitwatch_sockets{netns!=\"$INO\",endpoint!=\"other\"})" |
 	jq -r '.data.result[0].value[1] // 0')
@@ -285,7 +320,7 @@ assert_eq "nothing on stderr without -v" "" "$(cat "$WW_TMP/serve.err")"
 
 # A listener whose comm holds '"', '\' and a newline must reach Prometheus
 # escaped; one whose comm is not UTF-8 must not cost the whole scrape.
-"$WW" serve --listen "127.0.0.1:$PORT2" -i 1 --netns "$INO" --by comm \
+"$WW" serve "${WW_LIVE[@]}" --listen "127.0.0.1:$PORT2" -i 1 --netns "$INO" --by comm \
 	>"$WW_TMP/serve2.out" 2>"$WW_TMP/serve2.err" &
 WW2=$!
 ww_bg $WW2

@@ -3,7 +3,9 @@
 #
 # Per-endpoint counts against the kernel: `waitwatch snapshot --json`, a
 # running `waitwatch top --json` and `waitwatch top --once --json` must equal
-# what ss reports for the same namespace, per endpoint and state, with
+# what ss reports for the same namespace at the same moment (a refresh
+# between two reads of ss that agree, with the load stopped: ww_vs_ss in
+# lib.sh), per endpoint and state, with
 # 1,400 TIME_WAIT and 300 CLOSE_WAIT sockets over four endpoints (IPv4 and
 # IPv6), half of them made before waitwatch starts. Then the CLOSE_WAIT
 # sockets are closed and the TIME_WAIT ones killed (ss -K: no event tells),
@@ -26,56 +28,28 @@ ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
 # made before top starts are all still there when it seeds
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rfc1337=1
 
-# ss's state names to waitwatch's
-SS_STATES='BEGIN { m["ESTAB"]="ESTABLISHED"; m["SYN-SENT"]="SYN_SENT"; m["SYN-RECV"]="SYN_RECV";
-	m["FIN-WAIT-1"]="FIN_WAIT1"; m["FIN-WAIT-2"]="FIN_WAIT2"; m["TIME-WAIT"]="TIME_WAIT";
-	m["CLOSE-WAIT"]="CLOSE_WAIT"; m["LAST-ACK"]="LAST_ACK"; m["LISTEN"]="LISTEN";
-	m["CLOSING"]="CLOSING" }'
-
-# The kernel's view, grouped as waitwatch groups by default: an accepted
-# socket under its listener's addr:port ("in"), any other under its peer
-# ("out"). Lines: "ENDPOINT DIR STATE COUNT", sorted.
-ss_endpoints() {
-	local listeners
-	listeners=$(ip netns exec "$NS" ss -tlnH | awk '{ print $4 }' | tr '\n' ' ')
-	ip netns exec "$NS" ss -tanH | awk -v L="$listeners" "$SS_STATES"'
-	function port(a) { sub(/.*:/, "", a); return a }
-	function host(a) { sub(/:[0-9]+$/, "", a); return a }
-	BEGIN { n = split(L, ls, " ") }
-	{
-		st = m[$1]; loc = $4; peer = $5
-		if (st == "LISTEN") { c[loc " in " st]++; next }
-		ep = ""
-		for (i = 1; i <= n; i++) {
-			if (port(ls[i]) != port(loc)) continue
-			h = host(ls[i])
-			if (h == host(loc) || h == "0.0.0.0" || h == "[::]" || h == "*") ep = ls[i]
-		}
-		if (ep != "") c[ep " in " st]++; else c[peer " out " st]++
-	}
-	END { for (k in c) print k, c[k] }' | sort
+# top_frame OUT: the first refresh of the running top later than SS_T1 (the
+# end of ww_vs_ss's first read of ss) into OUT, waiting up to 5 s for it
+# (refreshes come every second): a top that stopped refreshing has none.
+top_frame() {
+	wait_for "ww_frame_after '$WW_TMP/top.json' $SS_T1 >'$1'" 5
 }
 
-# waitwatch's view from JSON lines of one snapshot, same format.
-ww_endpoints() {
-	jq -r 'select(.type == "endpoint") | .endpoint as $e | (.dir // "-") as $d
-		| .states | to_entries[] | select(.value > 0) | "\($e) \($d) \(.key) \(.value)"' |
-		sort
+# top_once OUT: a refresh of top --once into OUT
+top_once() {
+	"$WW" top "${WW_LIVE[@]}" --once --json -i 0.5 --netns "$INO" >"$1" 2>"$WW_TMP/once.err" ||
+		{ echo "# top --once exited $?: $(head -c 300 "$WW_TMP/once.err")"; return 1; }
 }
 
-# The last complete frame (up to the last totals line) of a top --json file.
-last_frame() {
-	awk '{ buf[n++] = $0 } /"type":"totals"/ { start = last_end; last_end = n }
-		END { for (i = start; i < last_end; i++) print buf[i] }' "$1"
+# snapshot OUT: the JSON of snapshot into OUT
+snapshot() {
+	"$WW" snapshot --json --netns "$INO" >"$1" 2>"$WW_TMP/snap.err" ||
+		{ echo "# snapshot exited $?: $(head -c 300 "$WW_TMP/snap.err")"; return 1; }
 }
 
-# compare NAME EXPECTED_FILE ACTUAL_FILE
-compare() {
-	if diff -u "$2" "$3" >"$WW_TMP/diff"; then
-		pass "$1 ($(awk '{ s += $4 } END { print s + 0 }' "$2") sockets)"
-	else
-		fail "$1" "differs from ss: $(head -c 1500 "$WW_TMP/diff")"
-	fi
+# totals FILE: the totals object of a refresh
+totals() {
+	grep '"type":"totals"' "$1"
 }
 
 start_server() { # PORT ADDR MODE
@@ -104,40 +78,42 @@ clients ::1 8002 200 close-first
 clients 127.0.0.1 8004 150 close-first
 sleep 0.3
 
+# seeded: the sockets of top's first sweep, which must be those ss shows
+# before top starts and still shows once its first refresh is out
 before=$(ip netns exec "$NS" ss -tanH | grep -c .)
-"$WW" top --json -i 1 --netns "$INO" >"$WW_TMP/top.json" 2>"$WW_TMP/top.err" &
+"$WW" top "${WW_LIVE[@]}" --json -i 1 --netns "$INO" >"$WW_TMP/top.json" 2>"$WW_TMP/top.err" &
 TOP_PID=$!
 ww_bg $TOP_PID
-wait_for "grep -q '\"type\":\"totals\"' $WW_TMP/top.json" 10 ||
+wait_for "grep -q '\"type\":\"totals\"' $WW_TMP/top.json || ww_gone $TOP_PID" 10
+grep -q '"type":"totals"' "$WW_TMP/top.json" ||
 	fatal top-start "no frame from waitwatch top: $(head -c 500 "$WW_TMP/top.err")"
+after=$(ip netns exec "$NS" ss -tanH | grep -c .)
+[ "$before" == "$after" ] ||
+	fail seeded-stable "ss showed $before sockets before top started, $after after its first sweep"
+assert_eq "top names its program" "$WW_PROGRAM" \
+	"$(grep -m1 '"type":"totals"' "$WW_TMP/top.json" | jq -r .source)"
 
 # While it runs: 800 more TIME_WAIT (tw entries it must infer), 150 more CLOSE_WAIT
 clients 127.0.0.1 8001 300 close-first
 clients ::1 8002 200 close-first
 clients 127.0.0.2 8003 300 close-first
 clients 127.0.0.1 8004 150 close-first
+# the load has stopped; the servers' closes settle
 sleep 0.5
 
-ss_endpoints >"$WW_TMP/ss.1"
-"$WW" snapshot --json --netns "$INO" | ww_endpoints >"$WW_TMP/snap.1"
-compare "snapshot equals ss" "$WW_TMP/ss.1" "$WW_TMP/snap.1"
-tw=$(awk '$3 == "TIME_WAIT" { s += $4 } END { print s + 0 }' "$WW_TMP/ss.1")
-cw=$(awk '$3 == "CLOSE_WAIT" { s += $4 } END { print s + 0 }' "$WW_TMP/ss.1")
+ww_vs_ss "snapshot equals ss" "$NS" "$WW_TMP/snap.1" 3 snapshot "$WW_TMP/snap.1"
+tw=$(awk '$3 == "TIME_WAIT" { s += $4 } END { print s + 0 }' "$WW_TMP/snap.1.ss")
+cw=$(awk '$3 == "CLOSE_WAIT" { s += $4 } END { print s + 0 }' "$WW_TMP/snap.1.ss")
 # a few of the 1,400 may already be gone (the kernel may end a TIME_WAIT early)
 [ "$tw" -ge 1000 ] && pass "ss shows $tw TIME_WAIT (>= 1000)" || fail tw-made "only $tw TIME_WAIT"
 assert_eq "ss shows 300 CLOSE_WAIT" 300 "$cw"
 
-"$WW" top --once --json -i 0.5 --netns "$INO" >"$WW_TMP/once.json" 2>"$WW_TMP/once.err"
-assert_eq "top --once exits 0" 0 $?
-ww_endpoints <"$WW_TMP/once.json" >"$WW_TMP/once.1"
-compare "top --once equals ss" "$WW_TMP/ss.1" "$WW_TMP/once.1"
+ww_vs_ss "top --once equals ss" "$NS" "$WW_TMP/once.1" 3 top_once "$WW_TMP/once.1"
 
-# the running top: wait for a frame taken after ss's view, then compare
-n=$(grep -c '"type":"totals"' "$WW_TMP/top.json")
-wait_for "[ \$(grep -c '\"type\":\"totals\"' $WW_TMP/top.json) -ge $((n + 2)) ]" 5
-last_frame "$WW_TMP/top.json" | ww_endpoints >"$WW_TMP/top.1"
-compare "running top equals ss" "$WW_TMP/ss.1" "$WW_TMP/top.1"
-totals=$(last_frame "$WW_TMP/top.json" | grep '"type":"totals"')
+# the running top: its first refresh after ss's read
+ww_vs_ss "running top equals ss" "$NS" "$WW_TMP/top.1" 3 top_frame "$WW_TMP/top.1" ||
+	[ -s "$WW_TMP/top.1" ] || fatal top-frozen "no new refresh from the running top to check further"
+totals=$(totals "$WW_TMP/top.1")
 # TIME_WAIT entries are inferred at FIN_WAIT2->CLOSE: the error is the
 # difference from the 800 the test made while top ran (the kernel's
 # TCPTimeWaitOverflow is 0 here).
@@ -154,14 +130,12 @@ wait_for "[ -z \"\$(ip netns exec $NS ss -tanH state close-wait state last-ack)\
 	fail close-wait-release "CLOSE_WAIT sockets still there"
 sleep 1.5
 ip netns exec "$NS" ss -K -tanH state time-wait state fin-wait-2 >/dev/null
-n=$(grep -c '"type":"totals"' "$WW_TMP/top.json")
-wait_for "[ \$(grep -c '\"type\":\"totals\"' $WW_TMP/top.json) -ge $((n + 2)) ]" 5
-ss_endpoints >"$WW_TMP/ss.2"
-last_frame "$WW_TMP/top.json" | ww_endpoints >"$WW_TMP/top.2"
-compare "running top back to the kernel's count" "$WW_TMP/ss.2" "$WW_TMP/top.2"
-left=$(awk '$3 != "LISTEN" { s += $4 } END { print s + 0 }' "$WW_TMP/top.2")
+ww_vs_ss "running top back to the kernel's count" "$NS" "$WW_TMP/top.2" 3 \
+	top_frame "$WW_TMP/top.2" ||
+	[ -s "$WW_TMP/top.2" ] || fatal top-frozen "no new refresh from the running top to check further"
+left=$(awk '$3 != "LISTEN" { s += $4 } END { print s + 0 }' "$WW_TMP/top.2.ww")
 assert_eq "no socket left but the listeners" 0 "$left"
-totals=$(last_frame "$WW_TMP/top.json" | grep '"type":"totals"')
+totals=$(totals "$WW_TMP/top.2")
 assert_eq "the FIN_WAIT2 -> TIME_WAIT substate changes are counted (1100)" 1100 \
 	"$(jq -r .tw_entries <<<"$totals")"
 lost=$(jq -r .lost <<<"$totals")
@@ -169,14 +143,26 @@ repairs=$(jq -r .repairs <<<"$totals")
 if [ "$lost" -eq 0 ]; then
 	assert_eq "no repairs without lost events" 0 "$repairs"
 else
-	pass "lost $lost events, $repairs repairs"
+	# A lost event leaves counts wrong until the next sweep repairs them.
+	# At most two sockets per lost event (a lost ->CLOSE keeps the full
+	# socket and misses the TIME_WAIT socket it left). Not "at least one":
+	# a lost transition that a later one of the same socket overrides
+	# (FIN_WAIT1->FIN_WAIT2), or one in another namespace (misses are
+	# counted before the --netns filter), needs no repair.
+	if [ "$repairs" -le $((2 * lost)) ]; then
+		pass "lost $lost events, $repairs repairs (at most 2 per lost event)"
+	else
+		fail "repairs" "$repairs repairs for $lost lost events (at most 2 per lost event)"
+	fi
+	ww_vs_ss "lost $lost events: the refresh after them equals ss (repaired)" "$NS" \
+		"$WW_TMP/top.3" 3 top_frame "$WW_TMP/top.3"
 fi
 
 ww_stop "$TOP_PID" INT
 assert_eq "top exits 0 on SIGINT" 0 "$WW_RC"
 
 # Plain text when stdout is not a terminal
-"$WW" top --once -i 0.5 --netns "$INO" >"$WW_TMP/plain.txt" 2>&1
+"$WW" top "${WW_LIVE[@]}" --once -i 0.5 --netns "$INO" >"$WW_TMP/plain.txt" 2>&1
 if grep -q $'\033' "$WW_TMP/plain.txt"; then
 	fail "top without a terminal" "escape codes in the output"
 else
