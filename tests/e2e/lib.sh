@@ -235,12 +235,11 @@ ww_attached() {
 	return 1
 }
 
-# ww_lost_now PID: the transitions PID's program has lost or could not
-# follow so far: the kernel's count of the times it could not run
-# (recursion misses), and what it counts itself in its "counters" map:
-# ring-buffer reserve failures (index 1) and transitions of sockets it
-# could not give per-socket state (index 2). For the commands that do not
-# report their losses (leaks).
+# ww_lost_now PID: the transitions PID's programs have lost so far: the
+# kernel's count of the times the main program could not run (recursion
+# misses) less those its catcher program took (index 4 of the "counters"
+# map), and the ring-buffer reserve failures (index 1). For the commands
+# that do not report their losses (leaks).
 ww_lost_now() {
 	local id m k v n=0
 	for id in $(ww_link_prog_ids "$1"); do
@@ -252,11 +251,12 @@ ww_lost_now() {
 		n=$((n + ${v:-0}))
 		for m in $(bpftool -j prog show id "$id" | jq -r '.map_ids[]?'); do
 			[ "$(bpftool -j map show id "$m" | jq -r .name)" == counters ] || continue
-			for k in 1 2; do
-				v=$(bpftool -j map lookup id "$m" key "$k" 0 0 0 |
-					jq '[.formatted.values[].value] | add // 0')
-				n=$((n + ${v:-0}))
-			done
+			v=$(bpftool -j map lookup id "$m" key 1 0 0 0 |
+				jq '[.formatted.values[].value] | add // 0')
+			n=$((n + ${v:-0}))
+			v=$(bpftool -j map lookup id "$m" key 4 0 0 0 |
+				jq '[.formatted.values[].value] | add // 0')
+			n=$((n - ${v:-0}))
 		done
 	done
 	echo "$n"
