@@ -247,17 +247,26 @@ static __always_inline __u8 peer_fin_seen_tp(struct tcp_sock *tp)
 	return peer_fin_seen((struct sock *)tp);
 }
 
-static __always_inline __u64 cgroup_of(struct cgroup *cg)
+/*
+ * sk_cgrp_data.cgroup exists from 5.15 on; before, no cgroup id. Through
+ * the typed pointer: loads, not a helper call per field.
+ */
+static __always_inline __u64 sock_cgroup(struct sock *sk)
 {
-	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
+	struct cgroup *cg;
+
+	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return 0;
+	cg = sk->sk_cgrp_data.cgroup;
+	return cg ? cg->kn->id : 0;
 }
 
-/* sk_cgrp_data.cgroup exists from 5.15 on; before, no cgroup id. */
-static __always_inline __u64 sock_cgroup(struct sock *sk)
+/* The same for a socket the classic tracepoint hands over as a plain address. */
+static __always_inline __u64 sock_cgroup_read(struct sock *sk)
 {
 	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
 		return 0;
-	return cgroup_of(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
 /*
@@ -265,7 +274,7 @@ static __always_inline __u64 sock_cgroup(struct sock *sk)
  * owner acts. A full ring buffer loses it, and counts it.
  */
 static __always_inline void emit(const struct sk_facts *f, struct sock *sk, int oldstate,
-				 int newstate)
+				 int newstate, bool typed)
 {
 	bool owner = owner_acts(f->sk_err, oldstate, newstate);
 	bool lng = owner || is_birth(oldstate, newstate);
@@ -304,7 +313,7 @@ static __always_inline void emit(const struct sk_facts *f, struct sock *sk, int 
 	e->_pad = 0;
 	if (lng) {
 		l = (void *)e;
-		l->cgroup_id = sock_cgroup(sk);
+		l->cgroup_id = typed ? sock_cgroup(sk) : sock_cgroup_read(sk);
 		l->sock_ino = socket_inode(BPF_CORE_READ(sk, sk_socket));
 		l->_pad = 0;
 		if (owner) {
@@ -377,7 +386,7 @@ static __always_inline int handle_tp(struct sock *sk, int oldstate, int newstate
 	if (bench_stage == 2)
 		return 0;
 	f.sk = (__u64)sk;
-	emit(&f, sk, oldstate, newstate);
+	emit(&f, sk, oldstate, newstate, true);
 	return 0;
 }
 
@@ -448,7 +457,7 @@ int ww_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		f.abort = BPF_CORE_READ((struct tcp_sock *)sk, linger2) < 0;
 	}
 	f.sk = (__u64)ctx->skaddr;
-	emit(&f, sk, oldstate, newstate);
+	emit(&f, sk, oldstate, newstate, false);
 	return 0;
 filtered:
 	count(WW_CNT_FILTERED);
