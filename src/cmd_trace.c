@@ -189,7 +189,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	}
 	/* Whatever the kernel already wrote is still shown. */
 	if (n != -ECANCELED)
-		loader__drain(l);
+		loader__drain_final(l);
 	trace_out_flush(&ts->out);
 	fflush(stdout);
 	summary(l, &first);

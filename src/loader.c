@@ -571,9 +571,8 @@ void loader__free(struct loader *l)
 	free(l);
 }
 
-int loader__drain(struct loader *l)
+static int drain_before(struct loader *l, uint64_t start)
 {
-	uint64_t start = mono_ns();
 	int n, err, total = 0;
 	size_t before;
 
@@ -587,11 +586,21 @@ int loader__drain(struct loader *l)
 		before = l->st.n;
 		/* full: hand on everything, the next drain's order matters less than loss */
 		err = flush_staged(l, l->st.full ? UINT64_MAX : start);
-		total += before - l->st.n;
 		if (err)
 			return err;
+		total += before - l->st.n;
 	} while (l->st.full);
 	return total;
+}
+
+int loader__drain(struct loader *l)
+{
+	return drain_before(l, mono_ns());
+}
+
+int loader__drain_final(struct loader *l)
+{
+	return drain_before(l, UINT64_MAX);
 }
 
 int loader__wait(struct loader *l, uint64_t timeout_ns)

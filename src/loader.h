@@ -48,8 +48,15 @@ struct loader_counters {
 struct loader *loader__new(const struct loader_opts *opts, ww_event_fn fn, void *ctx);
 void loader__free(struct loader *l);
 
-/* Drain every pending event; returns how many, or -errno. */
+/*
+ * Drain every pending event; returns how many, or -errno. The youngest,
+ * those after the drain began, wait for the next drain to be put in time
+ * order with the rings read before they arrived (see loader.c).
+ */
 int loader__drain(struct loader *l);
+
+/* The last drain before stopping: everything, the youngest too. */
+int loader__drain_final(struct loader *l);
 
 /*
  * Wait up to timeout_ns, less if the ring buffer fills up (it is then
