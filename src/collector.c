@@ -47,7 +47,6 @@ struct tuple {
 };
 
 struct sock_ent {
-	struct pool_node node;
 	__u64 id; /* cookie of a full socket, 0 for the others */
 	struct tuple t;
 	__u8 state;
@@ -55,7 +54,8 @@ struct sock_ent {
 	__u8 dir;
 	__u8 flags;
 	__u8 swept_state; /* what the last sweep saw, compared at its end */
-	__u8 _pad[3];
+	__u8 by_tuple;    /* indexed by its 4-tuple, not by its id */
+	__u8 _pad[2];
 	__u32 pid;
 	__u32 sweep_gen;
 	__u32 ep_idx;     /* its endpoint's entry, valid while that entry's gen is ep_gen */
@@ -69,7 +69,6 @@ struct sock_ent {
 };
 
 struct ep_ent {
-	struct pool_node node;
 	__u32 gen; /* a new number each time the slot is given to a key */
 	struct ep_key key;
 	__u64 last_seen;
@@ -79,13 +78,11 @@ struct ep_ent {
 };
 
 struct listener_ent {
-	struct pool_node node;
 	struct tuple t; /* local side only */
 	__u32 refs;     /* SO_REUSEPORT: several sockets share one address */
 };
 
 struct range_ent {
-	struct pool_node node;
 	__u32 netns;
 	__u32 size;
 };
@@ -135,10 +132,11 @@ static struct sock_ent *sock_at(const struct collector *c, __u32 idx)
 
 static __u32 find_full(const struct collector *c, __u64 id)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->socks, hash_id(id)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->socks, idx)) {
+	for (idx = pool_first(&c->socks, hash_id(id), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->socks, &pr)) {
 		struct sock_ent *s = sock_at(c, idx);
 
 		if (s->kind == KIND_FULL && s->id == id)
@@ -150,10 +148,11 @@ static __u32 find_full(const struct collector *c, __u64 id)
 /* A TIME_WAIT or request socket: they have no cookie of ours. */
 static __u32 find_tuple(const struct collector *c, const struct tuple *t)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->socks, hash_tuple(t)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->socks, idx)) {
+	for (idx = pool_first(&c->socks, hash_tuple(t), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->socks, &pr)) {
 		struct sock_ent *s = sock_at(c, idx);
 
 		if (s->kind != KIND_FULL && !memcmp(&s->t, t, sizeof(*t)))
@@ -198,10 +197,11 @@ static void listener_tuple(struct tuple *lt, const struct tuple *t, bool wildcar
 
 static __u32 listener_find(const struct collector *c, const struct tuple *lt)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->listeners, hash_tuple(lt)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->listeners, idx)) {
+	for (idx = pool_first(&c->listeners, hash_tuple(lt), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->listeners, &pr)) {
 		struct listener_ent *l = pool_entry(&c->listeners, idx);
 
 		if (!memcmp(&l->t, lt, sizeof(*lt)))
@@ -222,6 +222,7 @@ static void listener_add(struct collector *c, const struct tuple *t)
 		if (idx == POOL_NIL)
 			return;
 		((struct listener_ent *)pool_entry(&c->listeners, idx))->t = lt;
+		((struct listener_ent *)pool_entry(&c->listeners, idx))->refs = 0;
 	}
 	((struct listener_ent *)pool_entry(&c->listeners, idx))->refs++;
 }
@@ -238,7 +239,7 @@ static void listener_del(struct collector *c, const struct tuple *t)
 		return;
 	l = pool_entry(&c->listeners, idx);
 	if (--l->refs == 0)
-		pool_remove(&c->listeners, idx);
+		pool_remove(&c->listeners, idx, hash_tuple(&lt));
 }
 
 static bool addr_is_zero(const __u8 *a)
@@ -285,18 +286,35 @@ static void set_state(struct collector *c, struct sock_ent *s, int state, __u64 
 	s->flags &= ~SF_SINCE_LOWER;
 }
 
+static __u32 sock_hash(const struct sock_ent *s)
+{
+	return s->by_tuple ? hash_tuple(&s->t) : hash_id(s->id);
+}
+
+static __u32 ep_hash(const struct ep_key *k)
+{
+	return pool_hash(k, sizeof(*k), 2);
+}
+
 static void remove_sock(struct collector *c, __u32 idx)
 {
 	struct sock_ent *s = sock_at(c, idx);
 
 	if (s->state == WW_TCP_LISTEN)
 		listener_del(c, &s->t);
-	pool_remove(&c->socks, idx);
+	pool_remove(&c->socks, idx, sock_hash(s));
 }
 
-static __u32 insert_sock(struct collector *c, __u32 hash)
+/* A zeroed entry indexed by id (by_tuple false) or by 4-tuple. */
+static __u32 insert_sock(struct collector *c, __u32 hash, bool by_tuple)
 {
-	return pool_insert(&c->socks, hash);
+	__u32 idx = pool_insert(&c->socks, hash);
+
+	if (idx != POOL_NIL) {
+		memset(sock_at(c, idx), 0, sizeof(struct sock_ent));
+		sock_at(c, idx)->by_tuple = by_tuple;
+	}
+	return idx;
 }
 
 /* A socket's first transition: the only one that says a new socket exists. */
@@ -395,9 +413,10 @@ static void ep_key_of(const struct collector *c, struct ep_key *k, const struct 
 
 static __u32 ep_find(const struct collector *c, const struct ep_key *k, __u32 hash)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->eps, hash); idx != POOL_NIL; idx = pool_next_same(&c->eps, idx))
+	for (idx = pool_first(&c->eps, hash, &pr); idx != POOL_NIL; idx = pool_next(&c->eps, &pr))
 		if (!memcmp(&((struct ep_ent *)pool_entry(&c->eps, idx))->key, k, sizeof(*k)))
 			return idx;
 	return POOL_NIL;
@@ -417,19 +436,20 @@ static void ep_evict_one(struct collector *c)
 {
 	__u32 victim = POOL_NIL;
 	__u64 oldest = UINT64_MAX;
+	struct ep_ent *e;
 
 	for (__u32 i = 0; i < c->eps.high; i++) {
-		struct ep_ent *e = pool_entry(&c->eps, i);
-
-		if (e->node.in_use && e->last_seen < oldest) {
+		e = pool_entry(&c->eps, i);
+		if (pool_in_use(&c->eps, i) && e->last_seen < oldest) {
 			oldest = e->last_seen;
 			victim = i;
 		}
 	}
 	if (victim == POOL_NIL)
 		return;
-	stats_add(&c->other_stats, &((struct ep_ent *)pool_entry(&c->eps, victim))->stats);
-	pool_remove(&c->eps, victim);
+	e = pool_entry(&c->eps, victim);
+	stats_add(&c->other_stats, &e->stats);
+	pool_remove(&c->eps, victim, ep_hash(&e->key));
 	c->stats.endpoints_evicted++;
 }
 
@@ -445,13 +465,13 @@ static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __
 
 	if (s->ep_gen) {
 		e = pool_entry(&c->eps, s->ep_idx);
-		if (e->node.in_use && e->gen == s->ep_gen) {
+		if (pool_in_use(&c->eps, s->ep_idx) && e->gen == s->ep_gen) {
 			e->last_seen = ts;
 			return &e->stats;
 		}
 	}
 	ep_key_of(c, &k, s);
-	hash = pool_hash(&k, sizeof(k), 2);
+	hash = ep_hash(&k);
 	idx = ep_find(c, &k, hash);
 	if (idx == POOL_NIL) {
 		if (c->eps.count >= c->o.max_endpoints)
@@ -460,6 +480,7 @@ static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __
 		if (idx == POOL_NIL)
 			return &c->other_stats;
 		e = pool_entry(&c->eps, idx);
+		memset(e, 0, sizeof(*e));
 		e->key = k;
 		e->gen = ++c->ep_gen_next ?: ++c->ep_gen_next;
 		/* its entries so far all happened since the last rates */
@@ -567,12 +588,12 @@ static void add_timewait(struct collector *c, const struct sock_ent *full,
 	__u32 idx = find_tuple(c, &copy.t);
 
 	if (idx == POOL_NIL) {
-		idx = insert_sock(c, hash_tuple(&copy.t));
+		idx = insert_sock(c, hash_tuple(&copy.t), true);
 		if (idx == POOL_NIL)
 			return;
 	}
 	tw = sock_at(c, idx);
-	copy.node = tw->node;
+	copy.by_tuple = tw->by_tuple;
 	copy.id = 0;
 	copy.kind = KIND_TIMEWAIT;
 	copy.last_event = e->ts_ns;
@@ -632,7 +653,7 @@ void collector__ingest(struct collector *c, const struct ww_event *e)
 	    (e->oldstate == WW_TCP_SYN_SENT && e->newstate == WW_TCP_ESTABLISHED))
 		end_same_tuple(c, &t, e->ts_ns);
 	if (idx == POOL_NIL) {
-		idx = insert_sock(c, hash_id(e->sock_id));
+		idx = insert_sock(c, hash_id(e->sock_id), false);
 		if (idx == POOL_NIL) {
 			struct sock_ent tmp = { .state = e->oldstate };
 
@@ -669,7 +690,7 @@ static __u32 sweep_insert(struct collector *c, const struct ww_sock_rec *r,
 	struct sock_ent *s;
 	__u32 idx;
 
-	idx = insert_sock(c, r->sock_id ? hash_id(r->sock_id) : hash_tuple(t));
+	idx = insert_sock(c, r->sock_id ? hash_id(r->sock_id) : hash_tuple(t), !r->sock_id);
 	if (idx == POOL_NIL)
 		return idx;
 	s = sock_at(c, idx);
@@ -787,7 +808,7 @@ void collector__sweep_end(struct collector *c)
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		struct sock_ent *s = sock_at(c, i);
 
-		if (!s->node.in_use)
+		if (!pool_in_use(&c->socks, i))
 			continue;
 		if (s->sweep_gen != c->sweep_gen && s->last_event < c->sweep_start)
 			sweep_gone(c, i);
@@ -795,7 +816,7 @@ void collector__sweep_end(struct collector *c)
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		struct sock_ent *s = sock_at(c, i);
 
-		if (s->node.in_use)
+		if (pool_in_use(&c->socks, i))
 			sweep_settle(c, s);
 	}
 	c->swept_once = true;
@@ -805,10 +826,11 @@ void collector__sweep_end(struct collector *c)
 void collector__set_port_range(struct collector *c, __u32 netns, __u32 size)
 {
 	__u32 hash = hash_id(netns), idx;
+	struct pool_probe pr;
 	struct range_ent *r;
 
-	for (idx = pool_first(&c->ranges, hash); idx != POOL_NIL;
-	     idx = pool_next_same(&c->ranges, idx)) {
+	for (idx = pool_first(&c->ranges, hash, &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->ranges, &pr)) {
 		r = pool_entry(&c->ranges, idx);
 		if (r->netns == netns)
 			break;
@@ -824,10 +846,11 @@ void collector__set_port_range(struct collector *c, __u32 netns, __u32 size)
 
 static __u32 port_range_of(const struct collector *c, __u32 netns)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->ranges, hash_id(netns)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->ranges, idx)) {
+	for (idx = pool_first(&c->ranges, hash_id(netns), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->ranges, &pr)) {
 		const struct range_ent *r = pool_entry(&c->ranges, idx);
 
 		if (r->netns == netns)
@@ -887,7 +910,6 @@ const struct collector_stats *collector__stats(const struct collector *c)
 /* ---- snapshots -------------------------------------------------------------- */
 
 struct group_ent {
-	struct pool_node node;
 	struct ep_key key;
 	__u32 count[WW_TCP_NSTATES];
 	__u64 oldest[WW_TCP_NSTATES];
@@ -937,15 +959,17 @@ void snapshot_sort(struct snapshot *s, int state)
 
 static __u32 group_get(struct pool *g, const struct ep_key *k)
 {
-	__u32 hash = pool_hash(k, sizeof(*k), 2), idx;
+	__u32 hash = ep_hash(k), idx;
+	struct pool_probe pr;
 
-	for (idx = pool_first(g, hash); idx != POOL_NIL; idx = pool_next_same(g, idx))
+	for (idx = pool_first(g, hash, &pr); idx != POOL_NIL; idx = pool_next(g, &pr))
 		if (!memcmp(&((struct group_ent *)pool_entry(g, idx))->key, k, sizeof(*k)))
 			return idx;
 	idx = pool_insert(g, hash);
 	if (idx != POOL_NIL) {
 		struct group_ent *ge = pool_entry(g, idx);
 
+		memset(ge, 0, sizeof(*ge));
 		ge->key = *k;
 		ge->ep_idx = POOL_NIL;
 	}
@@ -1037,14 +1061,14 @@ static int group_all(struct collector *c, struct pool *g, struct snapshot *out)
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		const struct sock_ent *s = sock_at(c, i);
 
-		if (s->node.in_use && s->state < WW_TCP_NSTATES)
+		if (pool_in_use(&c->socks, i) && s->state < WW_TCP_NSTATES)
 			group_sock(g, c, s, out);
 	}
 	for (__u32 i = 0; i < c->eps.high; i++) {
 		const struct ep_ent *e = pool_entry(&c->eps, i);
 		__u32 idx;
 
-		if (!e->node.in_use)
+		if (!pool_in_use(&c->eps, i))
 			continue;
 		idx = group_get(g, &e->key);
 		if (idx != POOL_NIL)
