@@ -1699,6 +1699,132 @@ static void test_hist_bucket(void **state)
 	assert_int_equal(hist_bucket(UINT64_MAX), WW_HIST_BUCKETS - 1);
 }
 
+/* ---- 13. how sockets are stored ------------------------------------------------ */
+
+/*
+ * IPv6 addresses live out of line: a socket's come back when it goes, and
+ * every path that copies a socket (into TIME_WAIT, tracked or not) keeps them.
+ */
+static void test_ipv6_lines(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o), *one;
+	struct snapshot s = { 0 };
+	const struct ep_row *r;
+	struct tsock x;
+	__u64 base, full;
+
+	o.max_sockets = 1;
+	one = mk(&o);
+	base = collector__stats(c)->memory_bytes;
+	for (int i = 0; i < 200; i++) {
+		x = t_out(3000 + i, "2001:db8::10", 41000 + i, "2001:db8::1", 443);
+		t_conn_tw(c, &x, SEC + i * MSEC);
+	}
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::1]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 200);
+	full = collector__stats(c)->memory_bytes;
+	assert_true(full > base);
+	/* a new connection on the same 4-tuple ends the TIME_WAIT socket */
+	x = t_out(3199, "2001:db8::10", 41199, "2001:db8::1", 443);
+	x.id = 3999;
+	t_connect(c, &x, 3 * SEC);
+	take(c, 3 * SEC + 2 * MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::1]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 199,
+		      [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.tw_exits_reuse, 1);
+	/* the sweep ends them all: nothing more is held than the tables' slack */
+	sweep_empty(c, 10 * SEC);
+	take(c, 10 * SEC, false, &s);
+	assert_int_equal(s.stats.sockets, 0);
+	assert_int_equal(collector__stats(c)->memory_bytes, full);
+	for (int i = 0; i < 200; i++) {
+		x = t_out(4000 + i, "2001:db8::10", 42000 + i, "2001:db8::2", 443);
+		t_conn_tw(c, &x, 11 * SEC + i * MSEC);
+	}
+	assert_int_equal(collector__stats(c)->memory_bytes, full);
+
+	/* a socket the table has no room for closes into TIME_WAIT: that one is kept */
+	x = t_out(5000, "2001:db8::10", 43000, "2001:db8::3", 443);
+	t_connect(one, &x, SEC);
+	x = t_out(5001, "2001:db8::10", 43001, "2001:db8::4", 443);
+	t_conn_tw(one, &x, SEC);
+	x = t_out(5000, "2001:db8::10", 43000, "2001:db8::3", 443);
+	x.last_ts = SEC + MSEC;
+	t_close_tw(one, &x, 2 * SEC);
+	take(one, 3 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::3]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	r = row_find(&s, &o, "[2001:db8::4]:443", DIR_OUT, 0);
+	assert_true(!r || !r->count[WW_TCP_TIME_WAIT]); /* no room for its TIME_WAIT socket */
+	assert_int_equal(s.stats.sockets, 1);
+	snapshot_free(&s);
+	collector__free(one);
+	collector__free(c);
+}
+
+/* A TIME_WAIT socket the sweep saw first, then the close that made it: one socket, not two. */
+static void test_timewait_onto_swept(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(6001, "192.0.2.10", 40100, "203.0.113.9", 80);
+	struct tsock y = t_out(6002, "2001:db8::10", 40101, "2001:db8::9", 80);
+
+	t_connect(c, &x, SEC);
+	t_connect(c, &y, SEC);
+	collector__sweep_begin(c, 2 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
+	sweep_rec(c, rec_tw(&y, WW_TCP_TIME_WAIT));
+	t_close_tw(c, &x, 2 * SEC);
+	t_close_tw(c, &y, 2 * SEC);
+	collector__sweep_end(c);
+	take(c, 3 * SEC, false, &s);
+	assert_int_equal(s.stats.sockets, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.9:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::9]:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * Sockets hold a generation of their endpoint's entry; when the generations
+ * run out (255 of them with 2^24 - 1 endpoints), every reference is
+ * forgotten and found again: each event still counts where it belongs.
+ */
+static void test_endpoint_generations(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x[300];
+	char addr[32], name[48];
+
+	o.max_endpoints = (1u << 24) - 1;
+	c = mk(&o);
+	for (int i = 0; i < 300; i++) {
+		snprintf(addr, sizeof(addr), "198.18.%d.%d", i / 200, i % 200 + 1);
+		x[i] = t_out(7000 + i, "192.0.2.10", 40000 + i, addr, 80);
+		t_connect(c, &x[i], SEC + i * MSEC);
+	}
+	for (int i = 0; i < 300; i++)
+		t_close_tw(c, &x[i], 2 * SEC + i * MSEC);
+	take(c, 3 * SEC, false, &s);
+	assert_int_equal(s.nrows, 300);
+	for (int i = 0; i < 300; i++) {
+		const struct ep_row *r;
+
+		snprintf(name, sizeof(name), "198.18.%d.%d:80", i / 200, i % 200 + 1);
+		r = ROW(&s, &o, name, DIR_OUT);
+		EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
+		assert_int_equal(r->stats.entries[WW_TCP_SYN_SENT], 1);
+		assert_int_equal(r->stats.entries[WW_TCP_FIN_WAIT2], 1);
+		assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 1);
+	}
+	snapshot_free(&s);
+	collector__free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1744,6 +1870,9 @@ int main(void)
 		cmocka_unit_test(test_by_comm),
 		cmocka_unit_test(test_by_cgroup_laddr_rport),
 		cmocka_unit_test(test_hist_bucket),
+		cmocka_unit_test(test_ipv6_lines),
+		cmocka_unit_test(test_timewait_onto_swept),
+		cmocka_unit_test(test_endpoint_generations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
