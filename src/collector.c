@@ -111,9 +111,18 @@ struct wire {
 	__u8 family;
 };
 
+/* An endpoint's key as kept: its address, comm (--by comm) or cgroup id (--by cgroup) in a. */
+struct ep_ckey {
+	__u8 a[16];
+	__u32 netns;
+	__u16 port;
+	__u8 family;
+	__u8 dir;
+};
+
 struct ep_ent {
-	struct ep_key key; /* first: a released entry's first bytes link the free list */
-	__u32 ref;         /* what the sockets counted against it hold: see ep_of_ref() */
+	struct ep_ckey key; /* first: a released entry's first bytes link the free list */
+	__u32 ref;          /* what the sockets counted against it hold: see ep_of_ref() */
 	__u64 last_seen;
 	__u64 prev_entries[WW_TCP_NSTATES];
 	__u64 prev_ts;
@@ -150,6 +159,8 @@ struct collector {
 	__u32 ep_gen_next;
 	struct addr_line tmp_line;
 	struct ep_stats other_stats; /* of evicted endpoints */
+	size_t odd_bytes;            /* held by the figures' odd transitions */
+	size_t snap_bytes;           /* held by the last snapshot */
 	__u64 other_prev_entries[WW_TCP_NSTATES];
 	__u64 other_prev_ts;
 	__u64 sweep_start;
@@ -620,23 +631,23 @@ static void fold_prefix(__u8 *addr, int bits, int full)
 }
 
 /* The address as shown: v4-mapped IPv6 becomes IPv4, then folded to the prefix. */
-static void key_addr16(const struct collector *c, struct ep_key *k, const __u8 *addr, int family)
+static void key_addr16(const struct collector *c, struct ep_ckey *k, const __u8 *addr, int family)
 {
 	if (family == WW_AF_INET6 && addr_is_v4mapped(addr)) {
-		memcpy(k->addr, addr + 12, 4);
+		memcpy(k->a, addr + 12, 4);
 		family = WW_AF_INET;
 	} else {
-		memcpy(k->addr, addr, 16);
+		memcpy(k->a, addr, 16);
 	}
 	k->family = family;
 	if (family == WW_AF_INET)
-		fold_prefix(k->addr, c->o.prefix4, 32);
+		fold_prefix(k->a, c->o.prefix4, 32);
 	else
-		fold_prefix(k->addr, c->o.prefix6, 128);
+		fold_prefix(k->a, c->o.prefix6, 128);
 }
 
 /* Into a zeroed key: IPv4 ones (v4-mapped included) inline, the others from their line. */
-static void key_addr(const struct collector *c, struct ep_key *k, const struct sock_ent *s,
+static void key_addr(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s,
 		     bool remote)
 {
 	__u32 a = remote ? s->raddr : s->laddr;
@@ -646,12 +657,12 @@ static void key_addr(const struct collector *c, struct ep_key *k, const struct s
 			   line_of(c, s)->family);
 		return;
 	}
-	memcpy(k->addr, &a, 4);
+	memcpy(k->a, &a, 4);
 	k->family = WW_AF_INET;
-	fold_prefix(k->addr, c->o.prefix4, 32);
+	fold_prefix(k->a, c->o.prefix4, 32);
 }
 
-static void service_key(const struct collector *c, struct ep_key *k, const struct sock_ent *s)
+static void service_key(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s)
 {
 	k->dir = s->dir;
 	if (s->dir == DIR_IN) {
@@ -666,7 +677,7 @@ static void service_key(const struct collector *c, struct ep_key *k, const struc
 	}
 }
 
-static void ep_key_of(const struct collector *c, struct ep_key *k, const struct sock_ent *s)
+static void ep_key_of(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s)
 {
 	memset(k, 0, sizeof(*k));
 	k->netns = s->netns;
@@ -697,13 +708,29 @@ static void ep_key_of(const struct collector *c, struct ep_key *k, const struct 
 	case BY_NETNS:
 		break;
 	case BY_CGROUP:
-		k->id = *sock_cgroup(s);
+		memcpy(k->a, sock_cgroup(s), sizeof(__u64));
 		break;
 	case BY_COMM:
 		if (s->flags & SF_OWNER)
-			memcpy(k->comm, sock_comm(s), WW_COMM_LEN);
+			memcpy(k->a, sock_comm(s), WW_COMM_LEN);
 		break;
 	}
+}
+
+/* The key as rows show it: where a holds what --by groups by. */
+static void ep_key_expand(const struct collector *c, struct ep_key *k, const struct ep_ckey *ck)
+{
+	memset(k, 0, sizeof(*k));
+	k->netns = ck->netns;
+	k->port = ck->port;
+	k->family = ck->family;
+	k->dir = ck->dir;
+	if (c->o.by == BY_COMM)
+		memcpy(k->comm, ck->a, WW_COMM_LEN);
+	else if (c->o.by == BY_CGROUP)
+		memcpy(&k->id, ck->a, sizeof(k->id));
+	else
+		memcpy(k->addr, ck->a, sizeof(k->addr));
 }
 
 /* The parts of its 4-tuple a socket's key is made of. */
@@ -731,12 +758,12 @@ static unsigned int key_parts(const struct collector *c, const struct sock_ent *
 	}
 }
 
-static __u32 ep_hash(const struct ep_key *k)
+static __u32 ep_hash(const struct ep_ckey *k)
 {
 	return pool_hash(k, sizeof(*k), 2);
 }
 
-static __u32 ep_find(const struct collector *c, const struct ep_key *k, __u32 hash)
+static __u32 ep_find(const struct collector *c, const struct ep_ckey *k, __u32 hash)
 {
 	struct pool_probe pr;
 	__u32 idx;
@@ -786,13 +813,156 @@ static __u32 ep_new_ref(struct collector *c, __u32 idx)
 	return ++c->ep_gen_next << c->ep_bits | (idx + 1);
 }
 
-static void stats_add(struct ep_stats *dst, const struct ep_stats *src)
-{
-	const __u64 *s = (const __u64 *)src;
-	__u64 *d = (__u64 *)dst;
+/* ---- endpoint figures ------------------------------------------------------ */
 
-	for (size_t i = 0; i < sizeof(*dst) / sizeof(__u64); i++)
-		d[i] += s[i];
+/*
+ * The transitions the kernel makes, from the call sites of tcp_set_state()
+ * and inet_sk_set_state() (the BPF program drops old == new): any state
+ * may be reset to CLOSE, LISTEN->SYN_RECV is a child socket, the rest is
+ * the state machine of RFC 9293 with its simultaneous open.
+ */
+static const __u8 pair_states[WW_NPAIRS][2] = {
+	{ WW_TCP_CLOSE, WW_TCP_SYN_SENT },	    { WW_TCP_CLOSE, WW_TCP_LISTEN },
+	{ WW_TCP_LISTEN, WW_TCP_SYN_RECV },	    { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED },
+	{ WW_TCP_SYN_SENT, WW_TCP_SYN_RECV },	    { WW_TCP_SYN_RECV, WW_TCP_ESTABLISHED },
+	{ WW_TCP_SYN_RECV, WW_TCP_FIN_WAIT1 },	    { WW_TCP_SYN_RECV, WW_TCP_CLOSE_WAIT },
+	{ WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1 },   { WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT },
+	{ WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2 },	    { WW_TCP_FIN_WAIT1, WW_TCP_CLOSING },
+	{ WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK },	    { WW_TCP_SYN_SENT, WW_TCP_CLOSE },
+	{ WW_TCP_SYN_RECV, WW_TCP_CLOSE },	    { WW_TCP_ESTABLISHED, WW_TCP_CLOSE },
+	{ WW_TCP_FIN_WAIT1, WW_TCP_CLOSE },	    { WW_TCP_FIN_WAIT2, WW_TCP_CLOSE },
+	{ WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE },	    { WW_TCP_LAST_ACK, WW_TCP_CLOSE },
+	{ WW_TCP_LISTEN, WW_TCP_CLOSE },	    { WW_TCP_CLOSING, WW_TCP_CLOSE },
+};
+
+/* pair_states inverted, slot + 1: 0 for the pairs counted in odd. */
+static const __u8 pair_slot1[WW_TCP_NSTATES][WW_TCP_NSTATES] = {
+	[WW_TCP_CLOSE] = { [WW_TCP_SYN_SENT] = 1, [WW_TCP_LISTEN] = 2 },
+	[WW_TCP_LISTEN] = { [WW_TCP_SYN_RECV] = 3, [WW_TCP_CLOSE] = 21 },
+	[WW_TCP_SYN_SENT] = { [WW_TCP_ESTABLISHED] = 4, [WW_TCP_SYN_RECV] = 5, [WW_TCP_CLOSE] = 14 },
+	[WW_TCP_SYN_RECV] = { [WW_TCP_ESTABLISHED] = 6, [WW_TCP_FIN_WAIT1] = 7,
+			      [WW_TCP_CLOSE_WAIT] = 8, [WW_TCP_CLOSE] = 15 },
+	[WW_TCP_ESTABLISHED] = { [WW_TCP_FIN_WAIT1] = 9, [WW_TCP_CLOSE_WAIT] = 10,
+				 [WW_TCP_CLOSE] = 16 },
+	[WW_TCP_FIN_WAIT1] = { [WW_TCP_FIN_WAIT2] = 11, [WW_TCP_CLOSING] = 12, [WW_TCP_CLOSE] = 17 },
+	[WW_TCP_CLOSE_WAIT] = { [WW_TCP_LAST_ACK] = 13, [WW_TCP_CLOSE] = 19 },
+	[WW_TCP_FIN_WAIT2] = { [WW_TCP_CLOSE] = 18 },
+	[WW_TCP_LAST_ACK] = { [WW_TCP_CLOSE] = 20 },
+	[WW_TCP_CLOSING] = { [WW_TCP_CLOSE] = 22 },
+};
+
+const int ww_hist_states[WW_HIST_STATES] = { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED,
+					      WW_TCP_CLOSE_WAIT, WW_TCP_TIME_WAIT };
+
+/* ww_hist_states inverted, slot + 1: 0 for the states not kept. */
+static const __u8 hist_slot1[WW_TCP_NSTATES] = {
+	[WW_TCP_SYN_SENT] = 1,
+	[WW_TCP_ESTABLISHED] = 2,
+	[WW_TCP_CLOSE_WAIT] = 3,
+	[WW_TCP_TIME_WAIT] = 4,
+};
+
+#define ODD_BYTES (WW_TCP_NSTATES * WW_TCP_NSTATES * sizeof(__u64))
+
+int ep_pair_slot(int oldstate, int newstate)
+{
+	if (oldstate < 0 || newstate < 0 || oldstate >= WW_TCP_NSTATES ||
+	    newstate >= WW_TCP_NSTATES)
+		return -1;
+	return pair_slot1[oldstate][newstate] - 1;
+}
+
+__u64 ep_stats_trans(const struct ep_stats *st, int oldstate, int newstate)
+{
+	int slot = ep_pair_slot(oldstate, newstate);
+
+	if (slot >= 0)
+		return st->trans[slot];
+	if (!st->odd || oldstate < 0 || newstate < 0 || oldstate >= WW_TCP_NSTATES ||
+	    newstate >= WW_TCP_NSTATES)
+		return 0;
+	return st->odd[oldstate * WW_TCP_NSTATES + newstate];
+}
+
+/* Entries into every state. */
+static void stats_entries(const struct ep_stats *st, __u64 *entries)
+{
+	memset(entries, 0, WW_TCP_NSTATES * sizeof(*entries));
+	for (int i = 0; i < WW_NPAIRS; i++)
+		entries[pair_states[i][1]] += st->trans[i];
+	if (st->odd)
+		for (int i = 0; i < WW_TCP_NSTATES * WW_TCP_NSTATES; i++)
+			entries[i % WW_TCP_NSTATES] += st->odd[i];
+	entries[WW_TCP_TIME_WAIT] += st->tw_inferred;
+}
+
+__u64 ep_stats_entries(const struct ep_stats *st, int state)
+{
+	__u64 entries[WW_TCP_NSTATES];
+
+	if (state < 0 || state >= WW_TCP_NSTATES)
+		return 0;
+	stats_entries(st, entries);
+	return entries[state];
+}
+
+int ep_hist_slot(int state)
+{
+	return state >= 0 && state < WW_TCP_NSTATES ? hist_slot1[state] - 1 : -1;
+}
+
+int ep_le_bucket(__u64 ns)
+{
+	int b = hist_bucket(ns);
+
+	if (b <= WW_LE_FIRST)
+		return 0;
+	if (b > WW_LE_LAST)
+		return WW_LE_BUCKETS - 1;
+	return (b - WW_LE_FIRST + WW_LE_STEP - 1) / WW_LE_STEP;
+}
+
+/*
+ * The transitions the kernel does not make: counted apart, once the first
+ * happens. bytes: where the memory that takes is counted.
+ */
+static void count_odd(struct ep_stats *st, int o, int n, __u64 count, size_t *bytes)
+{
+	if (!st->odd) {
+		st->odd = calloc(1, ODD_BYTES);
+		if (!st->odd)
+			return;
+		*bytes += ODD_BYTES;
+	}
+	st->odd[o * WW_TCP_NSTATES + n] += count;
+}
+
+static void odd_free(struct collector *c, struct ep_stats *st)
+{
+	if (!st->odd)
+		return;
+	free(st->odd);
+	st->odd = NULL;
+	c->odd_bytes -= ODD_BYTES;
+}
+
+static void stats_add(struct ep_stats *dst, const struct ep_stats *src, size_t *bytes)
+{
+	for (int i = 0; i < WW_NPAIRS; i++)
+		dst->trans[i] += src->trans[i];
+	dst->tw_inferred += src->tw_inferred;
+	for (int i = 0; i < WW_HIST_STATES; i++) {
+		for (int j = 0; j < WW_LE_BUCKETS; j++)
+			dst->hist[i][j] += src->hist[i][j];
+		dst->hist_sum_ns[i] += src->hist_sum_ns[i];
+	}
+	for (int i = 0; i < WW_HIST_BUCKETS; i++)
+		dst->lifetime_hist[i] += src->lifetime_hist[i];
+	if (src->odd)
+		for (int i = 0; i < WW_TCP_NSTATES * WW_TCP_NSTATES; i++)
+			if (src->odd[i])
+				count_odd(dst, i / WW_TCP_NSTATES, i % WW_TCP_NSTATES, src->odd[i],
+					  bytes);
 }
 
 /* Make room: fold the least recently active endpoint into "other". */
@@ -812,7 +982,8 @@ static void ep_evict_one(struct collector *c)
 	if (victim == POOL_NIL)
 		return;
 	e = pool_entry(&c->eps, victim);
-	stats_add(&c->other_stats, &e->stats);
+	stats_add(&c->other_stats, &e->stats, &c->odd_bytes);
+	odd_free(c, &e->stats);
 	e->ref = 0;
 	pool_remove(&c->eps, victim, ep_hash(&e->key));
 	c->stats.endpoints_evicted++;
@@ -825,7 +996,7 @@ static void ep_evict_one(struct collector *c)
 static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __u64 ts)
 {
 	struct ep_ent *e = ep_of_ref(c, s->ep_ref);
-	struct ep_key k;
+	struct ep_ckey k;
 	__u32 hash, idx;
 
 	if (e) {
@@ -854,29 +1025,37 @@ static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __
 	return &e->stats;
 }
 
-static void hist_add(__u64 *hist, __u64 *sum, __u64 ns)
+/* Time spent in a state, if it is one the histograms keep. */
+static void hist_add(struct ep_stats *st, int state, __u64 ns)
 {
-	hist[hist_bucket(ns)]++;
-	*sum += ns;
+	int slot = hist_slot1[state] - 1;
+
+	if (slot < 0)
+		return;
+	st->hist[slot][ep_le_bucket(ns)]++;
+	st->hist_sum_ns[slot] += ns;
 }
 
 /* Count the event against the socket's endpoint. */
 static void account(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
 	struct ep_stats *st = ep_stats_for(c, s, e->ts_ns);
-	int o = e->oldstate, n = e->newstate;
+	int o = e->oldstate, n = e->newstate, slot;
 
 	if (o >= WW_TCP_NSTATES || n >= WW_TCP_NSTATES)
 		return;
-	st->entries[n]++;
-	st->trans[o][n]++;
+	slot = pair_slot1[o][n] - 1;
+	if (slot >= 0)
+		st->trans[slot]++;
+	else
+		count_odd(st, o, n, 1, &c->odd_bytes);
 	if (e->flags & WW_EF_DWELL)
-		hist_add(st->hist[o], &st->hist_sum_ns[o], e->dwell_ns);
+		hist_add(st, o, e->dwell_ns);
 	/* lifetimes of connections only: a refused connect() lives microseconds */
 	if (n == WW_TCP_CLOSE && s->t2 && (s->flags & SF_CONNECTED) && e->ts_ns >= s->t2)
-		hist_add(st->lifetime_hist, &st->lifetime_sum_ns, e->ts_ns - s->t2);
+		st->lifetime_hist[hist_bucket(e->ts_ns - s->t2)]++;
 	if (e->flags & WW_EF_TW)
-		st->entries[WW_TCP_TIME_WAIT]++;
+		st->tw_inferred++;
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -1175,7 +1354,7 @@ static void sweep_correct(struct collector *c, struct sock_ent *s)
 		c->stats.repairs++;
 	if (s->kind == KIND_TIMEWAIT && s->swept_state == WW_TCP_TIME_WAIT) {
 		c->stats.tw_entries++;
-		ep_stats_for(c, s, c->sweep_start)->entries[WW_TCP_TIME_WAIT]++;
+		ep_stats_for(c, s, c->sweep_start)->tw_inferred++;
 	}
 	set_state(c, s, s->swept_state, c->sweep_start);
 	if (s->kind == KIND_FULL && !(s->flags & SF_NOEVENT))
@@ -1223,9 +1402,7 @@ static void sweep_gone(struct collector *c, __u32 idx)
 		c->stats.tw_exits_sweep++;
 		if (s->state == WW_TCP_TIME_WAIT && !(s->flags & SF_SINCE_LOWER) &&
 		    c->sweep_start > s->since) {
-			struct ep_stats *st = ep_stats_for(c, s, c->sweep_start);
-
-			hist_add(st->hist[WW_TCP_TIME_WAIT], &st->hist_sum_ns[WW_TCP_TIME_WAIT],
+			hist_add(ep_stats_for(c, s, c->sweep_start), WW_TCP_TIME_WAIT,
 				 c->sweep_start - s->since);
 		}
 	} else if (s->kind == KIND_FULL) {
@@ -1352,6 +1529,10 @@ void collector__free(struct collector *c)
 {
 	if (!c)
 		return;
+	for (__u32 i = 0; i < c->eps.high; i++)
+		if (pool_in_use(&c->eps, i))
+			odd_free(c, &((struct ep_ent *)pool_entry(&c->eps, i))->stats);
+	odd_free(c, &c->other_stats);
 	pool_free(&c->socks);
 	pool_free(&c->lines);
 	pool_free(&c->eps);
@@ -1367,14 +1548,14 @@ const struct collector_stats *collector__stats(const struct collector *c)
 	mc->stats.sockets = c->socks.count;
 	mc->stats.memory_bytes = sizeof(*c) + pool_bytes(&c->socks) + pool_bytes(&c->lines) +
 				 pool_bytes(&c->eps) + pool_bytes(&c->listeners) +
-				 pool_bytes(&c->ranges);
+				 pool_bytes(&c->ranges) + c->odd_bytes;
 	return &c->stats;
 }
 
 /* ---- snapshots -------------------------------------------------------------- */
 
 struct group_ent {
-	struct ep_key key;
+	struct ep_ckey key;
 	__u32 count[WW_TCP_NSTATES];
 	__u64 oldest[WW_TCP_NSTATES];
 	__u32 at_least;
@@ -1421,7 +1602,7 @@ void snapshot_sort(struct snapshot *s, int state)
 	qsort(s->rows, s->nrows, sizeof(*s->rows), row_cmp);
 }
 
-static __u32 group_get(struct pool *g, const struct ep_key *k)
+static __u32 group_get(struct pool *g, const struct ep_ckey *k)
 {
 	__u32 hash = ep_hash(k), idx;
 	struct pool_probe pr;
@@ -1444,7 +1625,7 @@ static void group_sock(struct pool *g, const struct collector *c, const struct s
 		       struct snapshot *out)
 {
 	struct group_ent *ge;
-	struct ep_key k;
+	struct ep_ckey k;
 	__u32 idx;
 
 	ep_key_of(c, &k, s);
@@ -1480,7 +1661,7 @@ static void row_from_group(struct collector *c, struct ep_row *r, const struct g
 			   __u64 now, bool update_rates)
 {
 	memset(r, 0, sizeof(*r));
-	r->key = ge->key;
+	ep_key_expand(c, &r->key, &ge->key);
 	memcpy(r->count, ge->count, sizeof(r->count));
 	memcpy(r->oldest_since, ge->oldest, sizeof(r->oldest_since));
 	r->oldest_at_least = ge->at_least;
@@ -1489,10 +1670,15 @@ static void row_from_group(struct collector *c, struct ep_row *r, const struct g
 		r->port_range = port_range_of(c, ge->key.netns);
 	if (ge->ep_idx != POOL_NIL) {
 		struct ep_ent *e = pool_entry(&c->eps, ge->ep_idx);
+		__u64 entries[WW_TCP_NSTATES];
 
 		r->stats = e->stats;
-		if (update_rates)
-			rates(r->rate, e->stats.entries, e->prev_entries, &e->prev_ts, now);
+		r->stats.odd = NULL;
+		stats_add(&r->stats, &(struct ep_stats){ .odd = e->stats.odd }, &c->snap_bytes);
+		if (update_rates) {
+			stats_entries(&e->stats, entries);
+			rates(r->rate, entries, e->prev_entries, &e->prev_ts, now);
+		}
 	}
 }
 
@@ -1564,16 +1750,19 @@ int collector__snapshot(struct collector *c, __u64 now, bool update_rates, struc
 	out->rows = all;
 	out->nrows = n;
 	snapshot_sort(out, c->o.sort_state);
-	for (size_t i = c->o.max_endpoints; i < n; i++)
+	for (size_t i = c->o.max_endpoints; i < n; i++) {
 		fold_into_other(&out->other, &all[i]);
+		free(all[i].stats.odd);
+	}
 	if (n > c->o.max_endpoints)
 		out->nrows = c->o.max_endpoints;
-	stats_add(&out->other.stats, &c->other_stats);
+	stats_add(&out->other.stats, &c->other_stats, &c->snap_bytes);
 	if (update_rates) {
 		double evicted[WW_TCP_NSTATES];
+		__u64 entries[WW_TCP_NSTATES];
 
-		rates(evicted, c->other_stats.entries, c->other_prev_entries, &c->other_prev_ts,
-		      now);
+		stats_entries(&c->other_stats, entries);
+		rates(evicted, entries, c->other_prev_entries, &c->other_prev_ts, now);
 		for (int i = 0; i < WW_TCP_NSTATES; i++)
 			out->other.rate[i] += evicted[i];
 		c->rates_ts = now;
@@ -1584,6 +1773,10 @@ int collector__snapshot(struct collector *c, __u64 now, bool update_rates, struc
 
 void snapshot_free(struct snapshot *s)
 {
+	for (size_t i = 0; i < s->nrows; i++)
+		free(s->rows[i].stats.odd);
+	free(s->other.stats.odd);
+	s->other.stats.odd = NULL;
 	free(s->rows);
 	s->rows = NULL;
 	s->nrows = 0;
