@@ -1548,19 +1548,37 @@ const struct collector_stats *collector__stats(const struct collector *c)
 	mc->stats.sockets = c->socks.count;
 	mc->stats.memory_bytes = sizeof(*c) + pool_bytes(&c->socks) + pool_bytes(&c->lines) +
 				 pool_bytes(&c->eps) + pool_bytes(&c->listeners) +
-				 pool_bytes(&c->ranges) + c->odd_bytes;
+				 pool_bytes(&c->ranges) + c->odd_bytes + c->snap_bytes;
+	mc->stats.snapshot_bytes = c->snap_bytes;
 	return &c->stats;
 }
 
 /* ---- snapshots -------------------------------------------------------------- */
 
+/*
+ * A snapshot groups the sockets by key in two passes over the table. The
+ * first counts each group's sockets (what the order of rows needs); the
+ * heaviest max_endpoints groups then get rows; the second pass adds each
+ * socket to its row, or to "other". Only the rows are full size: a group
+ * is its key and two counts. A socket whose endpoint entry is known finds
+ * its group through that entry, without building its key.
+ */
 struct group_ent {
 	struct ep_ckey key;
-	__u32 count[WW_TCP_NSTATES];
-	__u64 oldest[WW_TCP_NSTATES];
-	__u32 at_least;
-	__u32 ports_used;
-	__u32 ep_idx; /* its cumulative figures, or POOL_NIL */
+	__u32 weight; /* sockets counted by the sort order */
+	__u32 total;
+	__u32 ep;     /* its endpoint entry, or POOL_NIL */
+	__u32 row;    /* its row, or POOL_NIL: folded into "other" */
+};
+
+struct snap_work {
+	struct collector *c;
+	struct snapshot *out;
+	struct pool groups;
+	__u32 *group_of_ep; /* by endpoint entry */
+	int weight_state;   /* ep_row_weight()'s, -1: TIME_WAIT + CLOSE_WAIT */
+	__u32 other_by[WW_TCP_NSTATES]; /* the group "other"'s oldest is of, per state */
+	size_t bytes;
 };
 
 __u64 ep_row_weight(const struct ep_row *r, int state)
@@ -1602,48 +1620,182 @@ void snapshot_sort(struct snapshot *s, int state)
 	qsort(s->rows, s->nrows, sizeof(*s->rows), row_cmp);
 }
 
-static __u32 group_get(struct pool *g, const struct ep_ckey *k)
+/* Keys in the order of their rows' keys (struct ep_key compared as bytes). */
+static int ckey_cmp(const struct collector *c, const struct ep_ckey *x, const struct ep_ckey *y)
+{
+	int d;
+
+	if (c->o.by != BY_COMM)
+		return memcmp(x, y, sizeof(*x));
+	/* there comm comes last */
+	d = memcmp(&x->netns, &y->netns, sizeof(*x) - offsetof(struct ep_ckey, netns));
+	return d ? d : memcmp(x->a, y->a, sizeof(x->a));
+}
+
+/* row_cmp's order, between groups. */
+static int group_cmp(const struct snap_work *w, __u32 a, __u32 b)
+{
+	const struct group_ent *x = pool_entry(&w->groups, a), *y = pool_entry(&w->groups, b);
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return ckey_cmp(w->c, &x->key, &y->key);
+}
+
+static struct group_ent *group_at(const struct snap_work *w, __u32 idx)
+{
+	return pool_entry(&w->groups, idx);
+}
+
+/* The group of key k; a new one if add (POOL_NIL when out of memory). */
+static __u32 group_get(struct snap_work *w, const struct ep_ckey *k, bool add)
 {
 	__u32 hash = ep_hash(k), idx;
 	struct pool_probe pr;
+	struct group_ent *ge;
 
-	for (idx = pool_first(g, hash, &pr); idx != POOL_NIL; idx = pool_next(g, &pr))
-		if (!memcmp(&((struct group_ent *)pool_entry(g, idx))->key, k, sizeof(*k)))
+	for (idx = pool_first(&w->groups, hash, &pr); idx != POOL_NIL;
+	     idx = pool_next(&w->groups, &pr))
+		if (!memcmp(&group_at(w, idx)->key, k, sizeof(*k)))
 			return idx;
-	idx = pool_insert(g, hash);
-	if (idx != POOL_NIL) {
-		struct group_ent *ge = pool_entry(g, idx);
-
-		memset(ge, 0, sizeof(*ge));
-		ge->key = *k;
-		ge->ep_idx = POOL_NIL;
-	}
+	if (!add)
+		return POOL_NIL;
+	idx = pool_insert(&w->groups, hash);
+	if (idx == POOL_NIL)
+		return idx;
+	ge = group_at(w, idx);
+	memset(ge, 0, sizeof(*ge));
+	ge->key = *k;
+	ge->ep = POOL_NIL;
+	ge->row = POOL_NIL;
 	return idx;
 }
 
-static void group_sock(struct pool *g, const struct collector *c, const struct sock_ent *s,
-		       struct snapshot *out)
+/* A socket's group: its endpoint's, or the one of the key it has. */
+static __u32 sock_group(struct snap_work *w, const struct sock_ent *s, bool add)
 {
-	struct group_ent *ge;
+	const struct collector *c = w->c;
 	struct ep_ckey k;
-	__u32 idx;
 
+	if (ep_of_ref(c, s->ep_ref))
+		return w->group_of_ep[(s->ep_ref & ((1u << c->ep_bits) - 1)) - 1];
 	ep_key_of(c, &k, s);
-	idx = group_get(g, &k);
-	if (idx == POOL_NIL)
-		return;
-	ge = pool_entry(g, idx);
-	ge->count[s->state]++;
-	out->totals[s->state]++;
-	if (s->since && (!ge->oldest[s->state] || s->since < ge->oldest[s->state])) {
-		ge->oldest[s->state] = s->since;
-		if (s->flags & SF_SINCE_LOWER)
-			ge->at_least |= 1u << s->state;
-		else
-			ge->at_least &= ~(1u << s->state);
+	return group_get(w, &k, add);
+}
+
+/* Every endpoint with figures is a group, with or without sockets. */
+static int group_endpoints(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
+	w->group_of_ep = malloc((c->eps.high ? c->eps.high : 1) * sizeof(*w->group_of_ep));
+	if (!w->group_of_ep)
+		return -ENOMEM;
+	w->bytes += (c->eps.high ? c->eps.high : 1) * sizeof(*w->group_of_ep);
+	for (__u32 i = 0; i < c->eps.high; i++) {
+		__u32 g;
+
+		if (!pool_in_use(&c->eps, i))
+			continue;
+		g = group_get(w, &((struct ep_ent *)pool_entry(&c->eps, i))->key, true);
+		if (g == POOL_NIL)
+			return -ENOMEM;
+		group_at(w, g)->ep = i;
+		w->group_of_ep[i] = g;
 	}
-	if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
-		ge->ports_used++;
+	return 0;
+}
+
+static bool weighs(const struct snap_work *w, int state)
+{
+	if (w->weight_state >= 0)
+		return state == w->weight_state;
+	return state == WW_TCP_TIME_WAIT || state == WW_TCP_CLOSE_WAIT;
+}
+
+/* Pass 1: how many sockets each group has. */
+static int count_groups(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
+	for (__u32 i = 0; i < c->socks.high; i++) {
+		const struct sock_ent *s = sock_at(c, i);
+		struct group_ent *ge;
+		__u32 g;
+
+		if (!pool_in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
+			continue;
+		g = sock_group(w, s, true);
+		if (g == POOL_NIL)
+			return -ENOMEM;
+		ge = group_at(w, g);
+		ge->total++;
+		ge->weight += weighs(w, s->state);
+		w->out->totals[s->state]++;
+	}
+	return 0;
+}
+
+/* A bounded heap of the best groups so far, the worst of them on top. */
+static void heap_down(const struct snap_work *w, __u32 *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, worst = i;
+		__u32 t;
+
+		if (l < n && group_cmp(w, h[l], h[worst]) > 0)
+			worst = l;
+		if (l + 1 < n && group_cmp(w, h[l + 1], h[worst]) > 0)
+			worst = l + 1;
+		if (worst == i)
+			return;
+		t = h[i];
+		h[i] = h[worst];
+		h[worst] = t;
+		i = worst;
+	}
+}
+
+static void heap_push(const struct snap_work *w, __u32 *h, size_t n, __u32 g)
+{
+	size_t i = n;
+
+	h[i] = g;
+	while (i && group_cmp(w, h[i], h[(i - 1) / 2]) > 0) {
+		__u32 t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* The groups that get rows: all, or the max_endpoints heaviest. Their number, or -ENOMEM. */
+static long select_rows(struct snap_work *w, __u32 **sel)
+{
+	size_t max = w->c->o.max_endpoints, n = 0;
+	__u32 *h;
+
+	if (w->groups.count < max)
+		max = w->groups.count;
+	h = malloc((max ? max : 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	w->bytes += (max ? max : 1) * sizeof(*h);
+	for (__u32 g = 0; g < w->groups.high; g++) {
+		if (!pool_in_use(&w->groups, g))
+			continue;
+		if (n < max) {
+			heap_push(w, h, n++, g);
+		} else if (max && group_cmp(w, g, h[0]) < 0) {
+			h[0] = g;
+			heap_down(w, h, n, 0);
+		}
+	}
+	*sel = h;
+	return (long)n;
 }
 
 static void rates(double *rate, const __u64 *entries, __u64 *prev, __u64 *prev_ts, __u64 now)
@@ -1657,116 +1809,208 @@ static void rates(double *rate, const __u64 *entries, __u64 *prev, __u64 *prev_t
 	*prev_ts = now;
 }
 
-static void row_from_group(struct collector *c, struct ep_row *r, const struct group_ent *ge,
-			   __u64 now, bool update_rates)
+static void ep_rates(struct ep_ent *e, double *rate, __u64 now)
 {
-	memset(r, 0, sizeof(*r));
-	ep_key_expand(c, &r->key, &ge->key);
-	memcpy(r->count, ge->count, sizeof(r->count));
-	memcpy(r->oldest_since, ge->oldest, sizeof(r->oldest_since));
-	r->oldest_at_least = ge->at_least;
-	r->ports_used = ge->ports_used;
-	if (ge->key.dir == DIR_OUT)
-		r->port_range = port_range_of(c, ge->key.netns);
-	if (ge->ep_idx != POOL_NIL) {
-		struct ep_ent *e = pool_entry(&c->eps, ge->ep_idx);
-		__u64 entries[WW_TCP_NSTATES];
+	__u64 entries[WW_TCP_NSTATES];
 
-		r->stats = e->stats;
-		r->stats.odd = NULL;
-		stats_add(&r->stats, &(struct ep_stats){ .odd = e->stats.odd }, &c->snap_bytes);
-		if (update_rates) {
-			stats_entries(&e->stats, entries);
-			rates(r->rate, entries, e->prev_entries, &e->prev_ts, now);
-		}
-	}
+	stats_entries(&e->stats, entries);
+	rates(rate, entries, e->prev_entries, &e->prev_ts, now);
 }
 
-static void fold_into_other(struct ep_row *other, const struct ep_row *r)
+/* The rows, keyed, with their endpoints' figures. */
+static int make_rows(struct snap_work *w, const __u32 *sel, size_t n, __u64 now, bool update)
 {
-	for (int i = 0; i < WW_TCP_NSTATES; i++) {
-		other->count[i] += r->count[i];
-		other->rate[i] += r->rate[i];
-		if (r->oldest_since[i] &&
-		    (!other->oldest_since[i] || r->oldest_since[i] < other->oldest_since[i])) {
-			other->oldest_since[i] = r->oldest_since[i];
-			other->oldest_at_least &= ~(1u << i);
-			other->oldest_at_least |= r->oldest_at_least & (1u << i);
-		}
-	}
-	other->ports_used += r->ports_used;
-	/*
-	 * Not its cumulative figures: a folded endpoint keeps them and shows
-	 * them again once it is heavy enough, and "other" must only grow, as a
-	 * Prometheus counter does. Its figures are those of evicted endpoints.
-	 */
-	other->folded++;
-}
+	struct collector *c = w->c;
+	struct ep_row *rows = calloc(n ? n : 1, sizeof(*rows));
 
-/* Every live socket grouped by key, plus the endpoints with figures but no socket. */
-static int group_all(struct collector *c, struct pool *g, struct snapshot *out)
-{
-	if (pool_init(g, sizeof(struct group_ent), c->socks.count + c->eps.count + 1))
+	if (!rows)
 		return -ENOMEM;
+	w->bytes += (n ? n : 1) * sizeof(*rows);
+	w->out->rows = rows;
+	w->out->nrows = n;
+	for (size_t i = 0; i < n; i++) {
+		struct group_ent *ge = group_at(w, sel[i]);
+		struct ep_row *r = &rows[i];
+
+		ge->row = i;
+		ep_key_expand(c, &r->key, &ge->key);
+		if (r->key.dir == DIR_OUT)
+			r->port_range = port_range_of(c, r->key.netns);
+		if (ge->ep != POOL_NIL) {
+			struct ep_ent *e = pool_entry(&c->eps, ge->ep);
+
+			r->stats = e->stats;
+			r->stats.odd = NULL;
+			stats_add(&r->stats, &(struct ep_stats){ .odd = e->stats.odd }, &w->bytes);
+			if (update)
+				ep_rates(e, r->rate, now);
+		}
+	}
+	return 0;
+}
+
+static void set_oldest(struct ep_row *r, const struct sock_ent *s)
+{
+	r->oldest_since[s->state] = s->since;
+	if (s->flags & SF_SINCE_LOWER)
+		r->oldest_at_least |= 1u << s->state;
+	else
+		r->oldest_at_least &= ~(1u << s->state);
+}
+
+/* The oldest socket of a row, per state: the first one in the table wins a tie. */
+static void row_oldest(struct ep_row *r, const struct sock_ent *s)
+{
+	if (s->since && (!r->oldest_since[s->state] || s->since < r->oldest_since[s->state]))
+		set_oldest(r, s);
+}
+
+/*
+ * That of "other": of the folded groups, the first in the rows' order wins
+ * a tie, as if each folded row were added in turn.
+ */
+static void other_oldest(struct snap_work *w, __u32 g, const struct sock_ent *s)
+{
+	struct ep_row *o = &w->out->other;
+	__u64 old = o->oldest_since[s->state];
+
+	if (!s->since || (old && s->since > old))
+		return;
+	if (old && s->since == old &&
+	    (g == w->other_by[s->state] || group_cmp(w, g, w->other_by[s->state]) > 0))
+		return;
+	w->other_by[s->state] = g;
+	set_oldest(o, s);
+}
+
+/* Pass 2: each socket into its row, or into "other". */
+static void fill_rows(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		const struct sock_ent *s = sock_at(c, i);
+		struct ep_row *r;
+		__u32 g;
 
-		if (pool_in_use(&c->socks, i) && s->state < WW_TCP_NSTATES)
-			group_sock(g, c, s, out);
-	}
-	for (__u32 i = 0; i < c->eps.high; i++) {
-		const struct ep_ent *e = pool_entry(&c->eps, i);
-		__u32 idx;
-
-		if (!pool_in_use(&c->eps, i))
+		if (!pool_in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
 			continue;
-		idx = group_get(g, &e->key);
-		if (idx != POOL_NIL)
-			((struct group_ent *)pool_entry(g, idx))->ep_idx = i;
+		g = sock_group(w, s, false);
+		if (group_at(w, g)->row != POOL_NIL) {
+			r = &w->out->rows[group_at(w, g)->row];
+			row_oldest(r, s);
+		} else {
+			r = &w->out->other;
+			other_oldest(w, g, s);
+		}
+		r->count[s->state]++;
+		if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
+			r->ports_used++;
 	}
+}
+
+static const struct snap_work *sort_work;
+
+static int group_qcmp(const void *a, const void *b)
+{
+	return group_cmp(sort_work, *(const __u32 *)a, *(const __u32 *)b);
+}
+
+/*
+ * The rates of folded endpoints add up into "other", in the rows' order
+ * (as floating-point sums depend on it). Not their cumulative figures: a
+ * folded endpoint keeps them and shows them again once it is heavy enough,
+ * and "other" must only grow, as a Prometheus counter does. Its figures
+ * are those of evicted endpoints.
+ */
+static int fold_rates(struct snap_work *w, __u64 now)
+{
+	struct collector *c = w->c;
+	size_t n = 0;
+	__u32 *f = malloc((c->eps.count ? c->eps.count : 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	w->bytes += (c->eps.count ? c->eps.count : 1) * sizeof(*f);
+	for (__u32 i = 0; i < c->eps.high; i++)
+		if (pool_in_use(&c->eps, i) && group_at(w, w->group_of_ep[i])->row == POOL_NIL)
+			f[n++] = w->group_of_ep[i];
+	sort_work = w;
+	qsort(f, n, sizeof(*f), group_qcmp);
+	for (size_t i = 0; i < n; i++) {
+		double rate[WW_TCP_NSTATES];
+
+		ep_rates(pool_entry(&c->eps, group_at(w, f[i])->ep), rate, now);
+		for (int j = 0; j < WW_TCP_NSTATES; j++)
+			w->out->other.rate[j] += rate[j];
+	}
+	free(f);
+	return 0;
+}
+
+static void other_evicted(struct snap_work *w, __u64 now, bool update_rates)
+{
+	struct collector *c = w->c;
+	struct ep_row *o = &w->out->other;
+	double evicted[WW_TCP_NSTATES];
+	__u64 entries[WW_TCP_NSTATES];
+
+	o->folded = w->groups.count - w->out->nrows;
+	stats_add(&o->stats, &c->other_stats, &w->bytes);
+	if (!update_rates)
+		return;
+	stats_entries(&c->other_stats, entries);
+	rates(evicted, entries, c->other_prev_entries, &c->other_prev_ts, now);
+	for (int i = 0; i < WW_TCP_NSTATES; i++)
+		o->rate[i] += evicted[i];
+	c->rates_ts = now;
+}
+
+static int snapshot_build(struct snap_work *w, __u64 now, bool update_rates)
+{
+	__u32 *sel = NULL;
+	long n;
+	int err;
+
+	err = group_endpoints(w) ?: count_groups(w);
+	if (err)
+		return err;
+	n = select_rows(w, &sel);
+	if (n < 0)
+		return (int)n;
+	err = make_rows(w, sel, (size_t)n, now, update_rates);
+	free(sel);
+	if (err)
+		return err;
+	fill_rows(w);
+	if (update_rates && fold_rates(w, now))
+		return -ENOMEM;
+	other_evicted(w, now, update_rates);
 	return 0;
 }
 
 int collector__snapshot(struct collector *c, __u64 now, bool update_rates, struct snapshot *out)
 {
-	struct ep_row *all;
-	struct pool g;
-	size_t n = 0;
+	struct snap_work w = { .c = c, .out = out };
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->ts_ns = now;
 	out->other.is_other = true;
-	if (group_all(c, &g, out))
+	w.weight_state = c->o.sort_state >= 0 && c->o.sort_state < WW_TCP_NSTATES ?
+				 c->o.sort_state : -1;
+	if (pool_init(&w.groups, sizeof(struct group_ent), c->socks.count + c->eps.count + 1))
 		return -ENOMEM;
-	all = calloc(g.count ? g.count : 1, sizeof(*all));
-	if (!all) {
-		pool_free(&g);
-		return -ENOMEM;
+	err = snapshot_build(&w, now, update_rates);
+	w.bytes += pool_bytes(&w.groups);
+	pool_free(&w.groups);
+	free(w.group_of_ep);
+	if (err) {
+		snapshot_free(out);
+		return err;
 	}
-	for (__u32 i = 0; i < g.high; i++)
-		if (pool_in_use(&g, i))
-			row_from_group(c, &all[n++], pool_entry(&g, i), now, update_rates);
-	pool_free(&g);
-	out->rows = all;
-	out->nrows = n;
 	snapshot_sort(out, c->o.sort_state);
-	for (size_t i = c->o.max_endpoints; i < n; i++) {
-		fold_into_other(&out->other, &all[i]);
-		free(all[i].stats.odd);
-	}
-	if (n > c->o.max_endpoints)
-		out->nrows = c->o.max_endpoints;
-	stats_add(&out->other.stats, &c->other_stats, &c->snap_bytes);
-	if (update_rates) {
-		double evicted[WW_TCP_NSTATES];
-		__u64 entries[WW_TCP_NSTATES];
-
-		stats_entries(&c->other_stats, entries);
-		rates(evicted, entries, c->other_prev_entries, &c->other_prev_ts, now);
-		for (int i = 0; i < WW_TCP_NSTATES; i++)
-			out->other.rate[i] += evicted[i];
-		c->rates_ts = now;
-	}
+	c->snap_bytes = w.bytes;
 	out->stats = *collector__stats(c);
 	return 0;
 }

@@ -136,8 +136,19 @@ struct collector_stats {
 	__u64 tw_exits_sweep;  /* TIME_WAIT sockets found gone by a sweep */
 	__u64 tw_exits_reuse;  /* TIME_WAIT sockets ended by reuse of the 4-tuple */
 	__u64 endpoints_evicted; /* endpoint statistics folded into "other" when full */
-	__u64 memory_bytes;    /* held by the tables */
+	__u64 memory_bytes;    /* held by the tables, and by the last snapshot */
+	__u64 snapshot_bytes;  /* of which the last snapshot's: its rows and what it took to fold */
 };
+
+/*
+ * What a snapshot takes at most, while it is made (collector_stats has it):
+ * sizeof(struct ep_row) per row, WW_SNAPSHOT_GROUP_BYTES per group (each
+ * distinct key among the sockets, and each endpoint with figures), 12
+ * bytes per endpoint with figures, and WW_SNAPSHOT_SLACK once: the groups'
+ * table grows by chunks. The rows are min(groups, max_endpoints).
+ */
+#define WW_SNAPSHOT_GROUP_BYTES 56
+#define WW_SNAPSHOT_SLACK (256u << 10)
 
 struct snapshot {
 	__u64 ts_ns;
