@@ -4,7 +4,7 @@
  *
  * Two tables:
  *   sockets    every socket the kernel holds that we know of. Full sockets
- *              are found by their cookie (their ports change at connect()),
+ *              are found by their id (their ports change at connect()),
  *              TIME_WAIT and request sockets, which have no events, by their
  *              4-tuple. Bounded by max_sockets.
  *   endpoints  cumulative figures (entries, transitions, time in state) per
@@ -13,6 +13,10 @@
  * Live counts per endpoint are not kept incrementally: a snapshot groups the
  * sockets by key, so a changed --by or an evicted endpoint never leaves a
  * count behind.
+ *
+ * A socket's entry is 48 bytes: IPv4 addresses inline (also IPv6 ones that
+ * are both v4-mapped), other IPv6 ones out of line, in a table of their own;
+ * the owner's comm or cgroup after it only when --by groups by them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,63 +33,116 @@ enum sock_kind {
 	KIND_REQUEST,  /* a request socket, counted as SYN_RECV */
 };
 
-#define SF_OWNER (1 << 0)       /* pid and comm are known */
+#define SF_OWNER (1 << 0)       /* comm is known (kept for --by comm only) */
 #define SF_PENDING (1 << 1)     /* learnt from a sweep, no event since */
-#define SF_SINCE_LOWER (1 << 2) /* it predates waitwatch: state_since is a lower bound */
+#define SF_SINCE_LOWER (1 << 2) /* it predates waitwatch: since is a lower bound */
 #define SF_WILD (1 << 3)        /* inbound, accepted by a wildcard listener */
 #define SF_CLASSIFIED (1 << 4)  /* inbound, and its listener was known */
 #define SF_CONNECTED (1 << 5)   /* reached ESTABLISHED: a connection, not a failed attempt */
+#define SF_MAPPED (1 << 6)      /* IPv6, both addresses v4-mapped: kept as IPv4 */
+#define SF_LINE (1 << 7)        /* addresses out of line: laddr numbers them in c->lines */
+#define SF_NOEVENT (1 << 8)     /* full socket that no event touched yet */
+#define SF_EVBEFORE (1 << 9)    /* full socket whose last event predates since (a sweep set it) */
+#define SF_SWEPT (1 << 10)      /* the sweep under way reported it, as swept_state */
+#define SF_BYTUPLE (1 << 11)    /* indexed by its 4-tuple, not by its id */
 
-struct tuple {
-	__u8 laddr[16];
-	__u8 raddr[16];
+/*
+ * The time of a full socket's last event is since (an event sets both),
+ * none (SF_NOEVENT) or before since (SF_EVBEFORE): a sweep corrected its
+ * state, and no sweep starts before an earlier one did. Other sockets get
+ * no event but the one that made them: t2 holds its time.
+ */
+struct sock_ent {
+	__u64 id;     /* sock_id of a full socket, 0 for the others */
+	__u64 since;  /* when it entered its state */
+	__u64 t2;     /* full socket: SYN_SENT or SYN_RECV time (0 unknown); others: last event */
+	__u32 laddr;  /* IPv4 addresses, in network byte order; SF_LINE: line number */
+	__u32 raddr;
 	__u32 netns;
 	__u16 lport;
 	__u16 rport;
+	__u32 ep_ref; /* its endpoint's entry: see ep_of_ref(); 0 none */
+	__u16 flags;
+	__u8 state;
+	__u8 kind : 2;
+	__u8 dir : 2;
+	__u8 swept_state : 4; /* what the sweep under way saw, compared at its end */
+};
+
+_Static_assert(sizeof(struct sock_ent) == 48, "a socket's entry is 48 bytes");
+
+/* A socket being counted without an entry: the extra owner field included. */
+union sock_tmp {
+	struct sock_ent s;
+	__u8 bytes[sizeof(struct sock_ent) + WW_COMM_LEN];
+};
+
+/* Addresses that are not IPv4, as the kernel gave them. */
+struct addr_line {
+	__u8 laddr[16];
+	__u8 raddr[16];
 	__u8 family;
 	__u8 _pad[3];
 };
 
-struct sock_ent {
-	struct pool_node node;
-	__u64 id; /* cookie of a full socket, 0 for the others */
-	struct tuple t;
-	__u8 state;
-	__u8 kind;
+#define LINE_TMP POOL_NIL /* the line of a socket being counted without an entry */
+
+enum tuple_form {
+	FORM_V4,     /* AF_INET */
+	FORM_MAPPED, /* AF_INET6, both addresses v4-mapped */
+	FORM_LINE,   /* any other: out of line */
+};
+
+/* A 4-tuple as compared and hashed: addresses inline, or their line. */
+struct tkey {
+	struct {
+		__u32 laddr, raddr, netns;
+		__u16 lport, rport;
+		__u32 form;
+	} in;
+	const struct addr_line *line; /* FORM_LINE */
+};
+
+/* A 4-tuple as an event or a sweep record gives it. */
+struct wire {
+	const __u8 *laddr, *raddr;
+	__u32 netns;
+	__u16 lport, rport;
+	__u8 family;
+};
+
+/* An endpoint's key as kept: its address, comm (--by comm) or cgroup id (--by cgroup) in a. */
+struct ep_ckey {
+	__u8 a[16];
+	__u32 netns;
+	__u16 port;
+	__u8 family;
 	__u8 dir;
-	__u8 flags;
-	__u8 swept_state; /* what the last sweep saw, compared at its end */
-	__u8 _pad[3];
-	__u32 pid;
-	__u32 sweep_gen;
-	__u32 ep_idx;     /* its endpoint's entry, valid while that entry's gen is ep_gen */
-	__u32 ep_gen;     /* 0: not looked up, or its key changed since */
-	char comm[WW_COMM_LEN];
-	__u64 cgroup_id;
-	__u64 sock_ino;
-	__u64 state_since; /* when it entered its state */
-	__u64 born;        /* SYN_SENT or SYN_RECV time, 0 unknown */
-	__u64 last_event;  /* time of the last event applied */
 };
 
 struct ep_ent {
-	struct pool_node node;
-	__u32 gen; /* a new number each time the slot is given to a key */
-	struct ep_key key;
+	struct ep_ckey key; /* first: a released entry's first bytes link the free list */
+	__u32 ref;          /* what the sockets counted against it hold: see ep_of_ref() */
 	__u64 last_seen;
 	__u64 prev_entries[WW_TCP_NSTATES];
 	__u64 prev_ts;
 	struct ep_stats stats;
 };
 
+struct listener_key {
+	__u8 laddr[16];
+	__u32 netns;
+	__u16 lport;
+	__u8 family;
+	__u8 _pad;
+};
+
 struct listener_ent {
-	struct pool_node node;
-	struct tuple t; /* local side only */
-	__u32 refs;     /* SO_REUSEPORT: several sockets share one address */
+	struct listener_key k;
+	__u32 refs; /* SO_REUSEPORT: several sockets share one address */
 };
 
 struct range_ent {
-	struct pool_node node;
 	__u32 netns;
 	__u32 size;
 };
@@ -93,16 +150,22 @@ struct range_ent {
 struct collector {
 	struct collector_opts o;
 	struct pool socks;
+	struct pool lines;
 	struct pool eps;
 	struct pool listeners;
 	struct pool ranges;
+	size_t sock_size;   /* the entry, and the owner field --by needs */
+	__u32 ep_bits;      /* of an endpoint reference, those that number its entry */
+	__u32 ep_gen_next;
+	struct addr_line tmp_line;
 	struct ep_stats other_stats; /* of evicted endpoints */
+	size_t odd_bytes;            /* held by the figures' odd transitions */
+	size_t snap_bytes;           /* held by the last snapshot */
 	__u64 other_prev_entries[WW_TCP_NSTATES];
 	__u64 other_prev_ts;
-	__u32 sweep_gen;
 	__u64 sweep_start;
 	__u64 rates_ts; /* the last snapshot that computed rates */
-	__u32 ep_gen_next;
+	bool in_sweep;
 	bool swept_once;
 	struct collector_stats stats;
 };
@@ -120,12 +183,7 @@ int hist_bucket(__u64 ns)
 
 static __u32 hash_id(__u64 id)
 {
-	return pool_hash(&id, sizeof(id), 0);
-}
-
-static __u32 hash_tuple(const struct tuple *t)
-{
-	return pool_hash(t, sizeof(*t), 1);
+	return pool_hash64(id, 0);
 }
 
 static struct sock_ent *sock_at(const struct collector *c, __u32 idx)
@@ -133,12 +191,238 @@ static struct sock_ent *sock_at(const struct collector *c, __u32 idx)
 	return pool_entry(&c->socks, idx);
 }
 
+/* The owner field after the entry: comm for --by comm, the cgroup id for --by cgroup. */
+static char *sock_comm(const struct sock_ent *s)
+{
+	return (char *)(s + 1);
+}
+
+static __u64 *sock_cgroup(const struct sock_ent *s)
+{
+	return (__u64 *)(s + 1);
+}
+
+static struct addr_line *line_of(const struct collector *c, const struct sock_ent *s)
+{
+	if (s->laddr == LINE_TMP)
+		return (struct addr_line *)&c->tmp_line;
+	return pool_entry(&c->lines, s->laddr);
+}
+
+/* ---- 4-tuples -------------------------------------------------------------- */
+
+static struct wire wire_of_event(const struct ww_event *e)
+{
+	return (struct wire){ .laddr = e->saddr, .raddr = e->daddr, .netns = e->netns,
+			      .lport = e->sport, .rport = e->dport, .family = (__u8)e->family };
+}
+
+static struct wire wire_of_rec(const struct ww_sock_rec *r)
+{
+	return (struct wire){ .laddr = r->saddr, .raddr = r->daddr, .netns = r->netns,
+			      .lport = r->sport, .rport = r->dport, .family = (__u8)r->family };
+}
+
+/* Nothing past the first 4 bytes, as the kernel writes IPv4 addresses. */
+static bool only_v4(const __u8 *a)
+{
+	__u32 w;
+	__u64 d;
+
+	memcpy(&w, a + 4, 4);
+	memcpy(&d, a + 8, 8);
+	return !w && !d;
+}
+
+static enum tuple_form wire_form(const struct wire *w)
+{
+	if (w->family == WW_AF_INET && only_v4(w->laddr) && only_v4(w->raddr))
+		return FORM_V4;
+	if (w->family == WW_AF_INET6 && addr_is_v4mapped(w->laddr) && addr_is_v4mapped(w->raddr))
+		return FORM_MAPPED;
+	return FORM_LINE;
+}
+
+static __u32 load4(const __u8 *a)
+{
+	__u32 v;
+
+	memcpy(&v, a, 4);
+	return v;
+}
+
+/* line: where the addresses go if they are not inline. */
+static void tkey_of_wire(struct tkey *k, const struct wire *w, struct addr_line *line)
+{
+	enum tuple_form form = wire_form(w);
+
+	memset(k, 0, sizeof(*k));
+	k->in.netns = w->netns;
+	k->in.lport = w->lport;
+	k->in.rport = w->rport;
+	k->in.form = form;
+	if (form == FORM_LINE) {
+		memcpy(line->laddr, w->laddr, 16);
+		memcpy(line->raddr, w->raddr, 16);
+		line->family = w->family;
+		memset(line->_pad, 0, sizeof(line->_pad));
+		k->line = line;
+		return;
+	}
+	k->in.laddr = load4(w->laddr + (form == FORM_MAPPED ? 12 : 0));
+	k->in.raddr = load4(w->raddr + (form == FORM_MAPPED ? 12 : 0));
+}
+
+static void tkey_of_event(struct tkey *k, const struct ww_event *e, struct addr_line *line)
+{
+	struct wire w = wire_of_event(e);
+
+	tkey_of_wire(k, &w, line);
+}
+
+static void tkey_of_sock(const struct collector *c, struct tkey *k, const struct sock_ent *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->in.netns = s->netns;
+	k->in.lport = s->lport;
+	k->in.rport = s->rport;
+	if (s->flags & SF_LINE) {
+		k->in.form = FORM_LINE;
+		k->line = line_of(c, s);
+		return;
+	}
+	k->in.form = (s->flags & SF_MAPPED) ? FORM_MAPPED : FORM_V4;
+	k->in.laddr = s->laddr;
+	k->in.raddr = s->raddr;
+}
+
+static bool tkey_equal(const struct tkey *a, const struct tkey *b)
+{
+	return !memcmp(&a->in, &b->in, sizeof(a->in)) &&
+	       (a->in.form != FORM_LINE || !memcmp(a->line, b->line, sizeof(*a->line)));
+}
+
+static __u32 tkey_hash(const struct tkey *k)
+{
+	__u32 h = pool_hash(&k->in, sizeof(k->in), 1);
+
+	return k->in.form == FORM_LINE ? pool_hash(k->line, sizeof(*k->line), h) : h;
+}
+
+#define TP_LADDR (1 << 0)
+#define TP_RADDR (1 << 1)
+#define TP_LPORT (1 << 2)
+#define TP_RPORT (1 << 3)
+#define TP_NETNS (1 << 4)
+
+/* The parts of b that differ from a. */
+static unsigned int tkey_diff(const struct tkey *a, const struct tkey *b)
+{
+	unsigned int d = (a->in.netns != b->in.netns ? TP_NETNS : 0) |
+			 (a->in.lport != b->in.lport ? TP_LPORT : 0) |
+			 (a->in.rport != b->in.rport ? TP_RPORT : 0);
+
+	if (a->in.form != b->in.form ||
+	    (a->in.form == FORM_LINE && a->line->family != b->line->family))
+		return d | TP_LADDR | TP_RADDR;
+	if (a->in.form == FORM_LINE)
+		return d | (memcmp(a->line->laddr, b->line->laddr, 16) ? TP_LADDR : 0) |
+		       (memcmp(a->line->raddr, b->line->raddr, 16) ? TP_RADDR : 0);
+	return d | (a->in.laddr != b->in.laddr ? TP_LADDR : 0) |
+	       (a->in.raddr != b->in.raddr ? TP_RADDR : 0);
+}
+
+static void line_put(struct collector *c, struct sock_ent *s)
+{
+	if ((s->flags & SF_LINE) && s->laddr != LINE_TMP)
+		pool_release(&c->lines, s->laddr);
+	s->flags &= ~SF_LINE;
+}
+
+/* 0, or -ENOMEM: no line for its addresses (it keeps the tuple it had). */
+static int sock_set_tuple(struct collector *c, struct sock_ent *s, const struct tkey *k)
+{
+	if (k->in.form == FORM_LINE) {
+		if (!(s->flags & SF_LINE)) {
+			__u32 idx = pool_alloc(&c->lines);
+
+			if (idx == POOL_NIL)
+				return -ENOMEM;
+			s->laddr = idx;
+			s->flags |= SF_LINE;
+		}
+		*line_of(c, s) = *k->line;
+		s->raddr = 0;
+	} else {
+		line_put(c, s);
+		s->laddr = k->in.laddr;
+		s->raddr = k->in.raddr;
+	}
+	s->flags = (s->flags & ~SF_MAPPED) | (k->in.form == FORM_MAPPED ? SF_MAPPED : 0);
+	s->netns = k->in.netns;
+	s->lport = k->in.lport;
+	s->rport = k->in.rport;
+	return 0;
+}
+
+/* A socket being counted without an entry: its tuple inline, or in c->tmp_line. */
+static void tmp_init(struct collector *c, union sock_tmp *t, const struct wire *w, int state)
+{
+	struct tkey k;
+
+	memset(t, 0, sizeof(*t));
+	tkey_of_wire(&k, w, &c->tmp_line);
+	if (k.in.form == FORM_LINE) {
+		t->s.flags = SF_LINE;
+		t->s.laddr = LINE_TMP;
+	}
+	sock_set_tuple(c, &t->s, &k);
+	t->s.state = state;
+}
+
+static int sock_family(const struct collector *c, const struct sock_ent *s)
+{
+	if (s->flags & SF_LINE)
+		return line_of(c, s)->family;
+	return (s->flags & SF_MAPPED) ? WW_AF_INET6 : WW_AF_INET;
+}
+
+/* One side's address, 16 bytes as the kernel gave it. */
+static void sock_addr16(const struct collector *c, const struct sock_ent *s, bool remote,
+			__u8 out[16])
+{
+	__u32 a = remote ? s->raddr : s->laddr;
+
+	if (s->flags & SF_LINE) {
+		memcpy(out, remote ? line_of(c, s)->raddr : line_of(c, s)->laddr, 16);
+		return;
+	}
+	memset(out, 0, 16);
+	if (s->flags & SF_MAPPED) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a, 4);
+	} else {
+		memcpy(out, &a, 4);
+	}
+}
+
+static __u32 sock_hash(const struct collector *c, const struct sock_ent *s)
+{
+	struct tkey k;
+
+	if (!(s->flags & SF_BYTUPLE))
+		return hash_id(s->id);
+	tkey_of_sock(c, &k, s);
+	return tkey_hash(&k);
+}
+
 static __u32 find_full(const struct collector *c, __u64 id)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->socks, hash_id(id)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->socks, idx)) {
+	for (idx = pool_first(&c->socks, hash_id(id), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->socks, &pr)) {
 		struct sock_ent *s = sock_at(c, idx);
 
 		if (s->kind == KIND_FULL && s->id == id)
@@ -147,105 +431,100 @@ static __u32 find_full(const struct collector *c, __u64 id)
 	return POOL_NIL;
 }
 
-/* A TIME_WAIT or request socket: they have no cookie of ours. */
-static __u32 find_tuple(const struct collector *c, const struct tuple *t)
+/* A TIME_WAIT or request socket: they have no id of ours. */
+static __u32 find_tuple(const struct collector *c, const struct tkey *k)
 {
+	struct pool_probe pr;
+	struct tkey sk;
 	__u32 idx;
 
-	for (idx = pool_first(&c->socks, hash_tuple(t)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->socks, idx)) {
+	for (idx = pool_first(&c->socks, tkey_hash(k), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->socks, &pr)) {
 		struct sock_ent *s = sock_at(c, idx);
 
-		if (s->kind != KIND_FULL && !memcmp(&s->t, t, sizeof(*t)))
+		if (s->kind == KIND_FULL)
+			continue;
+		tkey_of_sock(c, &sk, s);
+		if (tkey_equal(&sk, k))
 			return idx;
 	}
 	return POOL_NIL;
-}
-
-static void tuple_from_event(struct tuple *t, const struct ww_event *e)
-{
-	memset(t, 0, sizeof(*t));
-	memcpy(t->laddr, e->saddr, 16);
-	memcpy(t->raddr, e->daddr, 16);
-	t->netns = e->netns;
-	t->lport = e->sport;
-	t->rport = e->dport;
-	t->family = e->family;
-}
-
-static void tuple_from_rec(struct tuple *t, const struct ww_sock_rec *r)
-{
-	memset(t, 0, sizeof(*t));
-	memcpy(t->laddr, r->saddr, 16);
-	memcpy(t->raddr, r->daddr, 16);
-	t->netns = r->netns;
-	t->lport = r->sport;
-	t->rport = r->dport;
-	t->family = r->family;
 }
 
 /* ---- listeners: which local addresses accept connections ---------------- */
 
-static void listener_tuple(struct tuple *lt, const struct tuple *t, bool wildcard)
+static void listener_key_of(const struct collector *c, struct listener_key *lk,
+			    const struct sock_ent *s, bool wildcard)
 {
-	memset(lt, 0, sizeof(*lt));
+	memset(lk, 0, sizeof(*lk));
 	if (!wildcard)
-		memcpy(lt->laddr, t->laddr, 16);
-	lt->netns = t->netns;
-	lt->lport = t->lport;
-	lt->family = t->family;
+		sock_addr16(c, s, false, lk->laddr);
+	lk->netns = s->netns;
+	lk->lport = s->lport;
+	lk->family = sock_family(c, s);
 }
 
-static __u32 listener_find(const struct collector *c, const struct tuple *lt)
+static __u32 listener_hash(const struct listener_key *lk)
 {
+	return pool_hash(lk, sizeof(*lk), 3);
+}
+
+static __u32 listener_find(const struct collector *c, const struct listener_key *lk)
+{
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->listeners, hash_tuple(lt)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->listeners, idx)) {
+	for (idx = pool_first(&c->listeners, listener_hash(lk), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->listeners, &pr)) {
 		struct listener_ent *l = pool_entry(&c->listeners, idx);
 
-		if (!memcmp(&l->t, lt, sizeof(*lt)))
+		if (!memcmp(&l->k, lk, sizeof(*lk)))
 			return idx;
 	}
 	return POOL_NIL;
 }
 
-static void listener_add(struct collector *c, const struct tuple *t)
+static void listener_add(struct collector *c, const struct sock_ent *s)
 {
-	struct tuple lt;
+	struct listener_ent *l;
+	struct listener_key lk;
 	__u32 idx;
 
-	listener_tuple(&lt, t, false);
-	idx = listener_find(c, &lt);
+	listener_key_of(c, &lk, s, false);
+	idx = listener_find(c, &lk);
 	if (idx == POOL_NIL) {
-		idx = pool_insert(&c->listeners, hash_tuple(&lt));
+		idx = pool_insert(&c->listeners, listener_hash(&lk));
 		if (idx == POOL_NIL)
 			return;
-		((struct listener_ent *)pool_entry(&c->listeners, idx))->t = lt;
+		l = pool_entry(&c->listeners, idx);
+		l->k = lk;
+		l->refs = 0;
 	}
 	((struct listener_ent *)pool_entry(&c->listeners, idx))->refs++;
 }
 
-static void listener_del(struct collector *c, const struct tuple *t)
+static void listener_del(struct collector *c, const struct sock_ent *s)
 {
 	struct listener_ent *l;
-	struct tuple lt;
+	struct listener_key lk;
 	__u32 idx;
 
-	listener_tuple(&lt, t, false);
-	idx = listener_find(c, &lt);
+	listener_key_of(c, &lk, s, false);
+	idx = listener_find(c, &lk);
 	if (idx == POOL_NIL)
 		return;
 	l = pool_entry(&c->listeners, idx);
 	if (--l->refs == 0)
-		pool_remove(&c->listeners, idx);
+		pool_remove(&c->listeners, idx, listener_hash(&lk));
 }
 
-static bool addr_is_zero(const __u8 *a)
+static bool laddr_is_zero(const struct collector *c, const struct sock_ent *s)
 {
 	static const __u8 zero[16];
 
-	return !memcmp(a, zero, 16);
+	if (s->flags & SF_LINE)
+		return !memcmp(line_of(c, s)->laddr, zero, 16);
+	return !(s->flags & SF_MAPPED) && !s->laddr;
 }
 
 /*
@@ -254,16 +533,16 @@ static bool addr_is_zero(const __u8 *a)
  */
 static bool classify_inbound(const struct collector *c, struct sock_ent *s)
 {
-	struct tuple lt;
+	struct listener_key lk;
 
-	s->ep_gen = 0; /* a listener's address may now name its endpoint */
-	listener_tuple(&lt, &s->t, false);
-	if (!addr_is_zero(s->t.laddr) && listener_find(c, &lt) != POOL_NIL) {
+	s->ep_ref = 0; /* a listener's address may now name its endpoint */
+	listener_key_of(c, &lk, s, false);
+	if (!laddr_is_zero(c, s) && listener_find(c, &lk) != POOL_NIL) {
 		s->flags = (s->flags & ~SF_WILD) | SF_CLASSIFIED;
 		return true;
 	}
-	listener_tuple(&lt, &s->t, true);
-	if (listener_find(c, &lt) != POOL_NIL) {
+	listener_key_of(c, &lk, s, true);
+	if (listener_find(c, &lk) != POOL_NIL) {
 		s->flags |= SF_WILD | SF_CLASSIFIED;
 		return true;
 	}
@@ -275,28 +554,58 @@ static bool classify_inbound(const struct collector *c, struct sock_ent *s)
 static void set_state(struct collector *c, struct sock_ent *s, int state, __u64 ts)
 {
 	if (s->state == WW_TCP_LISTEN && state != WW_TCP_LISTEN)
-		listener_del(c, &s->t);
+		listener_del(c, s);
 	if (state == WW_TCP_LISTEN && s->state != WW_TCP_LISTEN) {
-		listener_add(c, &s->t);
+		listener_add(c, s);
+		if (s->dir != DIR_IN)
+			s->ep_ref = 0; /* its key follows its direction */
 		s->dir = DIR_IN;
 	}
 	s->state = state;
-	s->state_since = ts;
+	s->since = ts;
 	s->flags &= ~SF_SINCE_LOWER;
+}
+
+/* Did an event touch it at or after ts, the start of the sweep under way? */
+static bool touched_since(const struct sock_ent *s, __u64 ts)
+{
+	if (s->kind != KIND_FULL)
+		return s->t2 >= ts;
+	if (s->flags & SF_NOEVENT)
+		return !ts;
+	return !(s->flags & SF_EVBEFORE) && s->since >= ts;
 }
 
 static void remove_sock(struct collector *c, __u32 idx)
 {
 	struct sock_ent *s = sock_at(c, idx);
+	__u32 hash = sock_hash(c, s);
 
 	if (s->state == WW_TCP_LISTEN)
-		listener_del(c, &s->t);
-	pool_remove(&c->socks, idx);
+		listener_del(c, s);
+	line_put(c, s);
+	pool_remove(&c->socks, idx, hash);
 }
 
-static __u32 insert_sock(struct collector *c, __u32 hash)
+/* A zeroed entry with the tuple k, indexed by id or (by_tuple) by k. */
+static __u32 insert_sock(struct collector *c, __u64 id, const struct tkey *k, bool by_tuple)
 {
-	return pool_insert(&c->socks, hash);
+	__u32 hash = by_tuple ? tkey_hash(k) : hash_id(id);
+	__u32 idx = pool_insert(&c->socks, hash);
+	struct sock_ent *s;
+
+	if (idx == POOL_NIL)
+		return idx;
+	s = sock_at(c, idx);
+	memset(s, 0, c->sock_size);
+	if (sock_set_tuple(c, s, k)) {
+		pool_remove(&c->socks, idx, hash);
+		return POOL_NIL;
+	}
+	s->id = id;
+	if (by_tuple)
+		s->flags |= SF_BYTUPLE;
+	return idx;
 }
 
 /* A socket's first transition: the only one that says a new socket exists. */
@@ -322,94 +631,338 @@ static void fold_prefix(__u8 *addr, int bits, int full)
 }
 
 /* The address as shown: v4-mapped IPv6 becomes IPv4, then folded to the prefix. */
-static void key_addr(const struct collector *c, struct ep_key *k, const __u8 *addr, int family)
+static void key_addr16(const struct collector *c, struct ep_ckey *k, const __u8 *addr, int family)
 {
 	if (family == WW_AF_INET6 && addr_is_v4mapped(addr)) {
-		memcpy(k->addr, addr + 12, 4);
+		memcpy(k->a, addr + 12, 4);
 		family = WW_AF_INET;
 	} else {
-		memcpy(k->addr, addr, 16);
+		memcpy(k->a, addr, 16);
 	}
 	k->family = family;
 	if (family == WW_AF_INET)
-		fold_prefix(k->addr, c->o.prefix4, 32);
+		fold_prefix(k->a, c->o.prefix4, 32);
 	else
-		fold_prefix(k->addr, c->o.prefix6, 128);
+		fold_prefix(k->a, c->o.prefix6, 128);
 }
 
-static void service_key(const struct collector *c, struct ep_key *k, const struct sock_ent *s)
+/* Into a zeroed key: IPv4 ones (v4-mapped included) inline, the others from their line. */
+static void key_addr(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s,
+		     bool remote)
 {
-	static const __u8 zero[16];
+	__u32 a = remote ? s->raddr : s->laddr;
 
+	if (s->flags & SF_LINE) {
+		key_addr16(c, k, remote ? line_of(c, s)->raddr : line_of(c, s)->laddr,
+			   line_of(c, s)->family);
+		return;
+	}
+	memcpy(k->a, &a, 4);
+	k->family = WW_AF_INET;
+	fold_prefix(k->a, c->o.prefix4, 32);
+}
+
+static void service_key(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s)
+{
 	k->dir = s->dir;
 	if (s->dir == DIR_IN) {
-		key_addr(c, k, (s->flags & SF_WILD) ? zero : s->t.laddr, s->t.family);
 		if (s->flags & SF_WILD)
-			k->family = s->t.family; /* [::]:80 stays IPv6 */
-		k->port = s->t.lport;
+			k->family = sock_family(c, s); /* [::]:80 stays IPv6 */
+		else
+			key_addr(c, k, s, false);
+		k->port = s->lport;
 	} else {
-		key_addr(c, k, s->t.raddr, s->t.family);
-		k->port = s->t.rport;
+		key_addr(c, k, s, true);
+		k->port = s->rport;
 	}
 }
 
-static void ep_key_of(const struct collector *c, struct ep_key *k, const struct sock_ent *s)
+static void ep_key_of(const struct collector *c, struct ep_ckey *k, const struct sock_ent *s)
 {
 	memset(k, 0, sizeof(*k));
-	k->netns = s->t.netns;
+	k->netns = s->netns;
 	switch (c->o.by) {
 	case BY_SERVICE:
 		service_key(c, k, s);
 		break;
 	case BY_LOCAL:
-		key_addr(c, k, s->t.laddr, s->t.family);
-		k->port = s->t.lport;
+		key_addr(c, k, s, false);
+		k->port = s->lport;
 		break;
 	case BY_REMOTE:
-		key_addr(c, k, s->t.raddr, s->t.family);
-		k->port = s->t.rport;
+		key_addr(c, k, s, true);
+		k->port = s->rport;
 		break;
 	case BY_LADDR:
-		key_addr(c, k, s->t.laddr, s->t.family);
+		key_addr(c, k, s, false);
 		break;
 	case BY_RADDR:
-		key_addr(c, k, s->t.raddr, s->t.family);
+		key_addr(c, k, s, true);
 		break;
 	case BY_LPORT:
-		k->port = s->t.lport;
+		k->port = s->lport;
 		break;
 	case BY_RPORT:
-		k->port = s->t.rport;
+		k->port = s->rport;
 		break;
 	case BY_NETNS:
 		break;
 	case BY_CGROUP:
-		k->id = s->cgroup_id;
+		memcpy(k->a, sock_cgroup(s), sizeof(__u64));
 		break;
 	case BY_COMM:
 		if (s->flags & SF_OWNER)
-			memcpy(k->comm, s->comm, WW_COMM_LEN);
+			memcpy(k->a, sock_comm(s), WW_COMM_LEN);
 		break;
 	}
 }
 
-static __u32 ep_find(const struct collector *c, const struct ep_key *k, __u32 hash)
+/* The key as rows show it: where a holds what --by groups by. */
+static void ep_key_expand(const struct collector *c, struct ep_key *k, const struct ep_ckey *ck)
 {
+	memset(k, 0, sizeof(*k));
+	k->netns = ck->netns;
+	k->port = ck->port;
+	k->family = ck->family;
+	k->dir = ck->dir;
+	if (c->o.by == BY_COMM)
+		memcpy(k->comm, ck->a, WW_COMM_LEN);
+	else if (c->o.by == BY_CGROUP)
+		memcpy(&k->id, ck->a, sizeof(k->id));
+	else
+		memcpy(k->addr, ck->a, sizeof(k->addr));
+}
+
+/* The parts of its 4-tuple a socket's key is made of. */
+static unsigned int key_parts(const struct collector *c, const struct sock_ent *s)
+{
+	switch (c->o.by) {
+	case BY_SERVICE:
+		if (s->dir != DIR_IN)
+			return TP_NETNS | TP_RADDR | TP_RPORT;
+		return TP_NETNS | TP_LPORT | TP_LADDR; /* a wildcard one: its family */
+	case BY_LOCAL:
+		return TP_NETNS | TP_LADDR | TP_LPORT;
+	case BY_REMOTE:
+		return TP_NETNS | TP_RADDR | TP_RPORT;
+	case BY_LADDR:
+		return TP_NETNS | TP_LADDR;
+	case BY_RADDR:
+		return TP_NETNS | TP_RADDR;
+	case BY_LPORT:
+		return TP_NETNS | TP_LPORT;
+	case BY_RPORT:
+		return TP_NETNS | TP_RPORT;
+	default:
+		return TP_NETNS;
+	}
+}
+
+static __u32 ep_hash(const struct ep_ckey *k)
+{
+	return pool_hash(k, sizeof(*k), 2);
+}
+
+static __u32 ep_find(const struct collector *c, const struct ep_ckey *k, __u32 hash)
+{
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->eps, hash); idx != POOL_NIL; idx = pool_next_same(&c->eps, idx))
+	for (idx = pool_first(&c->eps, hash, &pr); idx != POOL_NIL; idx = pool_next(&c->eps, &pr))
 		if (!memcmp(&((struct ep_ent *)pool_entry(&c->eps, idx))->key, k, sizeof(*k)))
 			return idx;
 	return POOL_NIL;
 }
 
-static void stats_add(struct ep_stats *dst, const struct ep_stats *src)
+/*
+ * A socket holds its endpoint's entry number and a generation, so that it
+ * finds its figures without building its key, and knows when the entry was
+ * given to another key since: ref = gen << ep_bits | (entry + 1).
+ */
+static struct ep_ent *ep_of_ref(const struct collector *c, __u32 ref)
 {
-	const __u64 *s = (const __u64 *)src;
-	__u64 *d = (__u64 *)dst;
+	__u32 slot = ref & ((1u << c->ep_bits) - 1);
+	struct ep_ent *e;
 
-	for (size_t i = 0; i < sizeof(*dst) / sizeof(__u64); i++)
-		d[i] += s[i];
+	if (!slot)
+		return NULL;
+	e = pool_entry(&c->eps, slot - 1);
+	return e->ref == ref ? e : NULL; /* an evicted entry's ref is 0 */
+}
+
+/*
+ * Once the generations run out, no socket keeps a reference and every
+ * endpoint gets a new one: no reference can name an entry it did not get.
+ */
+static void ep_refs_reset(struct collector *c)
+{
+	for (__u32 i = 0; i < c->socks.high; i++)
+		if (pool_in_use(&c->socks, i))
+			sock_at(c, i)->ep_ref = 0;
+	c->ep_gen_next = 0;
+	for (__u32 i = 0; i < c->eps.high; i++)
+		if (pool_in_use(&c->eps, i))
+			((struct ep_ent *)pool_entry(&c->eps, i))->ref =
+				++c->ep_gen_next << c->ep_bits | (i + 1);
+}
+
+static __u32 ep_new_ref(struct collector *c, __u32 idx)
+{
+	if (c->ep_gen_next + 1 >= 1u << (32 - c->ep_bits))
+		ep_refs_reset(c);
+	return ++c->ep_gen_next << c->ep_bits | (idx + 1);
+}
+
+/* ---- endpoint figures ------------------------------------------------------ */
+
+/*
+ * The transitions the kernel makes, from the call sites of tcp_set_state()
+ * and inet_sk_set_state() (the BPF program drops old == new): any state
+ * may be reset to CLOSE, LISTEN->SYN_RECV is a child socket, the rest is
+ * the state machine of RFC 9293 with its simultaneous open.
+ */
+static const __u8 pair_states[WW_NPAIRS][2] = {
+	{ WW_TCP_CLOSE, WW_TCP_SYN_SENT },	    { WW_TCP_CLOSE, WW_TCP_LISTEN },
+	{ WW_TCP_LISTEN, WW_TCP_SYN_RECV },	    { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED },
+	{ WW_TCP_SYN_SENT, WW_TCP_SYN_RECV },	    { WW_TCP_SYN_RECV, WW_TCP_ESTABLISHED },
+	{ WW_TCP_SYN_RECV, WW_TCP_FIN_WAIT1 },	    { WW_TCP_SYN_RECV, WW_TCP_CLOSE_WAIT },
+	{ WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1 },   { WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT },
+	{ WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2 },	    { WW_TCP_FIN_WAIT1, WW_TCP_CLOSING },
+	{ WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK },	    { WW_TCP_SYN_SENT, WW_TCP_CLOSE },
+	{ WW_TCP_SYN_RECV, WW_TCP_CLOSE },	    { WW_TCP_ESTABLISHED, WW_TCP_CLOSE },
+	{ WW_TCP_FIN_WAIT1, WW_TCP_CLOSE },	    { WW_TCP_FIN_WAIT2, WW_TCP_CLOSE },
+	{ WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE },	    { WW_TCP_LAST_ACK, WW_TCP_CLOSE },
+	{ WW_TCP_LISTEN, WW_TCP_CLOSE },	    { WW_TCP_CLOSING, WW_TCP_CLOSE },
+};
+
+/* pair_states inverted, slot + 1: 0 for the pairs counted in odd. */
+static const __u8 pair_slot1[WW_TCP_NSTATES][WW_TCP_NSTATES] = {
+	[WW_TCP_CLOSE] = { [WW_TCP_SYN_SENT] = 1, [WW_TCP_LISTEN] = 2 },
+	[WW_TCP_LISTEN] = { [WW_TCP_SYN_RECV] = 3, [WW_TCP_CLOSE] = 21 },
+	[WW_TCP_SYN_SENT] = { [WW_TCP_ESTABLISHED] = 4, [WW_TCP_SYN_RECV] = 5, [WW_TCP_CLOSE] = 14 },
+	[WW_TCP_SYN_RECV] = { [WW_TCP_ESTABLISHED] = 6, [WW_TCP_FIN_WAIT1] = 7,
+			      [WW_TCP_CLOSE_WAIT] = 8, [WW_TCP_CLOSE] = 15 },
+	[WW_TCP_ESTABLISHED] = { [WW_TCP_FIN_WAIT1] = 9, [WW_TCP_CLOSE_WAIT] = 10,
+				 [WW_TCP_CLOSE] = 16 },
+	[WW_TCP_FIN_WAIT1] = { [WW_TCP_FIN_WAIT2] = 11, [WW_TCP_CLOSING] = 12, [WW_TCP_CLOSE] = 17 },
+	[WW_TCP_CLOSE_WAIT] = { [WW_TCP_LAST_ACK] = 13, [WW_TCP_CLOSE] = 19 },
+	[WW_TCP_FIN_WAIT2] = { [WW_TCP_CLOSE] = 18 },
+	[WW_TCP_LAST_ACK] = { [WW_TCP_CLOSE] = 20 },
+	[WW_TCP_CLOSING] = { [WW_TCP_CLOSE] = 22 },
+};
+
+const int ww_hist_states[WW_HIST_STATES] = { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED,
+					      WW_TCP_CLOSE_WAIT, WW_TCP_TIME_WAIT };
+
+/* ww_hist_states inverted, slot + 1: 0 for the states not kept. */
+static const __u8 hist_slot1[WW_TCP_NSTATES] = {
+	[WW_TCP_SYN_SENT] = 1,
+	[WW_TCP_ESTABLISHED] = 2,
+	[WW_TCP_CLOSE_WAIT] = 3,
+	[WW_TCP_TIME_WAIT] = 4,
+};
+
+#define ODD_BYTES (WW_TCP_NSTATES * WW_TCP_NSTATES * sizeof(__u64))
+
+int ep_pair_slot(int oldstate, int newstate)
+{
+	if (oldstate < 0 || newstate < 0 || oldstate >= WW_TCP_NSTATES ||
+	    newstate >= WW_TCP_NSTATES)
+		return -1;
+	return pair_slot1[oldstate][newstate] - 1;
+}
+
+__u64 ep_stats_trans(const struct ep_stats *st, int oldstate, int newstate)
+{
+	int slot = ep_pair_slot(oldstate, newstate);
+
+	if (slot >= 0)
+		return st->trans[slot];
+	if (!st->odd || oldstate < 0 || newstate < 0 || oldstate >= WW_TCP_NSTATES ||
+	    newstate >= WW_TCP_NSTATES)
+		return 0;
+	return st->odd[oldstate * WW_TCP_NSTATES + newstate];
+}
+
+/* Entries into every state. */
+static void stats_entries(const struct ep_stats *st, __u64 *entries)
+{
+	memset(entries, 0, WW_TCP_NSTATES * sizeof(*entries));
+	for (int i = 0; i < WW_NPAIRS; i++)
+		entries[pair_states[i][1]] += st->trans[i];
+	if (st->odd)
+		for (int i = 0; i < WW_TCP_NSTATES * WW_TCP_NSTATES; i++)
+			entries[i % WW_TCP_NSTATES] += st->odd[i];
+	entries[WW_TCP_TIME_WAIT] += st->tw_inferred;
+}
+
+__u64 ep_stats_entries(const struct ep_stats *st, int state)
+{
+	__u64 entries[WW_TCP_NSTATES];
+
+	if (state < 0 || state >= WW_TCP_NSTATES)
+		return 0;
+	stats_entries(st, entries);
+	return entries[state];
+}
+
+int ep_hist_slot(int state)
+{
+	return state >= 0 && state < WW_TCP_NSTATES ? hist_slot1[state] - 1 : -1;
+}
+
+int ep_le_bucket(__u64 ns)
+{
+	int b = hist_bucket(ns);
+
+	if (b <= WW_LE_FIRST)
+		return 0;
+	if (b > WW_LE_LAST)
+		return WW_LE_BUCKETS - 1;
+	return (b - WW_LE_FIRST + WW_LE_STEP - 1) / WW_LE_STEP;
+}
+
+/*
+ * The transitions the kernel does not make: counted apart, once the first
+ * happens. bytes: where the memory that takes is counted.
+ */
+static void count_odd(struct ep_stats *st, int o, int n, __u64 count, size_t *bytes)
+{
+	if (!st->odd) {
+		st->odd = calloc(1, ODD_BYTES);
+		if (!st->odd)
+			return;
+		*bytes += ODD_BYTES;
+	}
+	st->odd[o * WW_TCP_NSTATES + n] += count;
+}
+
+static void odd_free(struct collector *c, struct ep_stats *st)
+{
+	if (!st->odd)
+		return;
+	free(st->odd);
+	st->odd = NULL;
+	c->odd_bytes -= ODD_BYTES;
+}
+
+static void stats_add(struct ep_stats *dst, const struct ep_stats *src, size_t *bytes)
+{
+	for (int i = 0; i < WW_NPAIRS; i++)
+		dst->trans[i] += src->trans[i];
+	dst->tw_inferred += src->tw_inferred;
+	for (int i = 0; i < WW_HIST_STATES; i++) {
+		for (int j = 0; j < WW_LE_BUCKETS; j++)
+			dst->hist[i][j] += src->hist[i][j];
+		dst->hist_sum_ns[i] += src->hist_sum_ns[i];
+	}
+	for (int i = 0; i < WW_HIST_BUCKETS; i++)
+		dst->lifetime_hist[i] += src->lifetime_hist[i];
+	if (src->odd)
+		for (int i = 0; i < WW_TCP_NSTATES * WW_TCP_NSTATES; i++)
+			if (src->odd[i])
+				count_odd(dst, i / WW_TCP_NSTATES, i % WW_TCP_NSTATES, src->odd[i],
+					  bytes);
 }
 
 /* Make room: fold the least recently active endpoint into "other". */
@@ -417,19 +970,22 @@ static void ep_evict_one(struct collector *c)
 {
 	__u32 victim = POOL_NIL;
 	__u64 oldest = UINT64_MAX;
+	struct ep_ent *e;
 
 	for (__u32 i = 0; i < c->eps.high; i++) {
-		struct ep_ent *e = pool_entry(&c->eps, i);
-
-		if (e->node.in_use && e->last_seen < oldest) {
+		e = pool_entry(&c->eps, i);
+		if (pool_in_use(&c->eps, i) && e->last_seen < oldest) {
 			oldest = e->last_seen;
 			victim = i;
 		}
 	}
 	if (victim == POOL_NIL)
 		return;
-	stats_add(&c->other_stats, &((struct ep_ent *)pool_entry(&c->eps, victim))->stats);
-	pool_remove(&c->eps, victim);
+	e = pool_entry(&c->eps, victim);
+	stats_add(&c->other_stats, &e->stats, &c->odd_bytes);
+	odd_free(c, &e->stats);
+	e->ref = 0;
+	pool_remove(&c->eps, victim, ep_hash(&e->key));
 	c->stats.endpoints_evicted++;
 }
 
@@ -439,19 +995,16 @@ static void ep_evict_one(struct collector *c)
  */
 static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __u64 ts)
 {
-	struct ep_key k;
-	struct ep_ent *e;
+	struct ep_ent *e = ep_of_ref(c, s->ep_ref);
+	struct ep_ckey k;
 	__u32 hash, idx;
 
-	if (s->ep_gen) {
-		e = pool_entry(&c->eps, s->ep_idx);
-		if (e->node.in_use && e->gen == s->ep_gen) {
-			e->last_seen = ts;
-			return &e->stats;
-		}
+	if (e) {
+		e->last_seen = ts;
+		return &e->stats;
 	}
 	ep_key_of(c, &k, s);
-	hash = pool_hash(&k, sizeof(k), 2);
+	hash = ep_hash(&k);
 	idx = ep_find(c, &k, hash);
 	if (idx == POOL_NIL) {
 		if (c->eps.count >= c->o.max_endpoints)
@@ -460,197 +1013,288 @@ static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __
 		if (idx == POOL_NIL)
 			return &c->other_stats;
 		e = pool_entry(&c->eps, idx);
+		memset(e, 0, sizeof(*e));
 		e->key = k;
-		e->gen = ++c->ep_gen_next ?: ++c->ep_gen_next;
+		e->ref = ep_new_ref(c, idx);
 		/* its entries so far all happened since the last rates */
 		e->prev_ts = c->rates_ts ? c->rates_ts : ts;
 	}
 	e = pool_entry(&c->eps, idx);
 	e->last_seen = ts;
-	s->ep_idx = idx;
-	s->ep_gen = e->gen;
+	s->ep_ref = e->ref;
 	return &e->stats;
 }
 
-static void hist_add(__u64 *hist, __u64 *sum, __u64 ns)
+/* Time spent in a state, if it is one the histograms keep. */
+static void hist_add(struct ep_stats *st, int state, __u64 ns)
 {
-	hist[hist_bucket(ns)]++;
-	*sum += ns;
+	int slot = hist_slot1[state] - 1;
+
+	if (slot < 0)
+		return;
+	st->hist[slot][ep_le_bucket(ns)]++;
+	st->hist_sum_ns[slot] += ns;
 }
 
 /* Count the event against the socket's endpoint. */
 static void account(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
 	struct ep_stats *st = ep_stats_for(c, s, e->ts_ns);
-	int o = e->oldstate, n = e->newstate;
+	int o = e->oldstate, n = e->newstate, slot;
 
 	if (o >= WW_TCP_NSTATES || n >= WW_TCP_NSTATES)
 		return;
-	st->entries[n]++;
-	st->trans[o][n]++;
+	slot = pair_slot1[o][n] - 1;
+	if (slot >= 0)
+		st->trans[slot]++;
+	else
+		count_odd(st, o, n, 1, &c->odd_bytes);
 	if (e->flags & WW_EF_DWELL)
-		hist_add(st->hist[o], &st->hist_sum_ns[o], e->dwell_ns);
+		hist_add(st, o, e->dwell_ns);
 	/* lifetimes of connections only: a refused connect() lives microseconds */
-	if (n == WW_TCP_CLOSE && s->born && (s->flags & SF_CONNECTED) && e->ts_ns >= s->born)
-		hist_add(st->lifetime_hist, &st->lifetime_sum_ns, e->ts_ns - s->born);
+	if (n == WW_TCP_CLOSE && s->t2 && (s->flags & SF_CONNECTED) && e->ts_ns >= s->t2)
+		st->lifetime_hist[hist_bucket(e->ts_ns - s->t2)]++;
 	if (e->flags & WW_EF_TW)
-		st->entries[WW_TCP_TIME_WAIT]++;
+		st->tw_inferred++;
 }
 
 /* ---- events ---------------------------------------------------------------- */
 
-/* What its endpoint key is made of changed: look the endpoint up again. */
-static void key_may_change(struct sock_ent *s, const struct tuple *old_t, __u8 old_dir,
-			   __u8 old_flags, __u64 old_cgroup, const char *old_comm)
+/* The owner field --by needs, from the event; its key follows it. */
+static void owner_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
-	if (s->dir != old_dir || ((s->flags ^ old_flags) & (SF_WILD | SF_OWNER)) ||
-	    s->cgroup_id != old_cgroup || memcmp(&s->t, old_t, sizeof(*old_t)) ||
-	    memcmp(s->comm, old_comm, WW_COMM_LEN))
-		s->ep_gen = 0;
+	if (c->o.by == BY_COMM && (e->flags & WW_EF_OWNER) &&
+	    (!(s->flags & SF_OWNER) || memcmp(sock_comm(s), e->comm, WW_COMM_LEN))) {
+		memcpy(sock_comm(s), e->comm, WW_COMM_LEN);
+		s->flags |= SF_OWNER;
+		s->ep_ref = 0;
+	}
+	if (c->o.by == BY_CGROUP && e->cgroup_id && *sock_cgroup(s) != e->cgroup_id) {
+		*sock_cgroup(s) = e->cgroup_id;
+		s->ep_ref = 0;
+	}
+}
+
+/* The event's 4-tuple, where it changed; the key only if it is made of what changed. */
+static void tuple_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
+{
+	struct addr_line line;
+	struct tkey now, was;
+	unsigned int diff;
+
+	tkey_of_event(&now, e, &line);
+	tkey_of_sock(c, &was, s);
+	if (tkey_equal(&was, &now))
+		return;
+	diff = tkey_diff(&was, &now);
+	if (!sock_set_tuple(c, s, &now) && (diff & key_parts(c, s)))
+		s->ep_ref = 0;
 }
 
 static void fill_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
-	struct tuple old_t = s->t;
-	__u8 old_dir = s->dir, old_flags = s->flags;
-	__u64 old_cgroup = s->cgroup_id;
-	char old_comm[WW_COMM_LEN];
-
-	memcpy(old_comm, s->comm, WW_COMM_LEN);
-	tuple_from_event(&s->t, e);
-	s->last_event = e->ts_ns;
-	s->flags &= ~SF_PENDING;
-	if (e->flags & WW_EF_OWNER) {
-		s->pid = e->pid;
-		memcpy(s->comm, e->comm, WW_COMM_LEN);
-		s->flags |= SF_OWNER;
-	}
-	if (e->cgroup_id)
-		s->cgroup_id = e->cgroup_id;
-	if (e->sock_ino)
-		s->sock_ino = e->sock_ino;
+	tuple_from_event(c, s, e);
+	s->flags &= ~(SF_PENDING | SF_NOEVENT | SF_EVBEFORE);
+	owner_from_event(c, s, e);
 	if ((e->flags & WW_EF_DIR_OUT) && s->dir != DIR_OUT) {
 		s->dir = DIR_OUT;
+		s->ep_ref = 0;
 	} else if ((e->flags & WW_EF_DIR_IN) && s->dir != DIR_IN) {
 		s->dir = DIR_IN;
 		classify_inbound(c, s);
 	}
 	if (e->newstate == WW_TCP_SYN_SENT || e->newstate == WW_TCP_SYN_RECV)
-		s->born = e->ts_ns;
+		s->t2 = e->ts_ns;
 	if (e->newstate == WW_TCP_ESTABLISHED)
 		s->flags |= SF_CONNECTED;
-	key_may_change(s, &old_t, old_dir, old_flags, old_cgroup, old_comm);
 }
 
 /*
  * A new connection on a 4-tuple ends the TIME_WAIT socket that held it
  * (reuse), or is the child of the request socket that the sweep saw.
  */
-static void end_same_tuple(struct collector *c, const struct tuple *t, __u64 ts)
+static void end_same_tuple(struct collector *c, const struct ww_event *e)
 {
-	__u32 idx = find_tuple(c, t);
-	struct sock_ent *s;
+	struct addr_line line;
+	struct tkey k;
+	__u32 idx;
 
+	tkey_of_event(&k, e, &line);
+	idx = find_tuple(c, &k);
 	if (idx == POOL_NIL)
 		return;
-	s = sock_at(c, idx);
-	if (s->kind == KIND_TIMEWAIT)
+	if (sock_at(c, idx)->kind == KIND_TIMEWAIT)
 		c->stats.tw_exits_reuse++;
 	remove_sock(c, idx);
 }
 
-/* The socket left a TIME_WAIT socket behind: keep that, keyed by its 4-tuple. */
-static void add_timewait(struct collector *c, const struct sock_ent *full,
-			 const struct ww_event *e)
+/* What a socket that closed into TIME_WAIT is from now on. */
+static void make_timewait(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
-	struct sock_ent copy = *full, *tw;
-	__u32 idx = find_tuple(c, &copy.t);
-
-	if (idx == POOL_NIL) {
-		idx = insert_sock(c, hash_tuple(&copy.t));
-		if (idx == POOL_NIL)
-			return;
-	}
-	tw = sock_at(c, idx);
-	copy.node = tw->node;
-	copy.id = 0;
-	copy.kind = KIND_TIMEWAIT;
-	copy.last_event = e->ts_ns;
-	copy.flags &= ~SF_PENDING;
+	s->id = 0;
+	s->kind = KIND_TIMEWAIT;
+	s->t2 = e->ts_ns;
+	s->flags &= ~(SF_PENDING | SF_NOEVENT | SF_EVBEFORE);
 	if (e->flags & WW_EF_TW) {
-		copy.state = WW_TCP_TIME_WAIT;
-		copy.state_since = e->ts_ns;
-		copy.flags &= ~SF_SINCE_LOWER;
+		s->state = WW_TCP_TIME_WAIT;
+		s->since = e->ts_ns;
+		s->flags &= ~SF_SINCE_LOWER;
 		c->stats.tw_entries++;
 	} else {
-		copy.state = WW_TCP_FIN_WAIT2; /* still FIN_WAIT2 as ss shows it */
+		s->state = WW_TCP_FIN_WAIT2; /* still FIN_WAIT2 as ss shows it */
 	}
-	*tw = copy;
+}
+
+/*
+ * The TIME_WAIT socket src left behind takes the place of the one that
+ * held its 4-tuple already, if any (its line and index are kept).
+ */
+static void timewait_onto(struct collector *c, __u32 dst, const struct sock_ent *src,
+			  const struct ww_event *e)
+{
+	struct sock_ent *tw = sock_at(c, dst);
+	__u32 laddr = tw->laddr;
+	__u16 keep = tw->flags & (SF_LINE | SF_BYTUPLE);
+
+	memcpy(tw, src, c->sock_size);
+	if (keep & SF_LINE)
+		tw->laddr = laddr;
+	tw->flags = (tw->flags & ~(SF_LINE | SF_BYTUPLE)) | keep;
+	make_timewait(c, tw, e);
+}
+
+/* A full socket closed into TIME_WAIT: its entry stays, found by its 4-tuple. */
+static void timewait_from_full(struct collector *c, __u32 idx, const struct ww_event *e)
+{
+	struct sock_ent *s = sock_at(c, idx);
+	__u32 hash = sock_hash(c, s), old;
+	struct tkey k;
+
+	if (s->state == WW_TCP_LISTEN)
+		listener_del(c, s);
+	s->state = 0;
+	tkey_of_sock(c, &k, s);
+	old = find_tuple(c, &k);
+	if (old != POOL_NIL) {
+		timewait_onto(c, old, s, e);
+		line_put(c, s);
+		pool_remove(&c->socks, idx, hash);
+		return;
+	}
+	if (pool_rekey(&c->socks, idx, hash, tkey_hash(&k))) {
+		remove_sock(c, idx);
+		return;
+	}
+	s->flags |= SF_BYTUPLE;
+	make_timewait(c, s, e);
+}
+
+/* An untracked socket closed into TIME_WAIT: that one gets an entry, if there is room. */
+static void timewait_from_tmp(struct collector *c, const struct sock_ent *tmp,
+			      const struct ww_event *e)
+{
+	struct tkey k;
+	__u32 idx;
+
+	tkey_of_sock(c, &k, tmp);
+	idx = find_tuple(c, &k);
+	if (idx != POOL_NIL) {
+		timewait_onto(c, idx, tmp, e);
+		return;
+	}
+	idx = insert_sock(c, 0, &k, true);
+	if (idx != POOL_NIL)
+		timewait_onto(c, idx, tmp, e);
+}
+
+/* The ->CLOSE of a socket we do not track (predates us, or the table is full). */
+static void close_untracked(struct collector *c, const struct ww_event *e)
+{
+	struct wire w = wire_of_event(e);
+	union sock_tmp t;
+
+	tmp_init(c, &t, &w, e->oldstate);
+	if (e->flags & WW_EF_DIR_OUT)
+		t.s.dir = DIR_OUT;
+	else if (e->flags & WW_EF_DIR_IN)
+		t.s.dir = DIR_IN;
+	fill_from_event(c, &t.s, e);
+	if (t.s.dir == DIR_IN)
+		classify_inbound(c, &t.s);
+	account(c, &t.s, e);
+	if (e->flags & (WW_EF_TW | WW_EF_TW_FW2))
+		timewait_from_tmp(c, &t.s, e);
 }
 
 static void ingest_close(struct collector *c, const struct ww_event *e, __u32 idx)
 {
-	struct sock_ent tmp = {}, *s;
+	struct sock_ent *s;
 
 	if (idx == POOL_NIL) {
-		/* unknown socket (predates us, or the table is full): count it all the same */
-		s = &tmp;
-		s->state = e->oldstate;
-		if (e->flags & WW_EF_DIR_OUT)
-			s->dir = DIR_OUT;
-		else if (e->flags & WW_EF_DIR_IN)
-			s->dir = DIR_IN;
-	} else {
-		s = sock_at(c, idx);
+		close_untracked(c, e);
+		return;
 	}
+	s = sock_at(c, idx);
 	fill_from_event(c, s, e);
-	if (s->dir == DIR_IN && idx == POOL_NIL)
-		classify_inbound(c, s);
 	account(c, s, e);
-	tmp = *s;
-	if (idx != POOL_NIL)
-		remove_sock(c, idx);
 	if (e->flags & (WW_EF_TW | WW_EF_TW_FW2))
-		add_timewait(c, &tmp, e);
+		timewait_from_full(c, idx, e);
+	else
+		remove_sock(c, idx);
+}
+
+/* A new socket that found the table full: counted all the same. */
+static void ingest_untracked(struct collector *c, const struct ww_event *e)
+{
+	struct wire w = wire_of_event(e);
+	union sock_tmp t;
+
+	if (is_birth(e))
+		c->stats.sockets_dropped++;
+	tmp_init(c, &t, &w, e->oldstate);
+	fill_from_event(c, &t.s, e);
+	account(c, &t.s, e);
+}
+
+static __u32 insert_full(struct collector *c, const struct ww_event *e)
+{
+	struct addr_line line;
+	struct tkey k;
+	__u32 idx;
+
+	tkey_of_event(&k, e, &line);
+	idx = insert_sock(c, e->sock_id, &k, false);
+	if (idx != POOL_NIL)
+		/* state 0: never a listener in our table, whatever oldstate said */
+		sock_at(c, idx)->state = e->oldstate == WW_TCP_LISTEN ? 0 : e->oldstate;
+	return idx;
 }
 
 void collector__ingest(struct collector *c, const struct ww_event *e)
 {
-	__u32 idx = find_full(c, e->sock_id);
-	struct tuple t;
 	struct sock_ent *s;
+	__u32 idx;
 
 	if (e->oldstate >= WW_TCP_NSTATES || e->newstate >= WW_TCP_NSTATES)
 		return;
 	c->stats.events++;
+	idx = find_full(c, e->sock_id);
 	if (e->newstate == WW_TCP_CLOSE) {
 		ingest_close(c, e, idx);
 		return;
 	}
-	tuple_from_event(&t, e);
 	if (e->newstate == WW_TCP_SYN_RECV ||
 	    (e->oldstate == WW_TCP_SYN_SENT && e->newstate == WW_TCP_ESTABLISHED))
-		end_same_tuple(c, &t, e->ts_ns);
+		end_same_tuple(c, e);
 	if (idx == POOL_NIL) {
-		idx = insert_sock(c, hash_id(e->sock_id));
+		idx = insert_full(c, e);
 		if (idx == POOL_NIL) {
-			struct sock_ent tmp = { .state = e->oldstate };
-
-			if (is_birth(e))
-				c->stats.sockets_dropped++;
-
-			fill_from_event(c, &tmp, e);
-			account(c, &tmp, e);
+			ingest_untracked(c, e);
 			return;
 		}
-		s = sock_at(c, idx);
-		s->id = e->sock_id;
-		s->kind = KIND_FULL;
-		s->state = e->oldstate == WW_TCP_LISTEN ? 0 : e->oldstate;
 	}
 	s = sock_at(c, idx);
 	fill_from_event(c, s, e);
-	/* state 0: never a listener in our table, whatever oldstate said */
 	set_state(c, s, e->newstate, e->ts_ns);
 	account(c, s, e);
 }
@@ -659,26 +1303,29 @@ void collector__ingest(struct collector *c, const struct ww_event *e)
 
 void collector__sweep_begin(struct collector *c, __u64 ts_start)
 {
-	c->sweep_gen++;
+	/* a sweep that never ended: what it saw is no more */
+	if (c->in_sweep)
+		for (__u32 i = 0; i < c->socks.high; i++)
+			if (pool_in_use(&c->socks, i))
+				sock_at(c, i)->flags &= ~SF_SWEPT;
+	c->in_sweep = true;
 	c->sweep_start = ts_start;
 }
 
 static __u32 sweep_insert(struct collector *c, const struct ww_sock_rec *r,
-			  const struct tuple *t)
+			  const struct tkey *k)
 {
 	struct sock_ent *s;
 	__u32 idx;
 
-	idx = insert_sock(c, r->sock_id ? hash_id(r->sock_id) : hash_tuple(t));
+	idx = insert_sock(c, r->sock_id, k, !r->sock_id);
 	if (idx == POOL_NIL)
 		return idx;
 	s = sock_at(c, idx);
-	s->id = r->sock_id;
-	s->t = *t;
 	s->kind = (r->flags & WW_SF_TIMEWAIT) ? KIND_TIMEWAIT :
 		  (r->flags & WW_SF_REQUEST)  ? KIND_REQUEST :
 						KIND_FULL;
-	s->flags = SF_PENDING;
+	s->flags |= SF_PENDING | (s->kind == KIND_FULL ? SF_NOEVENT : 0);
 	if (r->flags & WW_SF_AGE) {
 		/* the kernel dates it: CLOSE_WAIT and TIME_WAIT */
 		__u64 age = (__u64)r->state_age_ms * 1000000;
@@ -701,46 +1348,48 @@ static void sweep_correct(struct collector *c, struct sock_ent *s)
 	/* A TIME_WAIT socket in substate FIN_WAIT2 that got the peer's FIN: no event. */
 	bool expected = s->kind != KIND_FULL;
 
-	if (s->state == s->swept_state || s->last_event >= c->sweep_start)
+	if (s->state == s->swept_state || touched_since(s, c->sweep_start))
 		return;
 	if (!expected)
 		c->stats.repairs++;
 	if (s->kind == KIND_TIMEWAIT && s->swept_state == WW_TCP_TIME_WAIT) {
 		c->stats.tw_entries++;
-		ep_stats_for(c, s, c->sweep_start)->entries[WW_TCP_TIME_WAIT]++;
+		ep_stats_for(c, s, c->sweep_start)->tw_inferred++;
 	}
 	set_state(c, s, s->swept_state, c->sweep_start);
+	if (s->kind == KIND_FULL && !(s->flags & SF_NOEVENT))
+		s->flags |= SF_EVBEFORE;
 }
 
 void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
 {
+	struct wire w = wire_of_rec(r);
+	struct addr_line line;
 	struct sock_ent *s;
-	struct tuple t;
+	struct tkey k, was;
 	__u32 idx;
 
 	if (r->state >= WW_TCP_NSTATES)
 		return;
-	tuple_from_rec(&t, r);
-	idx = r->sock_id ? find_full(c, r->sock_id) : find_tuple(c, &t);
+	tkey_of_wire(&k, &w, &line);
+	idx = r->sock_id ? find_full(c, r->sock_id) : find_tuple(c, &k);
 	if (idx == POOL_NIL) {
-		idx = sweep_insert(c, r, &t);
+		idx = sweep_insert(c, r, &k);
 		if (idx == POOL_NIL)
 			return;
 	}
 	s = sock_at(c, idx);
 	s->swept_state = r->state;
-	s->sweep_gen = c->sweep_gen;
+	s->flags |= SF_SWEPT;
 	/* a lost event may have left the port of CLOSE->SYN_SENT (0) behind */
-	if (s->kind == KIND_FULL && s->state != WW_TCP_LISTEN &&
-	    memcmp(&s->t, &t, sizeof(t))) {
-		s->t = t;
-		s->ep_gen = 0;
+	if (s->kind == KIND_FULL && s->state != WW_TCP_LISTEN) {
+		tkey_of_sock(c, &was, s);
+		if (!tkey_equal(&was, &k) && !sock_set_tuple(c, s, &k))
+			s->ep_ref = 0;
 	}
-	if (!s->sock_ino)
-		s->sock_ino = r->sock_ino;
-	if (!s->cgroup_id && r->cgroup_id) {
-		s->cgroup_id = r->cgroup_id;
-		s->ep_gen = 0;
+	if (c->o.by == BY_CGROUP && !*sock_cgroup(s) && r->cgroup_id) {
+		*sock_cgroup(s) = r->cgroup_id;
+		s->ep_ref = 0;
 	}
 }
 
@@ -752,11 +1401,9 @@ static void sweep_gone(struct collector *c, __u32 idx)
 	if (s->kind == KIND_TIMEWAIT) {
 		c->stats.tw_exits_sweep++;
 		if (s->state == WW_TCP_TIME_WAIT && !(s->flags & SF_SINCE_LOWER) &&
-		    c->sweep_start > s->state_since) {
-			struct ep_stats *st = ep_stats_for(c, s, c->sweep_start);
-
-			hist_add(st->hist[WW_TCP_TIME_WAIT], &st->hist_sum_ns[WW_TCP_TIME_WAIT],
-				 c->sweep_start - s->state_since);
+		    c->sweep_start > s->since) {
+			hist_add(ep_stats_for(c, s, c->sweep_start), WW_TCP_TIME_WAIT,
+				 c->sweep_start - s->since);
 		}
 	} else if (s->kind == KIND_FULL) {
 		c->stats.repairs++; /* its ->CLOSE event was lost */
@@ -766,8 +1413,10 @@ static void sweep_gone(struct collector *c, __u32 idx)
 
 static void sweep_settle(struct collector *c, struct sock_ent *s)
 {
-	if (s->sweep_gen == c->sweep_gen)
+	if (s->flags & SF_SWEPT) {
 		sweep_correct(c, s);
+		s->flags &= ~SF_SWEPT;
+	}
 	if (s->flags & SF_PENDING) {
 		s->flags &= ~SF_PENDING;
 		if (!c->swept_once)
@@ -783,21 +1432,21 @@ static void sweep_settle(struct collector *c, struct sock_ent *s)
 
 void collector__sweep_end(struct collector *c)
 {
+	if (!c->in_sweep)
+		return; /* no sweep begun: nothing it saw, nothing to compare */
 	/* listeners first, so that every socket can be classified against them */
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		struct sock_ent *s = sock_at(c, i);
 
-		if (!s->node.in_use)
+		if (!pool_in_use(&c->socks, i))
 			continue;
-		if (s->sweep_gen != c->sweep_gen && s->last_event < c->sweep_start)
+		if (!(s->flags & SF_SWEPT) && !touched_since(s, c->sweep_start))
 			sweep_gone(c, i);
 	}
-	for (__u32 i = 0; i < c->socks.high; i++) {
-		struct sock_ent *s = sock_at(c, i);
-
-		if (s->node.in_use)
-			sweep_settle(c, s);
-	}
+	for (__u32 i = 0; i < c->socks.high; i++)
+		if (pool_in_use(&c->socks, i))
+			sweep_settle(c, sock_at(c, i));
+	c->in_sweep = false;
 	c->swept_once = true;
 	c->stats.sweeps++;
 }
@@ -805,10 +1454,11 @@ void collector__sweep_end(struct collector *c)
 void collector__set_port_range(struct collector *c, __u32 netns, __u32 size)
 {
 	__u32 hash = hash_id(netns), idx;
+	struct pool_probe pr;
 	struct range_ent *r;
 
-	for (idx = pool_first(&c->ranges, hash); idx != POOL_NIL;
-	     idx = pool_next_same(&c->ranges, idx)) {
+	for (idx = pool_first(&c->ranges, hash, &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->ranges, &pr)) {
 		r = pool_entry(&c->ranges, idx);
 		if (r->netns == netns)
 			break;
@@ -824,10 +1474,11 @@ void collector__set_port_range(struct collector *c, __u32 netns, __u32 size)
 
 static __u32 port_range_of(const struct collector *c, __u32 netns)
 {
+	struct pool_probe pr;
 	__u32 idx;
 
-	for (idx = pool_first(&c->ranges, hash_id(netns)); idx != POOL_NIL;
-	     idx = pool_next_same(&c->ranges, idx)) {
+	for (idx = pool_first(&c->ranges, hash_id(netns), &pr); idx != POOL_NIL;
+	     idx = pool_next(&c->ranges, &pr)) {
 		const struct range_ent *r = pool_entry(&c->ranges, idx);
 
 		if (r->netns == netns)
@@ -838,6 +1489,9 @@ static __u32 port_range_of(const struct collector *c, __u32 netns)
 
 /* ---- life cycle ------------------------------------------------------------ */
 
+/* Endpoint references keep at least 8 bits of generation. */
+#define EP_MAX_ENDPOINTS ((1u << 24) - 1)
+
 struct collector *collector__new(const struct collector_opts *opts)
 {
 	struct collector *c = calloc(1, sizeof(*c));
@@ -847,13 +1501,21 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->o = *opts;
 	if (!c->o.max_endpoints)
 		c->o.max_endpoints = WW_DEFAULT_MAX_ENDPOINTS;
+	if (c->o.max_endpoints > EP_MAX_ENDPOINTS)
+		c->o.max_endpoints = EP_MAX_ENDPOINTS;
 	if (!c->o.max_sockets)
 		c->o.max_sockets = WW_DEFAULT_MAX_SOCKETS;
 	if (!c->o.prefix4 || c->o.prefix4 > 32)
 		c->o.prefix4 = 32;
 	if (!c->o.prefix6 || c->o.prefix6 > 128)
 		c->o.prefix6 = 128;
-	if (pool_init(&c->socks, sizeof(struct sock_ent), c->o.max_sockets) ||
+	while (c->o.max_endpoints >> c->ep_bits)
+		c->ep_bits++;
+	c->sock_size = sizeof(struct sock_ent) + (c->o.by == BY_COMM   ? WW_COMM_LEN :
+						  c->o.by == BY_CGROUP ? sizeof(__u64) :
+									 0);
+	if (pool_init(&c->socks, c->sock_size, c->o.max_sockets) ||
+	    pool_init(&c->lines, sizeof(struct addr_line), c->o.max_sockets) ||
 	    pool_init(&c->eps, sizeof(struct ep_ent), c->o.max_endpoints) ||
 	    pool_init(&c->listeners, sizeof(struct listener_ent), c->o.max_sockets) ||
 	    pool_init(&c->ranges, sizeof(struct range_ent), 65536)) {
@@ -867,7 +1529,12 @@ void collector__free(struct collector *c)
 {
 	if (!c)
 		return;
+	for (__u32 i = 0; i < c->eps.high; i++)
+		if (pool_in_use(&c->eps, i))
+			odd_free(c, &((struct ep_ent *)pool_entry(&c->eps, i))->stats);
+	odd_free(c, &c->other_stats);
 	pool_free(&c->socks);
+	pool_free(&c->lines);
 	pool_free(&c->eps);
 	pool_free(&c->listeners);
 	pool_free(&c->ranges);
@@ -879,21 +1546,39 @@ const struct collector_stats *collector__stats(const struct collector *c)
 	struct collector *mc = (struct collector *)c;
 
 	mc->stats.sockets = c->socks.count;
-	mc->stats.memory_bytes = sizeof(*c) + pool_bytes(&c->socks) + pool_bytes(&c->eps) +
-				 pool_bytes(&c->listeners) + pool_bytes(&c->ranges);
+	mc->stats.memory_bytes = sizeof(*c) + pool_bytes(&c->socks) + pool_bytes(&c->lines) +
+				 pool_bytes(&c->eps) + pool_bytes(&c->listeners) +
+				 pool_bytes(&c->ranges) + c->odd_bytes + c->snap_bytes;
+	mc->stats.snapshot_bytes = c->snap_bytes;
 	return &c->stats;
 }
 
 /* ---- snapshots -------------------------------------------------------------- */
 
+/*
+ * A snapshot groups the sockets by key in two passes over the table. The
+ * first counts each group's sockets (what the order of rows needs); the
+ * heaviest max_endpoints groups then get rows; the second pass adds each
+ * socket to its row, or to "other". Only the rows are full size: a group
+ * is its key and two counts. A socket whose endpoint entry is known finds
+ * its group through that entry, without building its key.
+ */
 struct group_ent {
-	struct pool_node node;
-	struct ep_key key;
-	__u32 count[WW_TCP_NSTATES];
-	__u64 oldest[WW_TCP_NSTATES];
-	__u32 at_least;
-	__u32 ports_used;
-	__u32 ep_idx; /* its cumulative figures, or POOL_NIL */
+	struct ep_ckey key;
+	__u32 weight; /* sockets counted by the sort order */
+	__u32 total;
+	__u32 ep;     /* its endpoint entry, or POOL_NIL */
+	__u32 row;    /* its row, or POOL_NIL: folded into "other" */
+};
+
+struct snap_work {
+	struct collector *c;
+	struct snapshot *out;
+	struct pool groups;
+	__u32 *group_of_ep; /* by endpoint entry */
+	int weight_state;   /* ep_row_weight()'s, -1: TIME_WAIT + CLOSE_WAIT */
+	__u32 other_by[WW_TCP_NSTATES]; /* the group "other"'s oldest is of, per state */
+	size_t bytes;
 };
 
 __u64 ep_row_weight(const struct ep_row *r, int state)
@@ -935,46 +1620,182 @@ void snapshot_sort(struct snapshot *s, int state)
 	qsort(s->rows, s->nrows, sizeof(*s->rows), row_cmp);
 }
 
-static __u32 group_get(struct pool *g, const struct ep_key *k)
+/* Keys in the order of their rows' keys (struct ep_key compared as bytes). */
+static int ckey_cmp(const struct collector *c, const struct ep_ckey *x, const struct ep_ckey *y)
 {
-	__u32 hash = pool_hash(k, sizeof(*k), 2), idx;
+	int d;
 
-	for (idx = pool_first(g, hash); idx != POOL_NIL; idx = pool_next_same(g, idx))
-		if (!memcmp(&((struct group_ent *)pool_entry(g, idx))->key, k, sizeof(*k)))
+	if (c->o.by != BY_COMM)
+		return memcmp(x, y, sizeof(*x));
+	/* there comm comes last */
+	d = memcmp(&x->netns, &y->netns, sizeof(*x) - offsetof(struct ep_ckey, netns));
+	return d ? d : memcmp(x->a, y->a, sizeof(x->a));
+}
+
+/* row_cmp's order, between groups. */
+static int group_cmp(const struct snap_work *w, __u32 a, __u32 b)
+{
+	const struct group_ent *x = pool_entry(&w->groups, a), *y = pool_entry(&w->groups, b);
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return ckey_cmp(w->c, &x->key, &y->key);
+}
+
+static struct group_ent *group_at(const struct snap_work *w, __u32 idx)
+{
+	return pool_entry(&w->groups, idx);
+}
+
+/* The group of key k; a new one if add (POOL_NIL when out of memory). */
+static __u32 group_get(struct snap_work *w, const struct ep_ckey *k, bool add)
+{
+	__u32 hash = ep_hash(k), idx;
+	struct pool_probe pr;
+	struct group_ent *ge;
+
+	for (idx = pool_first(&w->groups, hash, &pr); idx != POOL_NIL;
+	     idx = pool_next(&w->groups, &pr))
+		if (!memcmp(&group_at(w, idx)->key, k, sizeof(*k)))
 			return idx;
-	idx = pool_insert(g, hash);
-	if (idx != POOL_NIL) {
-		struct group_ent *ge = pool_entry(g, idx);
-
-		ge->key = *k;
-		ge->ep_idx = POOL_NIL;
-	}
+	if (!add)
+		return POOL_NIL;
+	idx = pool_insert(&w->groups, hash);
+	if (idx == POOL_NIL)
+		return idx;
+	ge = group_at(w, idx);
+	memset(ge, 0, sizeof(*ge));
+	ge->key = *k;
+	ge->ep = POOL_NIL;
+	ge->row = POOL_NIL;
 	return idx;
 }
 
-static void group_sock(struct pool *g, const struct collector *c, const struct sock_ent *s,
-		       struct snapshot *out)
+/* A socket's group: its endpoint's, or the one of the key it has. */
+static __u32 sock_group(struct snap_work *w, const struct sock_ent *s, bool add)
 {
-	struct group_ent *ge;
-	struct ep_key k;
-	__u32 idx;
+	const struct collector *c = w->c;
+	struct ep_ckey k;
 
+	if (ep_of_ref(c, s->ep_ref))
+		return w->group_of_ep[(s->ep_ref & ((1u << c->ep_bits) - 1)) - 1];
 	ep_key_of(c, &k, s);
-	idx = group_get(g, &k);
-	if (idx == POOL_NIL)
-		return;
-	ge = pool_entry(g, idx);
-	ge->count[s->state]++;
-	out->totals[s->state]++;
-	if (s->state_since && (!ge->oldest[s->state] || s->state_since < ge->oldest[s->state])) {
-		ge->oldest[s->state] = s->state_since;
-		if (s->flags & SF_SINCE_LOWER)
-			ge->at_least |= 1u << s->state;
-		else
-			ge->at_least &= ~(1u << s->state);
+	return group_get(w, &k, add);
+}
+
+/* Every endpoint with figures is a group, with or without sockets. */
+static int group_endpoints(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
+	w->group_of_ep = malloc((c->eps.high ? c->eps.high : 1) * sizeof(*w->group_of_ep));
+	if (!w->group_of_ep)
+		return -ENOMEM;
+	w->bytes += (c->eps.high ? c->eps.high : 1) * sizeof(*w->group_of_ep);
+	for (__u32 i = 0; i < c->eps.high; i++) {
+		__u32 g;
+
+		if (!pool_in_use(&c->eps, i))
+			continue;
+		g = group_get(w, &((struct ep_ent *)pool_entry(&c->eps, i))->key, true);
+		if (g == POOL_NIL)
+			return -ENOMEM;
+		group_at(w, g)->ep = i;
+		w->group_of_ep[i] = g;
 	}
-	if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
-		ge->ports_used++;
+	return 0;
+}
+
+static bool weighs(const struct snap_work *w, int state)
+{
+	if (w->weight_state >= 0)
+		return state == w->weight_state;
+	return state == WW_TCP_TIME_WAIT || state == WW_TCP_CLOSE_WAIT;
+}
+
+/* Pass 1: how many sockets each group has. */
+static int count_groups(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
+	for (__u32 i = 0; i < c->socks.high; i++) {
+		const struct sock_ent *s = sock_at(c, i);
+		struct group_ent *ge;
+		__u32 g;
+
+		if (!pool_in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
+			continue;
+		g = sock_group(w, s, true);
+		if (g == POOL_NIL)
+			return -ENOMEM;
+		ge = group_at(w, g);
+		ge->total++;
+		ge->weight += weighs(w, s->state);
+		w->out->totals[s->state]++;
+	}
+	return 0;
+}
+
+/* A bounded heap of the best groups so far, the worst of them on top. */
+static void heap_down(const struct snap_work *w, __u32 *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, worst = i;
+		__u32 t;
+
+		if (l < n && group_cmp(w, h[l], h[worst]) > 0)
+			worst = l;
+		if (l + 1 < n && group_cmp(w, h[l + 1], h[worst]) > 0)
+			worst = l + 1;
+		if (worst == i)
+			return;
+		t = h[i];
+		h[i] = h[worst];
+		h[worst] = t;
+		i = worst;
+	}
+}
+
+static void heap_push(const struct snap_work *w, __u32 *h, size_t n, __u32 g)
+{
+	size_t i = n;
+
+	h[i] = g;
+	while (i && group_cmp(w, h[i], h[(i - 1) / 2]) > 0) {
+		__u32 t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* The groups that get rows: all, or the max_endpoints heaviest. Their number, or -ENOMEM. */
+static long select_rows(struct snap_work *w, __u32 **sel)
+{
+	size_t max = w->c->o.max_endpoints, n = 0;
+	__u32 *h;
+
+	if (w->groups.count < max)
+		max = w->groups.count;
+	h = malloc((max ? max : 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	w->bytes += (max ? max : 1) * sizeof(*h);
+	for (__u32 g = 0; g < w->groups.high; g++) {
+		if (!pool_in_use(&w->groups, g))
+			continue;
+		if (n < max) {
+			heap_push(w, h, n++, g);
+		} else if (max && group_cmp(w, g, h[0]) < 0) {
+			h[0] = g;
+			heap_down(w, h, n, 0);
+		}
+	}
+	*sel = h;
+	return (long)n;
 }
 
 static void rates(double *rate, const __u64 *entries, __u64 *prev, __u64 *prev_ts, __u64 now)
@@ -988,114 +1809,218 @@ static void rates(double *rate, const __u64 *entries, __u64 *prev, __u64 *prev_t
 	*prev_ts = now;
 }
 
-static void row_from_group(struct collector *c, struct ep_row *r, const struct group_ent *ge,
-			   __u64 now, bool update_rates)
+static void ep_rates(struct ep_ent *e, double *rate, __u64 now)
 {
-	memset(r, 0, sizeof(*r));
-	r->key = ge->key;
-	memcpy(r->count, ge->count, sizeof(r->count));
-	memcpy(r->oldest_since, ge->oldest, sizeof(r->oldest_since));
-	r->oldest_at_least = ge->at_least;
-	r->ports_used = ge->ports_used;
-	if (ge->key.dir == DIR_OUT)
-		r->port_range = port_range_of(c, ge->key.netns);
-	if (ge->ep_idx != POOL_NIL) {
-		struct ep_ent *e = pool_entry(&c->eps, ge->ep_idx);
+	__u64 entries[WW_TCP_NSTATES];
 
-		r->stats = e->stats;
-		if (update_rates)
-			rates(r->rate, e->stats.entries, e->prev_entries, &e->prev_ts, now);
-	}
+	stats_entries(&e->stats, entries);
+	rates(rate, entries, e->prev_entries, &e->prev_ts, now);
 }
 
-static void fold_into_other(struct ep_row *other, const struct ep_row *r)
+/* The rows, keyed, with their endpoints' figures. */
+static int make_rows(struct snap_work *w, const __u32 *sel, size_t n, __u64 now, bool update)
 {
-	for (int i = 0; i < WW_TCP_NSTATES; i++) {
-		other->count[i] += r->count[i];
-		other->rate[i] += r->rate[i];
-		if (r->oldest_since[i] &&
-		    (!other->oldest_since[i] || r->oldest_since[i] < other->oldest_since[i])) {
-			other->oldest_since[i] = r->oldest_since[i];
-			other->oldest_at_least &= ~(1u << i);
-			other->oldest_at_least |= r->oldest_at_least & (1u << i);
+	struct collector *c = w->c;
+	struct ep_row *rows = calloc(n ? n : 1, sizeof(*rows));
+
+	if (!rows)
+		return -ENOMEM;
+	w->bytes += (n ? n : 1) * sizeof(*rows);
+	w->out->rows = rows;
+	w->out->nrows = n;
+	for (size_t i = 0; i < n; i++) {
+		struct group_ent *ge = group_at(w, sel[i]);
+		struct ep_row *r = &rows[i];
+
+		ge->row = i;
+		ep_key_expand(c, &r->key, &ge->key);
+		if (r->key.dir == DIR_OUT)
+			r->port_range = port_range_of(c, r->key.netns);
+		if (ge->ep != POOL_NIL) {
+			struct ep_ent *e = pool_entry(&c->eps, ge->ep);
+
+			r->stats = e->stats;
+			r->stats.odd = NULL;
+			stats_add(&r->stats, &(struct ep_stats){ .odd = e->stats.odd }, &w->bytes);
+			if (update)
+				ep_rates(e, r->rate, now);
 		}
 	}
-	other->ports_used += r->ports_used;
-	/*
-	 * Not its cumulative figures: a folded endpoint keeps them and shows
-	 * them again once it is heavy enough, and "other" must only grow, as a
-	 * Prometheus counter does. Its figures are those of evicted endpoints.
-	 */
-	other->folded++;
+	return 0;
 }
 
-/* Every live socket grouped by key, plus the endpoints with figures but no socket. */
-static int group_all(struct collector *c, struct pool *g, struct snapshot *out)
+static void set_oldest(struct ep_row *r, const struct sock_ent *s)
 {
-	if (pool_init(g, sizeof(struct group_ent), c->socks.count + c->eps.count + 1))
-		return -ENOMEM;
+	r->oldest_since[s->state] = s->since;
+	if (s->flags & SF_SINCE_LOWER)
+		r->oldest_at_least |= 1u << s->state;
+	else
+		r->oldest_at_least &= ~(1u << s->state);
+}
+
+/* The oldest socket of a row, per state: the first one in the table wins a tie. */
+static void row_oldest(struct ep_row *r, const struct sock_ent *s)
+{
+	if (s->since && (!r->oldest_since[s->state] || s->since < r->oldest_since[s->state]))
+		set_oldest(r, s);
+}
+
+/*
+ * That of "other": of the folded groups, the first in the rows' order wins
+ * a tie, as if each folded row were added in turn.
+ */
+static void other_oldest(struct snap_work *w, __u32 g, const struct sock_ent *s)
+{
+	struct ep_row *o = &w->out->other;
+	__u64 old = o->oldest_since[s->state];
+
+	if (!s->since || (old && s->since > old))
+		return;
+	if (old && s->since == old &&
+	    (g == w->other_by[s->state] || group_cmp(w, g, w->other_by[s->state]) > 0))
+		return;
+	w->other_by[s->state] = g;
+	set_oldest(o, s);
+}
+
+/* Pass 2: each socket into its row, or into "other". */
+static void fill_rows(struct snap_work *w)
+{
+	struct collector *c = w->c;
+
 	for (__u32 i = 0; i < c->socks.high; i++) {
 		const struct sock_ent *s = sock_at(c, i);
+		struct ep_row *r;
+		__u32 g;
 
-		if (s->node.in_use && s->state < WW_TCP_NSTATES)
-			group_sock(g, c, s, out);
-	}
-	for (__u32 i = 0; i < c->eps.high; i++) {
-		const struct ep_ent *e = pool_entry(&c->eps, i);
-		__u32 idx;
-
-		if (!e->node.in_use)
+		if (!pool_in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
 			continue;
-		idx = group_get(g, &e->key);
-		if (idx != POOL_NIL)
-			((struct group_ent *)pool_entry(g, idx))->ep_idx = i;
+		g = sock_group(w, s, false);
+		if (group_at(w, g)->row != POOL_NIL) {
+			r = &w->out->rows[group_at(w, g)->row];
+			row_oldest(r, s);
+		} else {
+			r = &w->out->other;
+			other_oldest(w, g, s);
+		}
+		r->count[s->state]++;
+		if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
+			r->ports_used++;
 	}
+}
+
+static const struct snap_work *sort_work;
+
+static int group_qcmp(const void *a, const void *b)
+{
+	return group_cmp(sort_work, *(const __u32 *)a, *(const __u32 *)b);
+}
+
+/*
+ * The rates of folded endpoints add up into "other", in the rows' order
+ * (as floating-point sums depend on it). Not their cumulative figures: a
+ * folded endpoint keeps them and shows them again once it is heavy enough,
+ * and "other" must only grow, as a Prometheus counter does. Its figures
+ * are those of evicted endpoints.
+ */
+static int fold_rates(struct snap_work *w, __u64 now)
+{
+	struct collector *c = w->c;
+	size_t n = 0;
+	__u32 *f = malloc((c->eps.count ? c->eps.count : 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	w->bytes += (c->eps.count ? c->eps.count : 1) * sizeof(*f);
+	for (__u32 i = 0; i < c->eps.high; i++)
+		if (pool_in_use(&c->eps, i) && group_at(w, w->group_of_ep[i])->row == POOL_NIL)
+			f[n++] = w->group_of_ep[i];
+	sort_work = w;
+	qsort(f, n, sizeof(*f), group_qcmp);
+	for (size_t i = 0; i < n; i++) {
+		double rate[WW_TCP_NSTATES];
+
+		ep_rates(pool_entry(&c->eps, group_at(w, f[i])->ep), rate, now);
+		for (int j = 0; j < WW_TCP_NSTATES; j++)
+			w->out->other.rate[j] += rate[j];
+	}
+	free(f);
+	return 0;
+}
+
+static void other_evicted(struct snap_work *w, __u64 now, bool update_rates)
+{
+	struct collector *c = w->c;
+	struct ep_row *o = &w->out->other;
+	double evicted[WW_TCP_NSTATES];
+	__u64 entries[WW_TCP_NSTATES];
+
+	o->folded = w->groups.count - w->out->nrows;
+	stats_add(&o->stats, &c->other_stats, &w->bytes);
+	if (!update_rates)
+		return;
+	stats_entries(&c->other_stats, entries);
+	rates(evicted, entries, c->other_prev_entries, &c->other_prev_ts, now);
+	for (int i = 0; i < WW_TCP_NSTATES; i++)
+		o->rate[i] += evicted[i];
+	c->rates_ts = now;
+}
+
+static int snapshot_build(struct snap_work *w, __u64 now, bool update_rates)
+{
+	__u32 *sel = NULL;
+	long n;
+	int err;
+
+	err = group_endpoints(w) ?: count_groups(w);
+	if (err)
+		return err;
+	n = select_rows(w, &sel);
+	if (n < 0)
+		return (int)n;
+	err = make_rows(w, sel, (size_t)n, now, update_rates);
+	free(sel);
+	if (err)
+		return err;
+	fill_rows(w);
+	if (update_rates && fold_rates(w, now))
+		return -ENOMEM;
+	other_evicted(w, now, update_rates);
 	return 0;
 }
 
 int collector__snapshot(struct collector *c, __u64 now, bool update_rates, struct snapshot *out)
 {
-	struct ep_row *all;
-	struct pool g;
-	size_t n = 0;
+	struct snap_work w = { .c = c, .out = out };
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->ts_ns = now;
 	out->other.is_other = true;
-	if (group_all(c, &g, out))
+	w.weight_state = c->o.sort_state >= 0 && c->o.sort_state < WW_TCP_NSTATES ?
+				 c->o.sort_state : -1;
+	if (pool_init(&w.groups, sizeof(struct group_ent), c->socks.count + c->eps.count + 1))
 		return -ENOMEM;
-	all = calloc(g.count ? g.count : 1, sizeof(*all));
-	if (!all) {
-		pool_free(&g);
-		return -ENOMEM;
+	err = snapshot_build(&w, now, update_rates);
+	w.bytes += pool_bytes(&w.groups);
+	pool_free(&w.groups);
+	free(w.group_of_ep);
+	if (err) {
+		snapshot_free(out);
+		return err;
 	}
-	for (__u32 i = 0; i < g.high; i++)
-		if (pool_in_use(&g, i))
-			row_from_group(c, &all[n++], pool_entry(&g, i), now, update_rates);
-	pool_free(&g);
-	out->rows = all;
-	out->nrows = n;
 	snapshot_sort(out, c->o.sort_state);
-	for (size_t i = c->o.max_endpoints; i < n; i++)
-		fold_into_other(&out->other, &all[i]);
-	if (n > c->o.max_endpoints)
-		out->nrows = c->o.max_endpoints;
-	stats_add(&out->other.stats, &c->other_stats);
-	if (update_rates) {
-		double evicted[WW_TCP_NSTATES];
-
-		rates(evicted, c->other_stats.entries, c->other_prev_entries, &c->other_prev_ts,
-		      now);
-		for (int i = 0; i < WW_TCP_NSTATES; i++)
-			out->other.rate[i] += evicted[i];
-		c->rates_ts = now;
-	}
+	c->snap_bytes = w.bytes;
 	out->stats = *collector__stats(c);
 	return 0;
 }
 
 void snapshot_free(struct snapshot *s)
 {
+	for (size_t i = 0; i < s->nrows; i++)
+		free(s->rows[i].stats.odd);
+	free(s->other.stats.odd);
+	s->other.stats.odd = NULL;
 	free(s->rows);
 	s->rows = NULL;
 	s->nrows = 0;

@@ -27,6 +27,21 @@
 
 #define WW_HIST_BUCKETS 32 /* bucket i: dwell in (2^(i-1), 2^i] microseconds; the last is +Inf */
 
+/*
+ * Time-in-state histograms keep only what Prometheus shows: the states of
+ * ww_hist_states, and buckets up to 2^WW_LE_FIRST us, then one per power
+ * of 2^WW_LE_STEP up to 2^WW_LE_LAST us, then +Inf.
+ */
+#define WW_LE_FIRST 10 /* 2^10 us = 1.024 ms */
+#define WW_LE_LAST 28  /* 2^28 us = 268 s */
+#define WW_LE_STEP 2
+#define WW_LE_BUCKETS ((WW_LE_LAST - WW_LE_FIRST) / WW_LE_STEP + 2)
+#define WW_HIST_STATES 4
+extern const int ww_hist_states[WW_HIST_STATES]; /* SYN_SENT, ESTABLISHED, CLOSE_WAIT, TIME_WAIT */
+
+/* The transitions the kernel makes, a counter each (see ep_pair_slot()). */
+#define WW_NPAIRS 22
+
 /* What identifies an endpoint (--by). */
 enum ww_by {
 	BY_SERVICE, /* default: remote side of outbound, local side (listener) of inbound */
@@ -70,15 +85,31 @@ struct ep_key {
 	char comm[WW_COMM_LEN]; /* BY_COMM */
 };
 
-/* Cumulative figures of one endpoint. */
+/*
+ * Cumulative figures of one endpoint. Entries into a state are the
+ * transitions into it (and the inferred ones into TIME_WAIT): see
+ * ep_stats_entries(). A transition the kernel does not make (from a
+ * recording, say) is counted in odd, allocated when the first one happens.
+ */
 struct ep_stats {
-	__u64 entries[WW_TCP_NSTATES];                 /* entries into each state */
-	__u64 trans[WW_TCP_NSTATES][WW_TCP_NSTATES];   /* transitions old -> new */
-	__u64 hist[WW_TCP_NSTATES][WW_HIST_BUCKETS];   /* time spent in a state */
-	__u64 hist_sum_ns[WW_TCP_NSTATES];
-	__u64 lifetime_hist[WW_HIST_BUCKETS];          /* SYN_SENT/SYN_RECV to CLOSE, of connections that were established */
-	__u64 lifetime_sum_ns;
+	__u64 trans[WW_NPAIRS];                      /* by ep_pair_slot() */
+	__u64 *odd;                                  /* [old * WW_TCP_NSTATES + new]; NULL: none */
+	__u64 tw_inferred;                           /* entries into TIME_WAIT, inferred */
+	__u64 hist[WW_HIST_STATES][WW_LE_BUCKETS];   /* time spent in the states of ww_hist_states */
+	__u64 hist_sum_ns[WW_HIST_STATES];
+	__u64 lifetime_hist[WW_HIST_BUCKETS];        /* SYN_SENT/SYN_RECV to CLOSE, of connections that were established */
 };
+
+/* Where trans counts old -> new; -1: in odd. */
+int ep_pair_slot(int oldstate, int newstate);
+
+/* Transitions old -> new, entries into a state. */
+__u64 ep_stats_trans(const struct ep_stats *st, int oldstate, int newstate);
+__u64 ep_stats_entries(const struct ep_stats *st, int state);
+
+/* Where hist keeps a state (-1: nowhere), and in which bucket a duration falls. */
+int ep_hist_slot(int state);
+int ep_le_bucket(__u64 ns);
 
 struct ep_row {
 	struct ep_key key;
@@ -91,7 +122,7 @@ struct ep_row {
 	__u32 folded;                     /* "other" only: endpoints folded into it */
 	/* stats of "other": the evicted endpoints' only, so that they only grow */
 	bool is_other;
-	struct ep_stats stats;
+	struct ep_stats stats; /* its odd is the snapshot's own */
 };
 
 struct collector_stats {
@@ -105,8 +136,19 @@ struct collector_stats {
 	__u64 tw_exits_sweep;  /* TIME_WAIT sockets found gone by a sweep */
 	__u64 tw_exits_reuse;  /* TIME_WAIT sockets ended by reuse of the 4-tuple */
 	__u64 endpoints_evicted; /* endpoint statistics folded into "other" when full */
-	__u64 memory_bytes;    /* held by the tables */
+	__u64 memory_bytes;    /* held by the tables, and by the last snapshot */
+	__u64 snapshot_bytes;  /* of which the last snapshot's: its rows and what it took to fold */
 };
+
+/*
+ * What a snapshot takes at most, while it is made (collector_stats has it):
+ * sizeof(struct ep_row) per row, WW_SNAPSHOT_GROUP_BYTES per group (each
+ * distinct key among the sockets, and each endpoint with figures), 12
+ * bytes per endpoint with figures, and WW_SNAPSHOT_SLACK once: the groups'
+ * table grows by chunks. The rows are min(groups, max_endpoints).
+ */
+#define WW_SNAPSHOT_GROUP_BYTES 56
+#define WW_SNAPSHOT_SLACK (256u << 10)
 
 struct snapshot {
 	__u64 ts_ns;

@@ -280,7 +280,7 @@ void tw_diagnose(const struct ep_row *r, double window_s, struct tw_diag *d)
 	memset(d, 0, sizeof(*d));
 	/* connections made, not attempts: a refused connect() holds no port for long */
 	d->conn_per_s = window_s > 0 ?
-		r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_ESTABLISHED] / window_s : 0;
+		ep_stats_trans(&r->stats, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED) / window_s : 0;
 	for (int i = 0; i < WW_HIST_BUCKETS; i++)
 		d->closes += r->stats.lifetime_hist[i];
 	d->life_p50_s = hist_percentile_s(r->stats.lifetime_hist, 0.5);

@@ -77,8 +77,8 @@ static void endpoint(struct json_writer *jw, const struct ep_row *r, const struc
 	rates_object(jw, r);
 	oldest_object(jw, r, now, "oldest_s", false);
 	oldest_object(jw, r, now, "oldest_at_least_s", true);
-	jw_kv_uint(jw, "tw_entries", r->stats.entries[WW_TCP_TIME_WAIT]);
-	jw_kv_uint(jw, "cw_entries", r->stats.entries[WW_TCP_CLOSE_WAIT]);
+	jw_kv_uint(jw, "tw_entries", ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT));
+	jw_kv_uint(jw, "cw_entries", ep_stats_entries(&r->stats, WW_TCP_CLOSE_WAIT));
 	jw_kv_uint(jw, "ports_used", r->ports_used);
 	jw_kv_uint(jw, "port_range", r->port_range);
 	if (p >= 0)

@@ -12,14 +12,6 @@
 #include "leaks.h"
 #include "prom.h"
 
-/* Buckets of the time-in-state histograms: powers of 4 microseconds, from 1 ms to 268 s. */
-#define PROM_LE_FIRST 10 /* 2^10 us = 1.024 ms */
-#define PROM_LE_LAST 28  /* 2^28 us = 268 s */
-#define PROM_LE_STEP 2
-
-static const int hist_states[] = { WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT,
-				   WW_TCP_TIME_WAIT };
-
 /* Length of the valid UTF-8 sequence at s, 0 if none (overlong, surrogate, cut). */
 static int utf8_len(const unsigned char *s)
 {
@@ -131,7 +123,7 @@ static void entries_counter(FILE *f, const struct snapshot *s, const struct view
 			fputs("waitwatch_state_entries_total{", f);
 			ep_labels(f, r, v);
 			fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(states[i]),
-				(unsigned long long)r->stats.entries[states[i]]);
+				(unsigned long long)ep_stats_entries(&r->stats, states[i]));
 		}
 	}
 }
@@ -145,30 +137,33 @@ static void transitions_counter(FILE *f, const struct snapshot *s, const struct 
 	for_each_row(s, r) {
 		for (int o = 0; o < WW_TCP_NSTATES; o++) {
 			for (int n = 0; n < WW_TCP_NSTATES; n++) {
-				if (!r->stats.trans[o][n])
+				__u64 count = ep_stats_trans(&r->stats, o, n);
+
+				if (!count)
 					continue;
 				fputs("waitwatch_transitions_total{", f);
 				ep_labels(f, r, v);
 				fprintf(f, ",from=\"%s\",to=\"%s\"} %llu\n", tcp_state_name(o),
-					tcp_state_name(n),
-					(unsigned long long)r->stats.trans[o][n]);
+					tcp_state_name(n), (unsigned long long)count);
 			}
 		}
 	}
 }
 
-static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opts *v, int st)
+/* slot: the state's histogram, ww_hist_states[slot]. */
+static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opts *v, int slot)
 {
-	const __u64 *h = r->stats.hist[st];
+	const __u64 *h = r->stats.hist[slot];
+	int st = ww_hist_states[slot];
 	__u64 cum = 0, total = 0;
-	int b = 0;
 
-	for (int i = 0; i < WW_HIST_BUCKETS; i++)
+	for (int i = 0; i < WW_LE_BUCKETS; i++)
 		total += h[i];
-	for (int le = PROM_LE_FIRST; le <= PROM_LE_LAST; le += PROM_LE_STEP) {
-		/* fine bucket i holds durations in (2^(i-1), 2^i] us: le = 2^i us */
-		for (; b <= le; b++)
-			cum += h[b];
+	for (int i = 0; i < WW_LE_BUCKETS - 1; i++) {
+		/* bucket i holds durations up to le = 2^(WW_LE_FIRST + i * WW_LE_STEP) us */
+		int le = WW_LE_FIRST + i * WW_LE_STEP;
+
+		cum += h[i];
 		fputs("waitwatch_state_duration_seconds_bucket{", f);
 		ep_labels(f, r, v);
 		fprintf(f, ",state=\"%s\",le=\"%.9g\"} %llu\n", tcp_state_name(st),
@@ -180,7 +175,7 @@ static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opt
 		(unsigned long long)total);
 	fputs("waitwatch_state_duration_seconds_sum{", f);
 	ep_labels(f, r, v);
-	fprintf(f, ",state=\"%s\"} %.9g\n", tcp_state_name(st), r->stats.hist_sum_ns[st] / 1e9);
+	fprintf(f, ",state=\"%s\"} %.9g\n", tcp_state_name(st), r->stats.hist_sum_ns[slot] / 1e9);
 	fputs("waitwatch_state_duration_seconds_count{", f);
 	ep_labels(f, r, v);
 	fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(st), (unsigned long long)total);
@@ -193,8 +188,8 @@ static void duration_histogram(FILE *f, const struct snapshot *s, const struct v
 	family(f, "waitwatch_state_duration_seconds", "histogram",
 	       "Time sockets spent in a state before leaving it, per endpoint.");
 	for_each_row(s, r)
-		for (size_t i = 0; i < sizeof(hist_states) / sizeof(hist_states[0]); i++)
-			histogram_one(f, r, v, hist_states[i]);
+		for (int i = 0; i < WW_HIST_STATES; i++)
+			histogram_one(f, r, v, i);
 }
 
 static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_opts *v)

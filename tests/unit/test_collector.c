@@ -21,6 +21,11 @@
 
 #define ST_ALL_ZERO 0
 
+/* The time-in-state histogram of state, its bucket that ends at 2^log2_us microseconds. */
+#define HIST(r, state, log2_us) \
+	((r)->stats.hist[ep_hist_slot(state)][((log2_us) - WW_LE_FIRST) / WW_LE_STEP])
+#define HIST_SUM(r, state) ((r)->stats.hist_sum_ns[ep_hist_slot(state)])
+
 /* ---- helpers --------------------------------------------------------------- */
 
 static struct collector_opts opts_default(void)
@@ -185,16 +190,15 @@ static void test_active_close_client(void **state)
 	assert_int_equal(r->oldest_since[WW_TCP_TIME_WAIT], 6 * SEC + 3 * MSEC);
 	assert_int_equal(r->oldest_at_least, 0);
 	assert_int_equal(r->ports_used, 1);
-	assert_int_equal(r->stats.entries[WW_TCP_SYN_SENT], 1);
-	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_FIN_WAIT1], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_FIN_WAIT2][WW_TCP_CLOSE], 1);
-	/* 5 s in ESTABLISHED: 2^22 <= 5e6 us < 2^23 */
-	assert_int_equal(r->stats.hist[WW_TCP_ESTABLISHED][23], 1);
-	assert_int_equal(r->stats.hist_sum_ns[WW_TCP_ESTABLISHED], 5 * SEC);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_SYN_SENT), 1);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE), 1);
+	/* 5 s in ESTABLISHED: 2^22 <= 5e6 us < 2^24, the bucket up to 2^24 */
+	assert_int_equal(HIST(r, WW_TCP_ESTABLISHED, 24), 1);
+	assert_int_equal(HIST_SUM(r, WW_TCP_ESTABLISHED), 5 * SEC);
 	/* SYN_SENT at 1 s to CLOSE at 6.003 s */
 	assert_int_equal(r->stats.lifetime_hist[23], 1);
-	assert_int_equal(r->stats.lifetime_sum_ns, 5 * SEC + 3 * MSEC);
 	assert_int_equal(s.stats.events, 5);
 	assert_int_equal(s.stats.sockets, 1);
 	assert_int_equal(s.stats.tw_entries, 1);
@@ -243,9 +247,9 @@ static void test_passive_close_server(void **state)
 	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1);
 	assert_int_equal(r->ports_used, 0);
 	assert_int_equal(r->port_range, 0); /* inbound: no local port of ours at stake */
-	assert_int_equal(r->stats.entries[WW_TCP_CLOSE_WAIT], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_LAST_ACK], 1);
-	assert_int_equal(r->stats.hist[WW_TCP_CLOSE_WAIT][20], 1); /* 1 s: 2^19 <= 1e6 < 2^20 */
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_CLOSE_WAIT), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK), 1);
+	assert_int_equal(HIST(r, WW_TCP_CLOSE_WAIT, 20), 1); /* 1 s: 2^18 < 1e6 us <= 2^20 */
 	assert_int_equal(s.stats.tw_entries, 0);
 	assert_int_equal(s.stats.sockets, 1);
 
@@ -319,12 +323,12 @@ static void test_reset_linger0(void **state)
 	take(c, 4 * SEC, false, &s);
 	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
 	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
-	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
-	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 0);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_ESTABLISHED, WW_TCP_CLOSE), 1);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 0);
 	r = ROW(&s, &o, "198.51.100.1:8080", DIR_IN);
 	EXPECT_COUNTS(r->count, [WW_TCP_LISTEN] = 1);
-	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_CLOSE], 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_ESTABLISHED, WW_TCP_CLOSE), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE), 1);
 	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1);
 	assert_int_equal(s.stats.tw_entries, 0);
 	assert_int_equal(s.stats.sockets, 1);
@@ -355,10 +359,10 @@ static void test_connect_refused(void **state)
 	take(c, 65 * SEC, false, &s);
 	r = ROW(&s, &o, "203.0.113.5:81", DIR_OUT);
 	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
-	assert_int_equal(r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_CLOSE], 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_SYN_SENT, WW_TCP_CLOSE), 1);
 	r = ROW(&s, &o, "203.0.113.7:81", DIR_OUT);
 	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
-	assert_int_equal(r->stats.trans[WW_TCP_SYN_SENT][WW_TCP_CLOSE], 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_SYN_SENT, WW_TCP_CLOSE), 1);
 	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
 	assert_int_equal(s.stats.sockets, 0);
 	assert_int_equal(s.stats.tw_entries, 0);
@@ -432,9 +436,9 @@ static void test_unaccepted_children_closed_with_listener(void **state)
 	take(c, 5 * SEC, false, &s);
 	r = ROW(&s, &o, "0.0.0.0:9090", DIR_IN);
 	EXPECT_COUNTS(r->count, ST_ALL_ZERO);
-	assert_int_equal(r->stats.trans[WW_TCP_ESTABLISHED][WW_TCP_CLOSE], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_CLOSE_WAIT][WW_TCP_CLOSE], 1);
-	assert_int_equal(r->stats.trans[WW_TCP_LISTEN][WW_TCP_CLOSE], 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_ESTABLISHED, WW_TCP_CLOSE), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_CLOSE_WAIT, WW_TCP_CLOSE), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_LISTEN, WW_TCP_CLOSE), 1);
 	EXPECT_COUNTS(s.totals, ST_ALL_ZERO);
 	assert_int_equal(s.stats.sockets, 0);
 	assert_int_equal(s.stats.tw_entries, 0);
@@ -517,7 +521,7 @@ static void test_fw2_substate_to_tw_counts_entry(void **state)
 	tr(c, &x, 2 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 0, 0);
 	tr(c, &x, 3 * SEC, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, WW_EF_TW_FW2, 0);
 	take(c, 5 * SEC, true, &s);
-	assert_int_equal(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats.entries[WW_TCP_TIME_WAIT], 0);
+	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats, WW_TCP_TIME_WAIT), 0);
 
 	collector__sweep_begin(c, 10 * SEC);
 	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
@@ -527,7 +531,7 @@ static void test_fw2_substate_to_tw_counts_entry(void **state)
 	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
 	assert_int_equal(s.stats.tw_entries, 1);
 	assert_int_equal(s.stats.repairs, 0);
-	assert_int_equal(r->stats.entries[WW_TCP_TIME_WAIT], 1);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
 	ASSERT_RATE(r->rate[WW_TCP_TIME_WAIT], 0.1);
 
 	snapshot_free(&s);
@@ -813,9 +817,9 @@ static void test_tw_exit_by_sweep(void **state)
 	assert_int_equal(s.stats.repairs, 0);
 	assert_int_equal(s.stats.tw_entries, 2);
 	assert_int_equal(s.stats.sockets, 1);
-	/* x's time in TIME_WAIT: 2.012 s to the sweep at 5.005 s, bucket 22 */
-	assert_int_equal(r->stats.hist[WW_TCP_TIME_WAIT][22], 1);
-	assert_int_equal(r->stats.hist_sum_ns[WW_TCP_TIME_WAIT],
+	/* x's time in TIME_WAIT: 2.012 s to the sweep at 5.005 s, up to 2^22 us */
+	assert_int_equal(HIST(r, WW_TCP_TIME_WAIT, 22), 1);
+	assert_int_equal(HIST_SUM(r, WW_TCP_TIME_WAIT),
 			 5 * SEC + 5 * MSEC - (2 * SEC + 12 * MSEC));
 
 	sweep_empty(c, 70 * SEC);
@@ -1416,7 +1420,7 @@ static void test_rates_other_row(void **state)
 	assert_int_equal(s.other.folded, 1);
 	EXPECT_COUNTS(s.other.count, [WW_TCP_TIME_WAIT] = 1);
 	/* other's cumulative figures are the evicted endpoints' only: they never go down */
-	assert_int_equal(s.other.stats.entries[WW_TCP_TIME_WAIT], 0);
+	assert_int_equal(ep_stats_entries(&s.other.stats, WW_TCP_TIME_WAIT), 0);
 	ASSERT_RATE(s.other.rate[WW_TCP_TIME_WAIT], 0.1);
 
 	snapshot_free(&s);
@@ -1445,7 +1449,7 @@ static void test_table_full(void **state)
 	assert_int_equal(s.stats.sockets_dropped, 2);
 	assert_int_equal(s.stats.events, 6);
 	/* all six entries are counted against the endpoint all the same */
-	assert_int_equal(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats.entries[WW_TCP_SYN_SENT], 6);
+	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats, WW_TCP_SYN_SENT), 6);
 
 	/* one leaves, a new one fits */
 	tr(c, &x[0], 2 * SEC, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 0, 111);
@@ -1699,6 +1703,204 @@ static void test_hist_bucket(void **state)
 	assert_int_equal(hist_bucket(UINT64_MAX), WW_HIST_BUCKETS - 1);
 }
 
+/* The buckets kept are those Prometheus shows: le = 2^10, 2^12, ... 2^28 us, +Inf. */
+static void test_le_bucket(void **state)
+{
+	assert_int_equal(WW_LE_BUCKETS, 11);
+	assert_int_equal(ep_le_bucket(0), 0);
+	assert_int_equal(ep_le_bucket(1024 * 1000), 0);      /* 2^10 us: le 2^10 */
+	assert_int_equal(ep_le_bucket(1024 * 1000 + 1), 1);  /* just above */
+	assert_int_equal(ep_le_bucket(4096 * 1000), 1);      /* 2^12 us */
+	assert_int_equal(ep_le_bucket(4096 * 1000 + 1), 2);
+	assert_int_equal(ep_le_bucket((1ull << 28) * 1000), 9);
+	assert_int_equal(ep_le_bucket((1ull << 28) * 1000 + 1), 10); /* +Inf */
+	assert_int_equal(ep_le_bucket(~0ull), 10);
+	assert_int_equal(ep_hist_slot(WW_TCP_SYN_SENT), 0);
+	assert_int_equal(ep_hist_slot(WW_TCP_TIME_WAIT), 3);
+	assert_int_equal(ep_hist_slot(WW_TCP_FIN_WAIT1), -1);
+	for (int i = 0; i < WW_HIST_STATES; i++)
+		assert_int_equal(ep_hist_slot(ww_hist_states[i]), i);
+}
+
+/* Each of the kernel's transitions has a counter of its own; any other pair is counted too. */
+static void test_pair_slots(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(8001, "192.0.2.10", 40000, "203.0.113.5", 80);
+	int seen[WW_NPAIRS] = { 0 }, n = 0;
+	const struct ep_row *r;
+
+	for (int a = 0; a < WW_TCP_NSTATES; a++) {
+		for (int b = 0; b < WW_TCP_NSTATES; b++) {
+			int slot = ep_pair_slot(a, b);
+
+			if (slot < 0)
+				continue;
+			assert_true(slot < WW_NPAIRS);
+			assert_int_equal(seen[slot]++, 0);
+			n++;
+		}
+	}
+	assert_int_equal(n, WW_NPAIRS);
+	assert_int_equal(ep_pair_slot(WW_TCP_ESTABLISHED, WW_TCP_ESTABLISHED), -1);
+	assert_int_equal(ep_pair_slot(-1, 0), -1);
+	assert_int_equal(ep_pair_slot(0, WW_TCP_NSTATES), -1);
+
+	/* pairs no kernel makes, from a recording: counted, and entries follow them */
+	t_connect(c, &x, SEC);
+	tr(c, &x, 2 * SEC, WW_TCP_ESTABLISHED, WW_TCP_SYN_SENT, 0, 0);
+	tr(c, &x, 3 * SEC, WW_TCP_SYN_SENT, WW_TCP_TIME_WAIT, 0, 0);
+	tr(c, &x, 4 * SEC, WW_TCP_TIME_WAIT, WW_TCP_ESTABLISHED, 0, 0);
+	take(c, 5 * SEC, false, &s);
+	r = ROW(&s, &o, "203.0.113.5:80", DIR_OUT);
+	assert_non_null(r->stats.odd);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_ESTABLISHED, WW_TCP_SYN_SENT), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_SYN_SENT, WW_TCP_TIME_WAIT), 1);
+	assert_int_equal(ep_stats_trans(&r->stats, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED), 1);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_ESTABLISHED), 2);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_SYN_SENT), 2);
+	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
+	assert_true(s.stats.memory_bytes > 0);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/* ---- 13. how sockets are stored ------------------------------------------------ */
+
+/* What the tables hold, not the last snapshot. */
+static __u64 table_bytes(struct collector *c)
+{
+	const struct collector_stats *st = collector__stats(c);
+
+	return st->memory_bytes - st->snapshot_bytes;
+}
+
+/*
+ * IPv6 addresses live out of line: a socket's come back when it goes, and
+ * every path that copies a socket (into TIME_WAIT, tracked or not) keeps them.
+ */
+static void test_ipv6_lines(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o), *one;
+	struct snapshot s = { 0 };
+	const struct ep_row *r;
+	struct tsock x;
+	__u64 base, full;
+
+	o.max_sockets = 1;
+	one = mk(&o);
+	base = table_bytes(c);
+	for (int i = 0; i < 200; i++) {
+		x = t_out(3000 + i, "2001:db8::10", 41000 + i, "2001:db8::1", 443);
+		t_conn_tw(c, &x, SEC + i * MSEC);
+	}
+	take(c, 2 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::1]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 200);
+	full = table_bytes(c);
+	assert_true(full > base);
+	/* a new connection on the same 4-tuple ends the TIME_WAIT socket */
+	x = t_out(3199, "2001:db8::10", 41199, "2001:db8::1", 443);
+	x.id = 3999;
+	t_connect(c, &x, 3 * SEC);
+	take(c, 3 * SEC + 2 * MSEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::1]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 199,
+		      [WW_TCP_ESTABLISHED] = 1);
+	assert_int_equal(s.stats.tw_exits_reuse, 1);
+	/* the sweep ends them all: nothing more is held than the tables' slack */
+	sweep_empty(c, 10 * SEC);
+	take(c, 10 * SEC, false, &s);
+	assert_int_equal(s.stats.sockets, 0);
+	assert_int_equal(table_bytes(c), full);
+	for (int i = 0; i < 200; i++) {
+		x = t_out(4000 + i, "2001:db8::10", 42000 + i, "2001:db8::2", 443);
+		t_conn_tw(c, &x, 11 * SEC + i * MSEC);
+	}
+	assert_int_equal(table_bytes(c), full);
+
+	/* a socket the table has no room for closes into TIME_WAIT: that one is kept */
+	x = t_out(5000, "2001:db8::10", 43000, "2001:db8::3", 443);
+	t_connect(one, &x, SEC);
+	x = t_out(5001, "2001:db8::10", 43001, "2001:db8::4", 443);
+	t_conn_tw(one, &x, SEC);
+	x = t_out(5000, "2001:db8::10", 43000, "2001:db8::3", 443);
+	x.last_ts = SEC + MSEC;
+	t_close_tw(one, &x, 2 * SEC);
+	take(one, 3 * SEC, false, &s);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::3]:443", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	r = row_find(&s, &o, "[2001:db8::4]:443", DIR_OUT, 0);
+	assert_true(!r || !r->count[WW_TCP_TIME_WAIT]); /* no room for its TIME_WAIT socket */
+	assert_int_equal(s.stats.sockets, 1);
+	snapshot_free(&s);
+	collector__free(one);
+	collector__free(c);
+}
+
+/* A TIME_WAIT socket the sweep saw first, then the close that made it: one socket, not two. */
+static void test_timewait_onto_swept(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c = mk(&o);
+	struct snapshot s = { 0 };
+	struct tsock x = t_out(6001, "192.0.2.10", 40100, "203.0.113.9", 80);
+	struct tsock y = t_out(6002, "2001:db8::10", 40101, "2001:db8::9", 80);
+
+	t_connect(c, &x, SEC);
+	t_connect(c, &y, SEC);
+	collector__sweep_begin(c, 2 * SEC);
+	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
+	sweep_rec(c, rec_tw(&y, WW_TCP_TIME_WAIT));
+	t_close_tw(c, &x, 2 * SEC);
+	t_close_tw(c, &y, 2 * SEC);
+	collector__sweep_end(c);
+	take(c, 3 * SEC, false, &s);
+	assert_int_equal(s.stats.sockets, 2);
+	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.9:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::9]:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
+	snapshot_free(&s);
+	collector__free(c);
+}
+
+/*
+ * Sockets hold a generation of their endpoint's entry; when the generations
+ * run out (255 of them with 2^24 - 1 endpoints), every reference is
+ * forgotten and found again: each event still counts where it belongs.
+ */
+static void test_endpoint_generations(void **state)
+{
+	struct collector_opts o = opts_default();
+	struct collector *c;
+	struct snapshot s = { 0 };
+	struct tsock x[300];
+	char addr[32], name[48];
+
+	o.max_endpoints = (1u << 24) - 1;
+	c = mk(&o);
+	for (int i = 0; i < 300; i++) {
+		snprintf(addr, sizeof(addr), "198.18.%d.%d", i / 200, i % 200 + 1);
+		x[i] = t_out(7000 + i, "192.0.2.10", 40000 + i, addr, 80);
+		t_connect(c, &x[i], SEC + i * MSEC);
+	}
+	for (int i = 0; i < 300; i++)
+		t_close_tw(c, &x[i], 2 * SEC + i * MSEC);
+	take(c, 3 * SEC, false, &s);
+	assert_int_equal(s.nrows, 300);
+	for (int i = 0; i < 300; i++) {
+		const struct ep_row *r;
+
+		snprintf(name, sizeof(name), "198.18.%d.%d:80", i / 200, i % 200 + 1);
+		r = ROW(&s, &o, name, DIR_OUT);
+		EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1);
+		assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_SYN_SENT), 1);
+		assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_FIN_WAIT2), 1);
+		assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
+	}
+	snapshot_free(&s);
+	collector__free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1744,6 +1946,11 @@ int main(void)
 		cmocka_unit_test(test_by_comm),
 		cmocka_unit_test(test_by_cgroup_laddr_rport),
 		cmocka_unit_test(test_hist_bucket),
+		cmocka_unit_test(test_le_bucket),
+		cmocka_unit_test(test_pair_slots),
+		cmocka_unit_test(test_ipv6_lines),
+		cmocka_unit_test(test_timewait_onto_swept),
+		cmocka_unit_test(test_endpoint_generations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
