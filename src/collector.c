@@ -27,6 +27,9 @@
 #include "format.h"
 #include "pool.h"
 
+/* __always_inline (glibc's): what every event goes through; __noinline: what few do. */
+#define __noinline __attribute__((noinline))
+
 enum sock_kind {
 	KIND_FULL,
 	KIND_TIMEWAIT, /* a TIME_WAIT socket; state holds its substate as ss shows it */
@@ -256,17 +259,18 @@ static void tkey_of_wire(struct tkey *k, const struct wire *w, struct addr_line 
 {
 	enum tuple_form form = wire_form(w);
 
-	memset(k, 0, sizeof(*k));
 	k->in.netns = w->netns;
 	k->in.lport = w->lport;
 	k->in.rport = w->rport;
 	k->in.form = form;
+	k->line = NULL;
 	if (form == FORM_LINE) {
 		memcpy(line->laddr, w->laddr, 16);
 		memcpy(line->raddr, w->raddr, 16);
 		line->family = w->family;
 		memset(line->_pad, 0, sizeof(line->_pad));
 		k->line = line;
+		k->in.laddr = k->in.raddr = 0;
 		return;
 	}
 	k->in.laddr = load4(w->laddr + (form == FORM_MAPPED ? 12 : 0));
@@ -282,12 +286,13 @@ static void tkey_of_event(struct tkey *k, const struct ww_event *e, struct addr_
 
 static void tkey_of_sock(const struct collector *c, struct tkey *k, const struct sock_ent *s)
 {
-	memset(k, 0, sizeof(*k));
 	k->in.netns = s->netns;
 	k->in.lport = s->lport;
 	k->in.rport = s->rport;
+	k->line = NULL;
 	if (s->flags & SF_LINE) {
 		k->in.form = FORM_LINE;
+		k->in.laddr = k->in.raddr = 0;
 		k->line = line_of(c, s);
 		return;
 	}
@@ -302,9 +307,12 @@ static bool tkey_equal(const struct tkey *a, const struct tkey *b)
 	       (a->in.form != FORM_LINE || !memcmp(a->line, b->line, sizeof(*a->line)));
 }
 
+/* Two words, mixed: it is computed at every connection's first and last events. */
 static __u32 tkey_hash(const struct tkey *k)
 {
-	__u32 h = pool_hash(&k->in, sizeof(k->in), 1);
+	__u64 a = k->in.laddr | (__u64)k->in.raddr << 32;
+	__u64 b = k->in.netns | (__u64)k->in.lport << 32 | (__u64)k->in.rport << 48;
+	__u32 h = pool_hash64(a ^ pool_hash64(b, k->in.form + 1), 1);
 
 	return k->in.form == FORM_LINE ? pool_hash(k->line, sizeof(*k->line), h) : h;
 }
@@ -416,17 +424,22 @@ static __u32 sock_hash(const struct collector *c, const struct sock_ent *s)
 	return tkey_hash(&k);
 }
 
+/* At every event: the index's slots walked in place. */
 static __u32 find_full(const struct collector *c, __u64 id)
 {
-	struct pool_probe pr;
-	__u32 idx;
+	const struct pool *p = &c->socks;
+	__u32 hash = hash_id(id), pos, n = p->nslots;
 
-	for (idx = pool_first(&c->socks, hash_id(id), &pr); idx != POOL_NIL;
-	     idx = pool_next(&c->socks, &pr)) {
-		struct sock_ent *s = sock_at(c, idx);
+	if (!n)
+		return POOL_NIL;
+	for (pos = pool_home(p, hash); p->slots[pos].idx1; pos = pos + 1 == n ? 0 : pos + 1) {
+		const struct sock_ent *s;
 
+		if (p->slots[pos].hash != hash)
+			continue;
+		s = sock_at(c, p->slots[pos].idx1 - 1);
 		if (s->kind == KIND_FULL && s->id == id)
-			return idx;
+			return p->slots[pos].idx1 - 1;
 	}
 	return POOL_NIL;
 }
@@ -758,9 +771,14 @@ static unsigned int key_parts(const struct collector *c, const struct sock_ent *
 	}
 }
 
+/* Three words, mixed: it is computed at every new socket's first event. */
 static __u32 ep_hash(const struct ep_ckey *k)
 {
-	return pool_hash(k, sizeof(*k), 2);
+	__u64 w[3];
+
+	_Static_assert(sizeof(*k) == sizeof(w), "endpoint keys are hashed as three words");
+	memcpy(w, k, sizeof(w));
+	return pool_hash64(w[0] ^ pool_hash64(w[1] ^ pool_hash64(w[2], 2), 3), 4);
 }
 
 static __u32 ep_find(const struct collector *c, const struct ep_ckey *k, __u32 hash)
@@ -839,12 +857,14 @@ static const __u8 pair_states[WW_NPAIRS][2] = {
 static const __u8 pair_slot1[WW_TCP_NSTATES][WW_TCP_NSTATES] = {
 	[WW_TCP_CLOSE] = { [WW_TCP_SYN_SENT] = 1, [WW_TCP_LISTEN] = 2 },
 	[WW_TCP_LISTEN] = { [WW_TCP_SYN_RECV] = 3, [WW_TCP_CLOSE] = 21 },
-	[WW_TCP_SYN_SENT] = { [WW_TCP_ESTABLISHED] = 4, [WW_TCP_SYN_RECV] = 5, [WW_TCP_CLOSE] = 14 },
+	[WW_TCP_SYN_SENT] = { [WW_TCP_ESTABLISHED] = 4, [WW_TCP_SYN_RECV] = 5,
+			      [WW_TCP_CLOSE] = 14 },
 	[WW_TCP_SYN_RECV] = { [WW_TCP_ESTABLISHED] = 6, [WW_TCP_FIN_WAIT1] = 7,
 			      [WW_TCP_CLOSE_WAIT] = 8, [WW_TCP_CLOSE] = 15 },
 	[WW_TCP_ESTABLISHED] = { [WW_TCP_FIN_WAIT1] = 9, [WW_TCP_CLOSE_WAIT] = 10,
 				 [WW_TCP_CLOSE] = 16 },
-	[WW_TCP_FIN_WAIT1] = { [WW_TCP_FIN_WAIT2] = 11, [WW_TCP_CLOSING] = 12, [WW_TCP_CLOSE] = 17 },
+	[WW_TCP_FIN_WAIT1] = { [WW_TCP_FIN_WAIT2] = 11, [WW_TCP_CLOSING] = 12,
+			       [WW_TCP_CLOSE] = 17 },
 	[WW_TCP_CLOSE_WAIT] = { [WW_TCP_LAST_ACK] = 13, [WW_TCP_CLOSE] = 19 },
 	[WW_TCP_FIN_WAIT2] = { [WW_TCP_CLOSE] = 18 },
 	[WW_TCP_LAST_ACK] = { [WW_TCP_CLOSE] = 20 },
@@ -989,20 +1009,14 @@ static void ep_evict_one(struct collector *c)
 	c->stats.endpoints_evicted++;
 }
 
-/*
- * The socket's endpoint figures. Its entry is remembered in the socket, so
- * that most events cost no key building and no hash lookup.
- */
-static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __u64 ts)
+/* The socket's endpoint figures, found by its key: a new socket's first event. */
+static __noinline struct ep_stats *ep_stats_lookup(struct collector *c, struct sock_ent *s,
+						   __u64 ts)
 {
-	struct ep_ent *e = ep_of_ref(c, s->ep_ref);
 	struct ep_ckey k;
+	struct ep_ent *e;
 	__u32 hash, idx;
 
-	if (e) {
-		e->last_seen = ts;
-		return &e->stats;
-	}
 	ep_key_of(c, &k, s);
 	hash = ep_hash(&k);
 	idx = ep_find(c, &k, hash);
@@ -1025,6 +1039,20 @@ static struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __
 	return &e->stats;
 }
 
+/*
+ * The socket's endpoint figures. Its entry is remembered in the socket, so
+ * that most events cost no key building and no hash lookup.
+ */
+static inline struct ep_stats *ep_stats_for(struct collector *c, struct sock_ent *s, __u64 ts)
+{
+	struct ep_ent *e = ep_of_ref(c, s->ep_ref);
+
+	if (!e)
+		return ep_stats_lookup(c, s, ts);
+	e->last_seen = ts;
+	return &e->stats;
+}
+
 /* Time spent in a state, if it is one the histograms keep. */
 static void hist_add(struct ep_stats *st, int state, __u64 ns)
 {
@@ -1037,7 +1065,8 @@ static void hist_add(struct ep_stats *st, int state, __u64 ns)
 }
 
 /* Count the event against the socket's endpoint. */
-static void account(struct collector *c, struct sock_ent *s, const struct ww_event *e)
+static __always_inline void account(struct collector *c, struct sock_ent *s,
+				    const struct ww_event *e)
 {
 	struct ep_stats *st = ep_stats_for(c, s, e->ts_ns);
 	int o = e->oldstate, n = e->newstate, slot;
@@ -1075,6 +1104,15 @@ static void owner_from_event(struct collector *c, struct sock_ent *s, const stru
 	}
 }
 
+/* Most events: an IPv4 socket's, its 4-tuple unchanged. */
+static bool same_v4(const struct sock_ent *s, const struct ww_event *e)
+{
+	return !(s->flags & (SF_LINE | SF_MAPPED)) && e->family == WW_AF_INET &&
+	       s->lport == e->sport && s->rport == e->dport && s->netns == e->netns &&
+	       s->laddr == load4(e->saddr) && s->raddr == load4(e->daddr) && only_v4(e->saddr) &&
+	       only_v4(e->daddr);
+}
+
 /* The event's 4-tuple, where it changed; the key only if it is made of what changed. */
 static void tuple_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
 {
@@ -1082,6 +1120,8 @@ static void tuple_from_event(struct collector *c, struct sock_ent *s, const stru
 	struct tkey now, was;
 	unsigned int diff;
 
+	if (same_v4(s, e))
+		return;
 	tkey_of_event(&now, e, &line);
 	tkey_of_sock(c, &was, s);
 	if (tkey_equal(&was, &now))
@@ -1091,7 +1131,8 @@ static void tuple_from_event(struct collector *c, struct sock_ent *s, const stru
 		s->ep_ref = 0;
 }
 
-static void fill_from_event(struct collector *c, struct sock_ent *s, const struct ww_event *e)
+static __always_inline void fill_from_event(struct collector *c, struct sock_ent *s,
+				   const struct ww_event *e)
 {
 	tuple_from_event(c, s, e);
 	s->flags &= ~(SF_PENDING | SF_NOEVENT | SF_EVBEFORE);

@@ -92,12 +92,13 @@ struct ep_key {
  * recording, say) is counted in odd, allocated when the first one happens.
  */
 struct ep_stats {
-	__u64 trans[WW_NPAIRS];                      /* by ep_pair_slot() */
-	__u64 *odd;                                  /* [old * WW_TCP_NSTATES + new]; NULL: none */
-	__u64 tw_inferred;                           /* entries into TIME_WAIT, inferred */
-	__u64 hist[WW_HIST_STATES][WW_LE_BUCKETS];   /* time spent in the states of ww_hist_states */
+	__u64 trans[WW_NPAIRS];                    /* by ep_pair_slot() */
+	__u64 *odd;                                /* [old * WW_TCP_NSTATES + new]; NULL: none */
+	__u64 tw_inferred;                         /* entries into TIME_WAIT, inferred */
+	__u64 hist[WW_HIST_STATES][WW_LE_BUCKETS]; /* time in the states of ww_hist_states */
 	__u64 hist_sum_ns[WW_HIST_STATES];
-	__u64 lifetime_hist[WW_HIST_BUCKETS];        /* SYN_SENT/SYN_RECV to CLOSE, of connections that were established */
+	/* SYN_SENT/SYN_RECV to CLOSE, of connections that were established */
+	__u64 lifetime_hist[WW_HIST_BUCKETS];
 };
 
 /* Where trans counts old -> new; -1: in odd. */

@@ -89,8 +89,9 @@ static inline uint32_t pool_home(const struct pool *p, uint32_t hash)
 }
 
 /*
- * The entries indexed under a hash, one per call: pool_first() then pool_next() until POOL_NIL. The caller compares
- * the keys. No insert or removal in between.
+ * The entries indexed under a hash, one per call: pool_first() then
+ * pool_next() until POOL_NIL. The caller compares the keys. No insert or
+ * removal in between.
  */
 static inline uint32_t pool_next(const struct pool *p, struct pool_probe *pr)
 {

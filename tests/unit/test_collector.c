@@ -521,7 +521,8 @@ static void test_fw2_substate_to_tw_counts_entry(void **state)
 	tr(c, &x, 2 * SEC + MSEC, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 0, 0);
 	tr(c, &x, 3 * SEC, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, WW_EF_TW_FW2, 0);
 	take(c, 5 * SEC, true, &s);
-	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats, WW_TCP_TIME_WAIT), 0);
+	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats,
+					  WW_TCP_TIME_WAIT), 0);
 
 	collector__sweep_begin(c, 10 * SEC);
 	sweep_rec(c, rec_tw(&x, WW_TCP_TIME_WAIT));
@@ -1449,7 +1450,8 @@ static void test_table_full(void **state)
 	assert_int_equal(s.stats.sockets_dropped, 2);
 	assert_int_equal(s.stats.events, 6);
 	/* all six entries are counted against the endpoint all the same */
-	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats, WW_TCP_SYN_SENT), 6);
+	assert_int_equal(ep_stats_entries(&ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->stats,
+					  WW_TCP_SYN_SENT), 6);
 
 	/* one leaves, a new one fits */
 	tr(c, &x[0], 2 * SEC, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 0, 111);

@@ -186,6 +186,12 @@ static void churn_one(struct churn *ch, __u32 i, bool most_close)
 		ch->live[st]++;
 }
 
+/* The endpoint a row is of: 10.x.y.z is endpoint x.y.z - 1. */
+static __u32 row_endpoint(const struct ep_row *r)
+{
+	return ((__u32)r->key.addr[1] << 16 | r->key.addr[2] << 8 | r->key.addr[3]) - 1;
+}
+
 /* The snapshot's memory within collector.h's bound, whatever the endpoints seen. */
 static void check_bound(const struct snapshot *s)
 {
@@ -209,7 +215,7 @@ static void check_bound(const struct snapshot *s)
  */
 static void check_fold(const struct churn *ch, const struct snapshot *s, __u32 done)
 {
-	__u32 sum[WW_TCP_NSTATES] = { 0 }, weighty = 0, expect_rows = 0, ports = 0;
+	__u32 sum[WW_TCP_NSTATES] = { 0 }, weighty = 0, ports = 0;
 	__u64 other_oldest[WW_TCP_NSTATES] = { 0 };
 	__u32 in_table = done < CHURN_MAX_ENDPOINTS ? 0 : done - CHURN_MAX_ENDPOINTS;
 	__u32 groups = 0;
@@ -227,15 +233,20 @@ static void check_fold(const struct churn *ch, const struct snapshot *s, __u32 d
 	assert_int_equal(s->other.ports_used, ports);
 	/* the rows: the first endpoints with weight, in key order */
 	for (__u32 i = 0; i < done; i++) {
-		bool w = ch->state[i] == WW_TCP_TIME_WAIT || ch->state[i] == WW_TCP_CLOSE_WAIT;
+		__u8 left = ch->state[i];
+		bool w = left == WW_TCP_TIME_WAIT || left == WW_TCP_CLOSE_WAIT;
 
-		groups += ch->state[i] || i >= in_table;
-		if (w && weighty++ < s->nrows) {
-			expect_rows++;
+		groups += left || i >= in_table;
+		if (w && weighty < s->nrows) {
+			/* rows in key order, after snapshot_sort: all weigh the same */
+			if (s->nrows == CHURN_MAX_ENDPOINTS)
+				assert_int_equal(row_endpoint(&s->rows[weighty]), i);
+			weighty++;
 			continue;
 		}
-		if (ch->state[i] && (!other_oldest[ch->state[i]] || ch->since[i] < other_oldest[ch->state[i]]))
-			other_oldest[ch->state[i]] = ch->since[i];
+		weighty += w;
+		if (left && (!other_oldest[left] || ch->since[i] < other_oldest[left]))
+			other_oldest[left] = ch->since[i];
 	}
 	assert_int_equal(s->nrows, groups < CHURN_MAX_ENDPOINTS ? groups : CHURN_MAX_ENDPOINTS);
 	assert_int_equal(s->other.folded, groups - s->nrows);
