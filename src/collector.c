@@ -444,14 +444,14 @@ static __u32 find_full(const struct collector *c, __u64 id)
 	return POOL_NIL;
 }
 
-/* A TIME_WAIT or request socket: they have no id of ours. */
-static __u32 find_tuple(const struct collector *c, const struct tkey *k)
+/* A TIME_WAIT or request socket: they have no id of ours. hash: tkey_hash(k). */
+static __u32 find_tuple_hashed(const struct collector *c, const struct tkey *k, __u32 hash)
 {
 	struct pool_probe pr;
 	struct tkey sk;
 	__u32 idx;
 
-	for (idx = pool_first(&c->socks, tkey_hash(k), &pr); idx != POOL_NIL;
+	for (idx = pool_first(&c->socks, hash, &pr); idx != POOL_NIL;
 	     idx = pool_next(&c->socks, &pr)) {
 		struct sock_ent *s = sock_at(c, idx);
 
@@ -462,6 +462,11 @@ static __u32 find_tuple(const struct collector *c, const struct tkey *k)
 			return idx;
 	}
 	return POOL_NIL;
+}
+
+static __u32 find_tuple(const struct collector *c, const struct tkey *k)
+{
+	return find_tuple_hashed(c, k, tkey_hash(k));
 }
 
 /* ---- listeners: which local addresses accept connections ---------------- */
@@ -1208,21 +1213,22 @@ static void timewait_onto(struct collector *c, __u32 dst, const struct sock_ent 
 static void timewait_from_full(struct collector *c, __u32 idx, const struct ww_event *e)
 {
 	struct sock_ent *s = sock_at(c, idx);
-	__u32 hash = sock_hash(c, s), old;
+	__u32 hash = sock_hash(c, s), old, tw_hash;
 	struct tkey k;
 
 	if (s->state == WW_TCP_LISTEN)
 		listener_del(c, s);
 	s->state = 0;
 	tkey_of_sock(c, &k, s);
-	old = find_tuple(c, &k);
+	tw_hash = tkey_hash(&k);
+	old = find_tuple_hashed(c, &k, tw_hash);
 	if (old != POOL_NIL) {
 		timewait_onto(c, old, s, e);
 		line_put(c, s);
 		pool_remove(&c->socks, idx, hash);
 		return;
 	}
-	if (pool_rekey(&c->socks, idx, hash, tkey_hash(&k))) {
+	if (pool_rekey(&c->socks, idx, hash, tw_hash)) {
 		remove_sock(c, idx);
 		return;
 	}
