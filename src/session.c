@@ -27,10 +27,31 @@ static int on_event(void *ctx, const struct ww_event *e)
 }
 
 /* The kernel filters events; sweep records are filtered here, the same way. */
+/*
+ * A sweep of a large table under churn can take longer than the rings hold
+ * events for: drain them as it goes. Events during a sweep are what the
+ * collector expects anyway (collector.h); only the sweep's end must wait
+ * for those after it.
+ */
+#define SWEEP_DRAIN_NS 20000000ull
+
+static void drain_during_sweep(struct session *s)
+{
+	uint64_t now = now_mono_ns();
+
+	if (now < s->next_drain_ns)
+		return;
+	s->next_drain_ns = now + SWEEP_DRAIN_NS;
+	session__drain(s);
+}
+
 static void on_sock(void *ctx, const struct ww_sock_rec *kernel_rec)
 {
 	struct session *s = ctx;
 	struct ww_sock_rec rec;
+
+	if (s->events && (s->last_sweep.sockets & 1023) == 0)
+		drain_during_sweep(s);
 
 	if (!ww_filters_match_sock(s->filters, kernel_rec))
 		return;
@@ -253,6 +274,7 @@ int session__sweep(struct session *s)
 		return err;
 	collector__sweep_begin(s->c, start);
 	loader__sweep_begin(s->l, start);
+	s->next_drain_ns = start + SWEEP_DRAIN_NS;
 	err = sweep_all(loader__iter_link_fd(s->l), s->filters->netns, &cb, &s->last_sweep);
 	if (err)
 		return err;

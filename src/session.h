@@ -22,6 +22,7 @@ struct session {
 	struct loader *l;
 	struct sweep_result last_sweep;
 	double last_sweep_seconds;
+	uint64_t next_drain_ns; /* during a sweep: when to drain the rings again */
 	struct loader_counters prev;
 	uint64_t prev_ts;
 	/* recording (record, serve --record) */
