@@ -186,12 +186,6 @@ static __always_inline bool owner_acts(__u16 sk_err, int oldstate, int newstate)
 			       oldstate == TCP_CLOSE_WAIT);
 }
 
-/* A socket's first transition: where its cgroup is read, once. */
-static __always_inline bool is_birth(int oldstate, int newstate)
-{
-	return oldstate == TCP_CLOSE || (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV);
-}
-
 static __always_inline __u8 tw_flags(const struct sk_facts *f, int oldstate, int newstate)
 {
 	if (newstate != TCP_CLOSE || f->sk_err || f->abort)
@@ -277,7 +271,7 @@ static __always_inline void emit(const struct sk_facts *f, struct sock *sk, int 
 				 int newstate, bool typed)
 {
 	bool owner = owner_acts(f->sk_err, oldstate, newstate);
-	bool lng = owner || is_birth(oldstate, newstate);
+	bool lng = owner || WW_IS_BIRTH(oldstate, newstate); /* cgroup read once */
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ww_kevent_long *l;
 	struct ww_kevent *e;

@@ -25,6 +25,16 @@
 #define WW_TCP_NEW_SYN_RECV 12
 #define WW_TCP_NSTATES 13
 
+/*
+ * A socket's first transition, the only one that says a new socket exists:
+ * CLOSE->SYN_SENT, CLOSE->LISTEN, or a child's LISTEN->SYN_RECV. One rule
+ * for the BPF program (which writes the long record there), the socket ids
+ * (a new life) and the collector.
+ */
+#define WW_IS_BIRTH(oldstate, newstate)                                                            \
+	((oldstate) == WW_TCP_CLOSE ||                                                             \
+	 ((oldstate) == WW_TCP_LISTEN && (newstate) == WW_TCP_SYN_RECV))
+
 #define WW_AF_INET 2
 #define WW_AF_INET6 10
 

@@ -626,13 +626,6 @@ static __u32 insert_sock(struct collector *c, __u64 id, const struct tkey *k, bo
 	return idx;
 }
 
-/* A socket's first transition: the only one that says a new socket exists. */
-static bool is_birth(const struct ww_event *e)
-{
-	return e->oldstate == WW_TCP_CLOSE ||
-	       (e->oldstate == WW_TCP_LISTEN && e->newstate == WW_TCP_SYN_RECV);
-}
-
 /* ---- endpoints ------------------------------------------------------------ */
 
 static void fold_prefix(__u8 *addr, int bits, int full)
@@ -1296,7 +1289,7 @@ static void ingest_untracked(struct collector *c, const struct ww_event *e)
 	struct wire w = wire_of_event(e);
 	union sock_tmp t;
 
-	if (is_birth(e))
+	if (WW_IS_BIRTH(e->oldstate, e->newstate))
 		c->stats.sockets_dropped++;
 	tmp_init(c, &t, &w, e->oldstate);
 	fill_from_event(c, &t.s, e);

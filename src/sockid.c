@@ -161,13 +161,6 @@ void sockid__free(struct sockid *t)
 	free(t);
 }
 
-/* A socket's first transition: the only one that says a new socket exists. */
-static bool is_birth(const struct ww_kevent *k)
-{
-	return k->oldstate == WW_TCP_CLOSE ||
-	       (k->oldstate == WW_TCP_LISTEN && k->newstate == WW_TCP_SYN_RECV);
-}
-
 /* The life the event belongs to: the one at its address, or a new one. */
 static struct sid_ent *life_of(struct sockid *t, const struct ww_kevent *k)
 {
@@ -180,7 +173,7 @@ static struct sid_ent *life_of(struct sockid *t, const struct ww_kevent *k)
 	 * sweep knew it: then the sweep saw this very socket just after its
 	 * birth (or one whose ->CLOSE was lost, which is gone all the same).
 	 */
-	if (is_birth(k) && !(e->flags & SID_SWEPT_ONLY)) {
+	if (WW_IS_BIRTH(k->oldstate, k->newstate) && !(e->flags & SID_SWEPT_ONLY)) {
 		memset((char *)e + offsetof(struct sid_ent, id), 0,
 		       sizeof(*e) - offsetof(struct sid_ent, id));
 		e->id = ++t->next_id;
