@@ -21,8 +21,10 @@ VERSION := 0.1.0
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-ifeq ($(filter x86 arm64,$(ARCH)),)
-$(error unsupported ARCH '$(ARCH)': vmlinux/ holds x86 and arm64 only)
+# the architectures vmlinux/ has a header for (make vmlinux adds this host's)
+ARCHES := $(patsubst vmlinux/%/vmlinux.h,%,$(wildcard vmlinux/*/vmlinux.h))
+ifeq ($(filter $(ARCH),$(ARCHES))$(filter vmlinux,$(MAKECMDGOALS)),)
+$(error unsupported ARCH '$(ARCH)': vmlinux/ holds $(ARCHES) only (make vmlinux makes this host's))
 endif
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
@@ -42,8 +44,7 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
-USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc -I$(OUTPUT) \
-	-DWW_VERSION='"$(VERSION)"' -MMD -MP
+USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DWW_VERSION='"$(VERSION)"' -MMD -MP
 LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread -lm
 
@@ -51,12 +52,21 @@ LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz 
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-# Everything that talks to libbpf or the kernel; the rest is the pure core,
-# which the unit tests link without libbpf.
-KERNEL_SRCS := src/main.c src/loader.c src/sweep.c src/session.c src/http.c src/owners.c src/suspects.c $(wildcard src/cmd_*.c)
-CORE_SRCS := $(filter-out $(KERNEL_SRCS),$(wildcard src/*.c))
-CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
-KERNEL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(filter $(KERNEL_SRCS),$(wildcard src/*.c)))
+# The layers of src/, lowest first (docs/architecture.md). Each compiles
+# with its own and the lower layers' include directories only, so that an
+# upward include is a compile error. The unit tests link the layers'
+# archives without libbpf or libmicrohttpd: a pure part that came to need
+# them would not link.
+LAYERS := core output host cli
+INC_core := -Ibpf -Isrc/core
+INC_output := $(INC_core) -Isrc/output
+INC_host := $(INC_output) -Isrc/host -I$(OUTPUT)
+INC_cli := $(INC_host) -Isrc/cli
+INC_ALL := $(INC_cli)
+layer_srcs = $(wildcard src/$(1)/*.c)
+layer_objs = $(patsubst src/%.c,$(OUTPUT)/%.o,$(call layer_srcs,$(1)))
+LAYER_LIBS := $(foreach l,cli host output core,$(OUTPUT)/libww-$(l).a)
+ALL_OBJS := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c)) \
 	$(patsubst bench/%.c,$(OUTPUT)/tools/%,$(wildcard bench/*.c))
@@ -92,7 +102,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
 
-$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tools $(foreach l,$(LAYERS),$(OUTPUT)/$(l)):
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/waitwatch.bpf.o: bpf/waitwatch.bpf.c bpf/waitwatch.h $(VMLINUX) $(DEPS_STAMP) | $(OUTPUT)
@@ -113,20 +123,23 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 	$(Q)rm -f $@.tmp
 
 # main.c and cmd_serve.c include it; -MMD then tracks it like any header.
-$(KERNEL_OBJS): | $(OUTPUT)/version.h
+$(call layer_objs,cli): | $(OUTPUT)/version.h
 
 # Only the loader sees the skeleton; make sure it exists before compiling it.
-$(OUTPUT)/loader.o: $(OUTPUT)/waitwatch.skel.h
+$(OUTPUT)/host/loader.o: $(OUTPUT)/waitwatch.skel.h
 
-$(OUTPUT)/%.o: src/%.c $(DEPS_STAMP) | $(OUTPUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+define layer_rules
+$(OUTPUT)/$(1)/%.o: src/$(1)/%.c $(DEPS_STAMP) | $(OUTPUT)/$(1)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(USER_CFLAGS) $$(INC_$(1)) -c $$< -o $$@
 
-$(OUTPUT)/libwwcore.a: $(CORE_OBJS)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+$(OUTPUT)/libww-$(1).a: $(call layer_objs,$(1))
+	$$(call msg,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 
-waitwatch: $(KERNEL_OBJS) $(OUTPUT)/libwwcore.a
+waitwatch: $(ALL_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
@@ -143,7 +156,7 @@ $(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wall -Wextra -Werror -c $< -o $@
 
-waitwatch-static: $(KERNEL_OBJS) $(OUTPUT)/libwwcore.a $(OUTPUT)/static/p11_kit_unavailable.o
+waitwatch-static: $(ALL_OBJS) $(OUTPUT)/static/p11_kit_unavailable.o
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) -static $(CFLAGS) $^ $(STATIC_LIBS) -o $@ 2>$(OUTPUT)/static/link.log || \
 		{ cat $(OUTPUT)/static/link.log; exit 1; }
@@ -171,30 +184,31 @@ uninstall:
 
 # ---- tests ---------------------------------------------------------------
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(LAYER_LIBS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Wno-missing-prototypes -MF $@.d $< $(OUTPUT)/libwwcore.a \
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
 		-lcmocka -lz -lm -o $@
 
 $(OUTPUT)/tools/%: tests/tools/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -MF $@.d $< -lpthread -o $@
 
 $(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< -lpthread -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -MF $@.d $< -lpthread -o $@
 
-$(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libwwcore.a | $(OUTPUT)/tools
+$(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -MF $@.d $< $(OUTPUT)/libwwcore.a -lz -lm -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a -lz -lm -o $@
 
 tools: $(TOOLS)
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(DEPS_STAMP)
+FUZZ_SRCS := $(call layer_srcs,core) $(call layer_srcs,output)
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE -Ibpf -Isrc $< $(CORE_SRCS) -lz -lm -o $@
+		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) -lz -lm -o $@
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)
@@ -240,4 +254,4 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) waitwatch waitwatch-static
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tools/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d)

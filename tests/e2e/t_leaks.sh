@@ -295,10 +295,19 @@ ww_bg "$CHURN"
 wait_for "ww_gone $CHURN" 8 || fail "c: churn" "the churning client still runs after 8 s"
 wait "$CHURN"
 nb=$(active_opens "$CHURN_SRV")
-# the servers' closes settle
-sleep 0.1
-tw_c=$(nss "$NSC" -tan state time-wait dst 127.0.0.1:8300 | wc -l)
-all_c=$(nss "$NSC" -tan dst 127.0.0.1:8300 | wc -l)
+# the servers' closes settle: two reads of ss 0.1 s apart agree (bounded)
+tw_of_c() {
+	echo "$(nss "$NSC" -tan state time-wait dst 127.0.0.1:8300 | wc -l)" \
+		"$(nss "$NSC" -tan dst 127.0.0.1:8300 | wc -l)"
+}
+seen_c=$(tw_of_c)
+for _ in $(seq 20); do
+	sleep 0.1
+	now_c=$(tw_of_c)
+	[ "$now_c" = "$seen_c" ] && break
+	seen_c=$now_c
+done
+read -r tw_c all_c <<<"$seen_c"
 # the transitions the program lost (it could not run, or the ring buffer
 # was full): leaks does not say, and each may be a connection it did not count
 lost=$(ww_lost_now "$LK")
@@ -307,8 +316,7 @@ wait_for "ww_gone $LK" 10 || fatal tw-run "leaks -i 4 still running after 10 s"
 tb=$(now_ns)
 wait "$LK"
 rc=$?
-assert_eq "c: ss shows the same sockets before and after the last sweep" "$tw_c $all_c" \
-	"$(nss "$NSC" -tan state time-wait dst 127.0.0.1:8300 | wc -l) $(nss "$NSC" -tan dst 127.0.0.1:8300 | wc -l)"
+assert_eq "c: ss shows the same sockets before and after the last sweep" "$tw_c $all_c" "$(tw_of_c)"
 assert_eq "c: leaks --state time-wait exits 0" 0 "$rc"
 n=$((nb - na))
 assert_eq "c: the kernel counted the client's connections" "$(jq -r .connections "$T/churn.json")" "$n"

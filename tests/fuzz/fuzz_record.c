@@ -18,7 +18,7 @@
  *   where it was cut off.
  *
  * Checked besides what the sanitizers see: every error is one non-empty
- * line, those of rec_next() name a byte offset; the metadata strings are
+ * line, those of rec_reader__next() name a byte offset; the metadata strings are
  * terminated; the replay applies every item the reader gives; the collector
  * never holds more sockets or rows than its limits.
  *
@@ -37,7 +37,8 @@
 #include "out_trace.h"
 #include "record.h"
 #include "replay.h"
-#include "view.h"
+#include "out_json.h"
+#include "out_term.h"
 
 #define MAX_SOCKETS 64
 #define MAX_ENDPOINTS 8
@@ -84,11 +85,11 @@ static void render(const struct snapshot *s, const struct rec_meta *m, const str
 		.events = rp->counters.events,
 		.lost = rp->counters.rb_drops + rp->counters.recursion_misses,
 	};
-	struct json_writer *jw = jw_new(sink);
+	struct json_writer *jw = jw__new(sink);
 
 	if (jw) {
 		out_json_snapshot(jw, s, &v, &vm);
-		jw_free(jw);
+		jw__free(jw);
 	}
 	out_term_snapshot(sink, s, &v, &vm);
 }
@@ -212,60 +213,60 @@ static int one_input(const uint8_t *data, size_t size, bool built, bool cut)
 
 	/* 1. every item, the events through the trace output (JSON or table) */
 	memset(err, 0x55, sizeof(err));
-	r = rec_reader_open_mem(data, size, err, sizeof(err));
+	r = rec_reader__open_mem(data, size, err, sizeof(err));
 	check(r != NULL || !built, "a header the harness wrote does not open");
 	if (!r) {
 		check_msg(err, sizeof(err), 0);
 		return 0;
 	}
-	m = rec_reader_meta(r);
+	m = rec_reader__meta(r);
 	check_meta(m);
-	if (trace_out_init(&to, sink, size & 1, m->mono_to_real_ns)) {
-		rec_reader_close(r);
+	if (trace_out__init(&to, sink, size & 1, m->mono_to_real_ns)) {
+		rec_reader__close(r);
 		return 0;
 	}
 	memset(err, 0x55, sizeof(err));
-	while ((ret = rec_next(r, &it, err, sizeof(err))) > 0) {
+	while ((ret = rec_reader__next(r, &it, err, sizeof(err))) > 0) {
 		check(it.type >= REC_EVENT && it.type <= REC_COUNTERS, "unknown item type returned");
 		if (it.type == REC_EVENT)
-			trace_out_event(&to, &it.event);
+			trace_out__event(&to, &it.event);
 		if (!mid_ts)
 			mid_ts = rec_item_ts(&it); /* the first time in it */
 		items++;
 	}
-	check(ret == 0 || ret == -EBADMSG || ret == -ENODATA, "unexpected rec_next result");
+	check(ret == 0 || ret == -EBADMSG || ret == -ENODATA, "unexpected rec_reader__next result");
 	if (ret < 0)
 		check_msg(err, sizeof(err), 1);
 	if (built && ret == -ENODATA)
 		check(cut, "a file the harness wrote whole is cut off");
 	if (built && ret == -EBADMSG)
 		check(strstr(err, "corrupt item") != NULL, "a block the harness wrote is corrupt");
-	trace_out_fini(&to);
-	rec_reader_close(r);
+	trace_out__fini(&to);
+	rec_reader__close(r);
 
 	/* 2. replayed as report --at does it, then to the end */
-	r = rec_reader_open_mem(data, size, err, sizeof(err));
+	r = rec_reader__open_mem(data, size, err, sizeof(err));
 	check(r != NULL, "a recording that opened once does not open again");
-	m = rec_reader_meta(r);
+	m = rec_reader__meta(r);
 	if (size > 24)
 		o.by = data[size - 1] % (BY_COMM + 1);
 	c = collector__new(&o);
 	if (!c) {
-		rec_reader_close(r);
+		rec_reader__close(r);
 		return 0;
 	}
-	replay_init(&rp, r);
+	replay__init(&rp, r);
 	at = mid_ts + (size ? data[size / 2] : 0) * 10000000ull;
 	if (!at)
 		at = 1;
-	ret = replay_until(&rp, c, at, err, sizeof(err));
+	ret = replay__until(&rp, c, at, err, sizeof(err));
 	if (!ret) {
 		if (!collector__snapshot(c, at, true, &snap)) {
 			check(snap.stats.sockets <= MAX_SOCKETS, "more sockets than max_sockets");
 			render(&snap, m, &rp, o.by);
-			snapshot_free(&snap);
+			snapshot__free(&snap);
 		}
-		ret = replay_until(&rp, c, 0, err, sizeof(err));
+		ret = replay__until(&rp, c, 0, err, sizeof(err));
 	}
 	check(ret == 0 || ret == -EBADMSG || ret == -ENODATA, "unexpected replay result");
 	check(rp.done, "replay not done");
@@ -274,11 +275,11 @@ static int one_input(const uint8_t *data, size_t size, bool built, bool cut)
 	if (!collector__snapshot(c, rp.last_ts, true, &snap)) {
 		check(snap.stats.sockets <= MAX_SOCKETS, "more sockets than max_sockets");
 		check(snap.nrows <= MAX_ENDPOINTS, "more rows than max_endpoints");
-		snapshot_sort(&snap, size % WW_TCP_NSTATES);
+		snapshot__sort(&snap, size % WW_TCP_NSTATES);
 		render(&snap, m, &rp, o.by);
-		snapshot_free(&snap);
+		snapshot__free(&snap);
 	}
 	collector__free(c);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	return 0;
 }

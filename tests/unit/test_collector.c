@@ -51,7 +51,7 @@ static struct collector *mk(const struct collector_opts *o)
 /* Take a snapshot into *s, freeing the previous one (s starts zeroed). */
 static void take(struct collector *c, __u64 now, bool update_rates, struct snapshot *s)
 {
-	snapshot_free(s);
+	snapshot__free(s);
 	assert_int_equal(collector__snapshot(c, now, update_rates, s), 0);
 }
 
@@ -205,7 +205,7 @@ static void test_active_close_client(void **state)
 	assert_int_equal(s.stats.repairs, 0);
 	assert_int_equal(s.stats.sockets_dropped, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -253,7 +253,7 @@ static void test_passive_close_server(void **state)
 	assert_int_equal(s.stats.tw_entries, 0);
 	assert_int_equal(s.stats.sockets, 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -290,7 +290,7 @@ static void test_simultaneous_close(void **state)
 	assert_int_equal(s.stats.tw_entries, 2);
 	assert_int_equal(s.stats.sockets, 3);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -333,7 +333,7 @@ static void test_reset_linger0(void **state)
 	assert_int_equal(s.stats.tw_entries, 0);
 	assert_int_equal(s.stats.sockets, 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -367,7 +367,7 @@ static void test_connect_refused(void **state)
 	assert_int_equal(s.stats.sockets, 0);
 	assert_int_equal(s.stats.tw_entries, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -406,7 +406,7 @@ static void test_listener_open_close(void **state)
 	EXPECT_COUNTS(s.totals, [WW_TCP_ESTABLISHED] = 1);
 	assert_int_equal(s.stats.sockets, 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -443,7 +443,7 @@ static void test_unaccepted_children_closed_with_listener(void **state)
 	assert_int_equal(s.stats.sockets, 0);
 	assert_int_equal(s.stats.tw_entries, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -499,7 +499,7 @@ static void test_shutdown_wr_fin_wait2_substate(void **state)
 	assert_int_equal(s.stats.repairs, 0);
 	assert_int_equal(s.stats.sockets, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -535,7 +535,7 @@ static void test_fw2_substate_to_tw_counts_entry(void **state)
 	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
 	ASSERT_RATE(r->rate[WW_TCP_TIME_WAIT], 0.1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -588,7 +588,7 @@ static void test_wildcard_listener(void **state)
 	assert_int_equal(s.nrows, 5);
 	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 5, [WW_TCP_ESTABLISHED] = 5);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -685,7 +685,7 @@ static void test_seeded_first_sweep(void **state)
 	assert_int_equal(s.stats.tw_exits_sweep, 0);
 	assert_int_equal(s.stats.sweeps, 2);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -711,7 +711,7 @@ static void test_seeded_wildcard_listener(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:8080", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
 	assert_int_equal(s.stats.seeded, 3);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -744,7 +744,7 @@ static void test_request_socket_becomes_child(void **state)
 	assert_int_equal(s.stats.sockets, 2);
 	assert_int_equal(s.stats.tw_exits_reuse, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -771,7 +771,7 @@ static void test_child_before_wildcard_listener_seeded(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "0.0.0.0:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
 		      [WW_TCP_ESTABLISHED] = 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -830,7 +830,7 @@ static void test_tw_exit_by_sweep(void **state)
 	assert_int_equal(s.stats.repairs, 0);
 	assert_int_equal(s.stats.sockets, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -871,7 +871,7 @@ static void test_tw_exit_by_reuse(void **state)
 	assert_int_equal(s.stats.sockets, 3);
 	assert_int_equal(s.stats.repairs, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -906,7 +906,7 @@ static void test_lost_close_wait_repaired(void **state)
 	assert_int_equal(s.stats.seeded, 0);
 	assert_int_equal(s.stats.sockets, 2);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -938,7 +938,7 @@ static void test_lost_close_repaired(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.6:443", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1);
 	assert_int_equal(s.stats.repairs, 3);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -968,7 +968,7 @@ static void test_lost_creation_repaired(void **state)
 	assert_int_equal(s.stats.seeded, 0);
 	assert_int_equal(s.stats.sockets, 3);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1001,7 +1001,7 @@ static void test_sweep_race_events_first(void **state)
 	assert_int_equal(s.stats.repairs, 0);
 	assert_int_equal(s.stats.sockets, 3);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1039,7 +1039,7 @@ static void test_sweep_race_records_first(void **state)
 	assert_int_equal(s.stats.seeded, 0);
 	assert_int_equal(s.stats.repairs, 0);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1067,7 +1067,7 @@ static void test_lost_established_repairs_port(void **state)
 	EXPECT_COUNTS(s.totals, [WW_TCP_ESTABLISHED] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10:40060", -1)->count, [WW_TCP_ESTABLISHED] = 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1112,7 +1112,7 @@ static void test_eviction_into_other(void **state)
 	/* the endpoint table holds 2: the third endpoint evicted the least recent */
 	assert_int_equal(s.stats.endpoints_evicted, 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1141,7 +1141,7 @@ static void test_other_row_oldest(void **state)
 	assert_int_equal(s.other.oldest_since[WW_TCP_TIME_WAIT], 10 * SEC);
 	assert_int_equal(s.other.oldest_at_least, 1u << WW_TCP_TIME_WAIT);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1172,7 +1172,7 @@ static void test_prefix_fold_v4(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "198.51.101.0/24:80", DIR_OUT)->count,
 		      [WW_TCP_ESTABLISHED] = 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1213,7 +1213,7 @@ static void test_prefix_fold_v6(void **state)
 	assert_non_null(r);
 	EXPECT_COUNTS(r->count, [WW_TCP_ESTABLISHED] = 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1263,7 +1263,7 @@ static void test_v4mapped_keys_as_ipv4(void **state)
 	r = ROW(&s, &o, "198.51.100.1:80", DIR_OUT);
 	assert_int_equal(r->key.family, WW_AF_INET);
 	EXPECT_COUNTS(r->count, [WW_TCP_TIME_WAIT] = 1, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 
 	/* folded with the IPv4 prefix */
@@ -1274,7 +1274,7 @@ static void test_v4mapped_keys_as_ipv4(void **state)
 	take(c, 2 * SEC, false, &s);
 	EXPECT_COUNTS(ROW(&s, &o, "198.51.100.0/24:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1314,7 +1314,7 @@ static void test_port_pressure(void **state)
 	take(c, 2 * SEC, false, &s);
 	assert_int_equal(ROW_NS(&s, &o, "203.0.113.5:443", DIR_OUT, NETNS_HOST)->port_range, 28232);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1361,7 +1361,7 @@ static void test_rates(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1,
 		      [WW_TCP_TIME_WAIT] = 7);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1381,7 +1381,7 @@ static void test_rates_new_endpoint(void **state)
 	/* one entry into TIME_WAIT in the 10 s since the last snapshot */
 	ASSERT_RATE(ROW(&s, &o, "203.0.113.9:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0.1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1424,7 +1424,7 @@ static void test_rates_other_row(void **state)
 	assert_int_equal(ep_stats_entries(&s.other.stats, WW_TCP_TIME_WAIT), 0);
 	ASSERT_RATE(s.other.rate[WW_TCP_TIME_WAIT], 0.1);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1465,7 +1465,7 @@ static void test_table_full(void **state)
 	assert_int_equal(s.stats.sockets, 4);
 	assert_int_equal(s.stats.sockets_dropped, 2);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1489,7 +1489,7 @@ static void test_table_full_drops_counted_per_socket(void **state)
 	assert_int_equal(s.stats.events, 12);
 	assert_int_equal(s.stats.sockets_dropped, 2);
 
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1543,7 +1543,7 @@ static void test_by_service(void **state)
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW_NS(&s, &o, "203.0.113.6:443", DIR_OUT, NETNS_OTHER)->count,
 		      [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1563,7 +1563,7 @@ static void test_by_local(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.11:40003", -1)->count, [WW_TCP_ESTABLISHED] = 1);
 	EXPECT_COUNTS(s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 3,
 		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1583,7 +1583,7 @@ static void test_by_remote(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.5:80", -1)->count, [WW_TCP_ESTABLISHED] = 1,
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.6:443", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1602,7 +1602,7 @@ static void test_by_lport(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "*:40002", -1)->count, [WW_TCP_TIME_WAIT] = 1);
 	/* z's port in its own namespace */
 	EXPECT_COUNTS(ROW_NS(&s, &o, "*:40003", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1619,7 +1619,7 @@ static void test_by_netns(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "netns:4026531840", -1)->count, [WW_TCP_LISTEN] = 1,
 		      [WW_TCP_ESTABLISHED] = 2, [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "netns:4026532001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1640,7 +1640,7 @@ static void test_by_comm(void **state)
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW_NS(&s, &o, "wget", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
 	assert_int_equal(s.nrows, 4);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1659,7 +1659,7 @@ static void test_by_cgroup_laddr_rport(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "cgroup:88", -1)->count, [WW_TCP_ESTABLISHED] = 1,
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "cgroup:99", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 
 	o.by = BY_LADDR;
@@ -1670,7 +1670,7 @@ static void test_by_cgroup_laddr_rport(void **state)
 	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.10", -1)->count, [WW_TCP_ESTABLISHED] = 1,
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "192.0.2.11", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 
 	o.by = BY_RPORT;
@@ -1680,7 +1680,7 @@ static void test_by_cgroup_laddr_rport(void **state)
 		      [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "*:0", -1)->count, [WW_TCP_LISTEN] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "*:50002", -1)->count, [WW_TCP_CLOSE_WAIT] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1765,7 +1765,7 @@ static void test_pair_slots(void **state)
 	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_SYN_SENT), 2);
 	assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
 	assert_true(s.stats.memory_bytes > 0);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1835,7 +1835,7 @@ static void test_ipv6_lines(void **state)
 	r = row_find(&s, &o, "[2001:db8::4]:443", DIR_OUT, 0);
 	assert_true(!r || !r->count[WW_TCP_TIME_WAIT]); /* no room for its TIME_WAIT socket */
 	assert_int_equal(s.stats.sockets, 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(one);
 	collector__free(c);
 }
@@ -1861,7 +1861,7 @@ static void test_timewait_onto_swept(void **state)
 	assert_int_equal(s.stats.sockets, 2);
 	EXPECT_COUNTS(ROW(&s, &o, "203.0.113.9:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(&s, &o, "[2001:db8::9]:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 
@@ -1899,7 +1899,7 @@ static void test_endpoint_generations(void **state)
 		assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_FIN_WAIT2), 1);
 		assert_int_equal(ep_stats_entries(&r->stats, WW_TCP_TIME_WAIT), 1);
 	}
-	snapshot_free(&s);
+	snapshot__free(&s);
 	collector__free(c);
 }
 

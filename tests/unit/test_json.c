@@ -31,14 +31,14 @@ static void cap_open(struct capture *c)
 	memset(c, 0, sizeof(*c));
 	c->f = open_memstream(&c->buf, &c->len);
 	assert_non_null(c->f);
-	c->jw = jw_new(c->f);
+	c->jw = jw__new(c->f);
 	assert_non_null(c->jw);
 }
 
 /* Closes the stream; the text stays in c->buf until cap_free. */
 static const char *cap_text(struct capture *c)
 {
-	jw_free(c->jw);
+	jw__free(c->jw);
 	c->jw = NULL;
 	assert_int_equal(fclose(c->f), 0);
 	c->f = NULL;
@@ -406,15 +406,15 @@ static void test_flat_object(void **state)
 	struct capture c;
 
 	cap_open(&c);
-	jw_start_object(c.jw);
-	jw_kv_uint(c.jw, "a", 1);
-	jw_kv_string(c.jw, "b", "x");
-	jw_kv_bool(c.jw, "c", true);
-	jw_kv_bool(c.jw, "d", false);
-	jw_kv_null(c.jw, "e");
-	jw_kv_int(c.jw, "f", -5);
-	jw_kv_double(c.jw, "g", 0.5);
-	jw_end_object(c.jw);
+	jw__start_object(c.jw);
+	jw__kv_uint(c.jw, "a", 1);
+	jw__kv_string(c.jw, "b", "x");
+	jw__kv_bool(c.jw, "c", true);
+	jw__kv_bool(c.jw, "d", false);
+	jw__kv_null(c.jw, "e");
+	jw__kv_int(c.jw, "f", -5);
+	jw__kv_double(c.jw, "g", 0.5);
+	jw__end_object(c.jw);
 	cap_expect(&c, "{\"a\":1,\"b\":\"x\",\"c\":true,\"d\":false,\"e\":null,"
 		   "\"f\":-5,\"g\":0.5}\n");
 }
@@ -425,27 +425,27 @@ static void test_nesting(void **state)
 	const char *text;
 
 	cap_open(&c);
-	jw_start_object(c.jw);
-	jw_name(c.jw, "a");
-	jw_start_array(c.jw);
-	jw_uint(c.jw, 1);
-	jw_uint(c.jw, 2);
-	jw_start_object(c.jw);
-	jw_name(c.jw, "b");
-	jw_start_array(c.jw);
-	jw_end_array(c.jw);
-	jw_end_object(c.jw);
-	jw_start_array(c.jw);
-	jw_start_array(c.jw);
-	jw_end_array(c.jw);
-	jw_string(c.jw, "s");
-	jw_end_array(c.jw);
-	jw_end_array(c.jw);
-	jw_name(c.jw, "c");
-	jw_start_object(c.jw);
-	jw_end_object(c.jw);
-	jw_kv_uint(c.jw, "d", 3);
-	jw_end_object(c.jw);
+	jw__start_object(c.jw);
+	jw__name(c.jw, "a");
+	jw__start_array(c.jw);
+	jw__uint(c.jw, 1);
+	jw__uint(c.jw, 2);
+	jw__start_object(c.jw);
+	jw__name(c.jw, "b");
+	jw__start_array(c.jw);
+	jw__end_array(c.jw);
+	jw__end_object(c.jw);
+	jw__start_array(c.jw);
+	jw__start_array(c.jw);
+	jw__end_array(c.jw);
+	jw__string(c.jw, "s");
+	jw__end_array(c.jw);
+	jw__end_array(c.jw);
+	jw__name(c.jw, "c");
+	jw__start_object(c.jw);
+	jw__end_object(c.jw);
+	jw__kv_uint(c.jw, "d", 3);
+	jw__end_object(c.jw);
 	text = cap_text(&c);
 	assert_string_equal(text, "{\"a\":[1,2,{\"b\":[]},[[],\"s\"]],\"c\":{},\"d\":3}\n");
 	assert_true(json_lines_valid(text, strlen(text)));
@@ -460,17 +460,17 @@ static void test_json_lines(void **state)
 
 	cap_open(&c);
 	for (i = 0; i < 3; i++) {
-		jw_start_object(c.jw);
-		jw_kv_int(c.jw, "i", i);
-		jw_end_object(c.jw);
+		jw__start_object(c.jw);
+		jw__kv_int(c.jw, "i", i);
+		jw__end_object(c.jw);
 	}
-	jw_start_array(c.jw);
-	jw_start_object(c.jw);
-	jw_end_object(c.jw);
-	jw_start_object(c.jw);
-	jw_end_object(c.jw);
-	jw_end_array(c.jw);
-	jw_uint(c.jw, 7);
+	jw__start_array(c.jw);
+	jw__start_object(c.jw);
+	jw__end_object(c.jw);
+	jw__start_object(c.jw);
+	jw__end_object(c.jw);
+	jw__end_array(c.jw);
+	jw__uint(c.jw, 7);
 	cap_expect(&c, "{\"i\":0}\n{\"i\":1}\n{\"i\":2}\n[{},{}]\n7\n");
 }
 
@@ -485,10 +485,10 @@ static void test_max_depth(void **state)
 	/* 32 levels are kept... */
 	cap_open(&c);
 	for (i = 0; i < 32; i++)
-		jw_start_array(c.jw);
-	jw_uint(c.jw, 1);
+		jw__start_array(c.jw);
+	jw__uint(c.jw, 1);
 	for (i = 0; i < 32; i++)
-		jw_end_array(c.jw);
+		jw__end_array(c.jw);
 	memset(want, '[', 32);
 	memcpy(want + 32, "1", 1);
 	memset(want + 33, ']', 32);
@@ -498,20 +498,20 @@ static void test_max_depth(void **state)
 	/* ...and a 33rd becomes null, with everything inside it dropped. */
 	cap_open(&c);
 	for (i = 0; i < 31; i++)
-		jw_start_array(c.jw);
-	jw_start_object(c.jw);
-	jw_kv_uint(c.jw, "x", 1);
-	jw_name(c.jw, "deep");
-	jw_start_array(c.jw);
-	jw_start_object(c.jw);
-	jw_kv_uint(c.jw, "y", 2);
-	jw_end_object(c.jw);
-	jw_uint(c.jw, 3);
-	jw_end_array(c.jw);
-	jw_kv_uint(c.jw, "z", 4);
-	jw_end_object(c.jw);
+		jw__start_array(c.jw);
+	jw__start_object(c.jw);
+	jw__kv_uint(c.jw, "x", 1);
+	jw__name(c.jw, "deep");
+	jw__start_array(c.jw);
+	jw__start_object(c.jw);
+	jw__kv_uint(c.jw, "y", 2);
+	jw__end_object(c.jw);
+	jw__uint(c.jw, 3);
+	jw__end_array(c.jw);
+	jw__kv_uint(c.jw, "z", 4);
+	jw__end_object(c.jw);
 	for (i = 0; i < 31; i++)
-		jw_end_array(c.jw);
+		jw__end_array(c.jw);
 	text = cap_text(&c);
 	memset(want, '[', 31);
 	n = 31 + sprintf(want + 31, "{\"x\":1,\"deep\":null,\"z\":4}");
@@ -528,21 +528,21 @@ static void test_misuse(void **state)
 	struct capture c;
 
 	cap_open(&c);
-	jw_end_object(c.jw);		/* nothing open: ignored */
-	jw_name(c.jw, "top");		/* no object: ignored */
-	jw_start_array(c.jw);
-	jw_name(c.jw, "in-array");	/* ignored */
-	jw_uint(c.jw, 1);
-	jw_end_object(c.jw);		/* closes the array it is in */
-	jw_start_object(c.jw);
-	jw_name(c.jw, "a");
-	jw_name(c.jw, "b");		/* "a" gets null */
-	jw_uint(c.jw, 2);
-	jw_name(c.jw, "c");		/* closed with no value: null */
-	jw_end_array(c.jw);
-	jw_start_object(c.jw);
-	jw_kv_string(c.jw, NULL, NULL);
-	jw_end_object(c.jw);
+	jw__end_object(c.jw);		/* nothing open: ignored */
+	jw__name(c.jw, "top");		/* no object: ignored */
+	jw__start_array(c.jw);
+	jw__name(c.jw, "in-array");	/* ignored */
+	jw__uint(c.jw, 1);
+	jw__end_object(c.jw);		/* closes the array it is in */
+	jw__start_object(c.jw);
+	jw__name(c.jw, "a");
+	jw__name(c.jw, "b");		/* "a" gets null */
+	jw__uint(c.jw, 2);
+	jw__name(c.jw, "c");		/* closed with no value: null */
+	jw__end_array(c.jw);
+	jw__start_object(c.jw);
+	jw__kv_string(c.jw, NULL, NULL);
+	jw__end_object(c.jw);
 	cap_expect(&c, "[1]\n{\"a\":null,\"b\":2,\"c\":null}\n{\"\":null}\n");
 }
 
@@ -551,13 +551,13 @@ static void test_numbers(void **state)
 	struct capture c;
 
 	cap_open(&c);
-	jw_start_array(c.jw);
-	jw_uint(c.jw, 0);
-	jw_uint(c.jw, UINT64_MAX);
-	jw_int(c.jw, INT64_MIN);
-	jw_int(c.jw, INT64_MAX);
-	jw_int(c.jw, 0);
-	jw_end_array(c.jw);
+	jw__start_array(c.jw);
+	jw__uint(c.jw, 0);
+	jw__uint(c.jw, UINT64_MAX);
+	jw__int(c.jw, INT64_MIN);
+	jw__int(c.jw, INT64_MAX);
+	jw__int(c.jw, 0);
+	jw__end_array(c.jw);
 	cap_expect(&c, "[0,18446744073709551615,-9223372036854775808,9223372036854775807,0]\n");
 }
 
@@ -567,7 +567,7 @@ static void double_expect(double v, const char *want)
 	char line[64];
 
 	cap_open(&c);
-	jw_double(c.jw, v);
+	jw__double(c.jw, v);
 	snprintf(line, sizeof(line), "%s\n", want);
 	cap_expect(&c, line);
 }
@@ -620,7 +620,7 @@ static void test_double_round_trip(void **state)
 		if (!isfinite(v))
 			continue;
 		cap_open(&c);
-		jw_double(c.jw, v);
+		jw__double(c.jw, v);
 		text = cap_text(&c);
 		if (!json_lines_valid(text, strlen(text)) || strtod(text, NULL) != v)
 			fail_msg("%a written as '%s'", v, text);
@@ -637,7 +637,7 @@ static void fixed_expect(double v, int decimals, const char *want)
 	const char *text;
 
 	cap_open(&c);
-	jw_fixed(c.jw, v, decimals);
+	jw__fixed(c.jw, v, decimals);
 	text = cap_text(&c);
 	snprintf(line, sizeof(line), "%s\n", want);
 	assert_string_equal(text, line);
@@ -665,7 +665,7 @@ static void test_fixed(void **state)
 		const char *text;
 
 		cap_open(&c);
-		jw_fixed(c.jw, -1.7976931348623157e308, 3);
+		jw__fixed(c.jw, -1.7976931348623157e308, 3);
 		text = cap_text(&c);
 		assert_int_equal(strlen(text), 1 + 309 + 4 + 1);
 		assert_true(json_lines_valid(text, strlen(text)));
@@ -865,14 +865,14 @@ static void test_comm(void **state)
 	const char *text;
 
 	cap_open(&c);
-	jw_start_object(c.jw);
-	jw_name(c.jw, "comm");
-	jw_string_n(c.jw, comm, sizeof(comm));
-	jw_name(c.jw, "full");
-	jw_string_n(c.jw, full, sizeof(full));
-	jw_name(c.jw, "k\xff\n");
-	jw_string(c.jw, "v");
-	jw_end_object(c.jw);
+	jw__start_object(c.jw);
+	jw__name(c.jw, "comm");
+	jw__string_n(c.jw, comm, sizeof(comm));
+	jw__name(c.jw, "full");
+	jw__string_n(c.jw, full, sizeof(full));
+	jw__name(c.jw, "k\xff\n");
+	jw__string(c.jw, "v");
+	jw__end_object(c.jw);
 	text = cap_text(&c);
 	assert_string_equal(text, "{\"comm\":\"\\u0001ab\\u00ff\\\"\","
 			    "\"full\":\"0123456789abcdef\",\"k\\u00ff\\n\":\"v\"}\n");
@@ -892,13 +892,13 @@ static void test_document_all_bytes(void **state)
 		all[i] = (char)(i + 1);
 	all[255] = '\0';
 	cap_open(&c);
-	jw_start_array(c.jw);
-	jw_start_object(c.jw);
-	jw_kv_string(c.jw, all, all);
-	jw_kv_string(c.jw, all + 127, all + 191);
-	jw_end_object(c.jw);
-	jw_string_n(c.jw, all, 255);
-	jw_end_array(c.jw);
+	jw__start_array(c.jw);
+	jw__start_object(c.jw);
+	jw__kv_string(c.jw, all, all);
+	jw__kv_string(c.jw, all + 127, all + 191);
+	jw__end_object(c.jw);
+	jw__string_n(c.jw, all, 255);
+	jw__end_array(c.jw);
 	text = cap_text(&c);
 	assert_true(json_lines_valid(text, strlen(text)));
 	assert_non_null(strstr(text, "\\u001f !\\\"#"));

@@ -72,7 +72,7 @@ static struct ww_sock_rec listener(const char *addr, uint16_t port, uint64_t ino
 	return rec(WW_TCP_LISTEN, addr, port, any, 0, ino, 7);
 }
 
-/* An owner map as owners_scan leaves it: sorted by inode, pid, fd. */
+/* An owner map as owners__scan leaves it: sorted by inode, pid, fd. */
 struct map_builder {
 	struct owner_fd fds[512];
 	size_t n;
@@ -112,7 +112,7 @@ static const struct leak_group *group_of_pid(const struct leak_report *r, uint32
 	return NULL;
 }
 
-/* ---- owners_find ------------------------------------------------------------ */
+/* ---- owner_map__find ------------------------------------------------------------ */
 
 static void test_owners_find(void **state)
 {
@@ -128,27 +128,27 @@ static void test_owners_find(void **state)
 	own(&b, 200, 10, 8);
 	m = map_of(&b);
 
-	f = owners_find(&m, 200, &n);
+	f = owner_map__find(&m, 200, &n);
 	assert_non_null(f);
 	assert_int_equal(n, 3);
 	assert_int_equal(f[0].pid, 10);
 	assert_int_equal(f[0].fd, 4);
 	assert_int_equal(f[1].fd, 8);
 	assert_int_equal(f[2].pid, 20);
-	f = owners_find(&m, 100, &n);
+	f = owner_map__find(&m, 100, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(f->fd, 3);
-	assert_null(owners_find(&m, 150, &n));
+	assert_null(owner_map__find(&m, 150, &n));
 	assert_int_equal(n, 0);
-	assert_null(owners_find(&m, 1000, &n));
-	assert_null(owners_find(&m, 1, &n));
+	assert_null(owner_map__find(&m, 1000, &n));
+	assert_null(owner_map__find(&m, 1, &n));
 
 	m.n = 0;
-	assert_null(owners_find(&m, 200, &n));
+	assert_null(owner_map__find(&m, 200, &n));
 	assert_int_equal(n, 0);
 }
 
-/* ---- leaks_build -------------------------------------------------------------- */
+/* ---- leak_report__build -------------------------------------------------------------- */
 
 /* Two processes, their fds sorted, one socket shared by fork: the lowest pid. */
 static void test_group_by_process(void **state)
@@ -175,7 +175,7 @@ static void test_group_by_process(void **state)
 	own(&b, 2002, 200, 6);
 	m = map_of(&b);
 
-	assert_int_equal(leaks_build(s, 5, ls, 1, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 5, ls, 1, &m, &r), 0);
 	assert_int_equal(r.sockets, 5);
 	assert_int_equal(r.n, 2);
 
@@ -214,7 +214,7 @@ static void test_group_by_process(void **state)
 	assert_int_equal(g->npeers, 1);
 	assert_string_equal(g->peers[0].peer, "192.0.2.7:5432");
 	assert_int_equal(g->peers[0].count, 2);
-	leaks_free(&r);
+	leak_report__free(&r);
 	assert_null(r.groups);
 	assert_int_equal(r.n, 0);
 }
@@ -230,13 +230,13 @@ static void test_dup_fds(void **state)
 	own(&b, 2001, 200, 9);
 	own(&b, 2001, 200, 5);
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 1, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 1, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.groups[0].count, 1);
 	assert_int_equal(r.groups[0].nfds, 2);
 	assert_int_equal(r.groups[0].fds[0], 5);
 	assert_int_equal(r.groups[0].fds[1], 9);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 #define MANY (LEAK_MAX_FDS + 6)
@@ -258,7 +258,7 @@ static void test_fds_capped(void **state)
 		own(&b, 5000 + i, 42, MANY + 10 - i); /* fds 11 .. 80, met highest first */
 	}
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, MANY, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, MANY, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 1);
 	g = &r.groups[0];
 	assert_int_equal(g->count, MANY);
@@ -268,7 +268,7 @@ static void test_fds_capped(void **state)
 		assert_true(g->fds[i - 1] < g->fds[i]);
 	for (uint32_t i = 0; i < g->nfds; i++)
 		assert_true(g->fds[i] >= 11 && g->fds[i] <= MANY + 10);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /*
@@ -290,14 +290,14 @@ static void test_fds_capped_lowest(void **state)
 		own(&b, 5000 + i, 42, MANY + 10 - i);
 	}
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, MANY, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, MANY, NULL, 0, &m, &r), 0);
 	g = &r.groups[0];
 	assert_int_equal(g->nfds, LEAK_MAX_FDS);
 	assert_int_equal(g->fds_more, MANY - LEAK_MAX_FDS);
 	if (g->fds[0] != 11 || g->fds[LEAK_MAX_FDS - 1] != 10 + LEAK_MAX_FDS)
 		fail_msg("fds 11..%d held, %d listed: %u..%u, not the lowest (11..%d)", MANY + 10,
 			 LEAK_MAX_FDS, g->fds[0], g->fds[LEAK_MAX_FDS - 1], 10 + LEAK_MAX_FDS);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 #define SHUFFLED 300
@@ -330,7 +330,7 @@ static void test_fds_capped_lowest_shuffled(void **state)
 	}
 	own(&b, 5000 + SHUFFLED / 2, 42, 7); /* a dup()ed one: the lowest of all */
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, SHUFFLED, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, SHUFFLED, NULL, 0, &m, &r), 0);
 	g = &r.groups[0];
 	assert_int_equal(g->count, SHUFFLED);
 	assert_int_equal(g->nfds, LEAK_MAX_FDS);
@@ -338,7 +338,7 @@ static void test_fds_capped_lowest_shuffled(void **state)
 	assert_int_equal(g->fds[0], 7);
 	for (uint32_t i = 1; i < LEAK_MAX_FDS; i++)
 		assert_int_equal(g->fds[i], 100 + i - 1);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* Up to LEAK_MAX_PEERS peers, in the order met; then sockets to others are counted. */
@@ -361,7 +361,7 @@ static void test_peers_capped(void **state)
 	for (int i = 1; i <= 7; i++)
 		own(&b, i, 77, 10 + i);
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 7, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 7, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 1);
 	g = &r.groups[0];
 	assert_int_equal(g->count, 7);
@@ -374,7 +374,7 @@ static void test_peers_capped(void **state)
 	assert_int_equal(g->peers[2].count, 1);
 	/* 192.0.2.3:443, 192.0.2.4:443, [2001:db8::1]:443: one socket each */
 	assert_int_equal(g->peers_more, 3);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 static void test_peer_ipv6(void **state)
@@ -395,14 +395,14 @@ static void test_peer_ipv6(void **state)
 	own(&b, 2, 5, 11);
 	own(&b, 3, 5, 12);
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 3, ls, 1, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 3, ls, 1, &m, &r), 0);
 	assert_int_equal(r.n, 1);
 	g = &r.groups[0];
 	assert_int_equal(g->npeers, 3);
 	assert_string_equal(g->peers[0].peer, "2001:db8::1");
 	assert_string_equal(g->peers[1].peer, "[2001:db8::2]:8080");
 	assert_string_equal(g->peers[2].peer, "192.0.2.5");
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /*
@@ -433,7 +433,7 @@ static void test_never_accepted(void **state)
 	own(&b, 903, 500, 5);
 	own(&b, 904, 600, 6);
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 4, ls, 4, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 4, ls, 4, &m, &r), 0);
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.sockets, 4);
 
@@ -460,7 +460,7 @@ static void test_never_accepted(void **state)
 	assert_string_equal(g->listener, "[::]:80");
 	assert_int_equal(g->count, 1);
 	assert_string_equal(g->peers[0].peer, "2001:db8::7");
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* A listener of another namespace, or whose process is gone: an orphan. */
@@ -481,14 +481,14 @@ static void test_never_accepted_no_listener(void **state)
 	own(&b, 901, 300, 3);
 	/* 903: nobody holds it any more */
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 3, ls, 3, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 3, ls, 3, &m, &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.groups[0].kind, LEAK_ORPHAN);
 	assert_int_equal(r.groups[0].pid, 0);
 	assert_int_equal(r.groups[0].cgroup_id, 31);
 	assert_int_equal(r.groups[0].count, 3);
 	assert_string_equal(r.groups[0].listener, "");
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* No process holds them: one group per cgroup of their creator (and namespace). */
@@ -509,7 +509,7 @@ static void test_orphans_by_cgroup(void **state)
 
 	s[5].r.netns = NS2;
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 6, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 6, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.sockets, 6);
 	g = &r.groups[0];
@@ -531,7 +531,7 @@ static void test_orphans_by_cgroup(void **state)
 	assert_int_equal(g->cgroup_id, 11);
 	assert_int_equal(g->netns, NS2);
 	assert_int_equal(g->count, 1);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* Worst first: most sockets, then the oldest, then the lowest pid. */
@@ -557,11 +557,11 @@ static void test_worst_first(void **state)
 	}
 	assert_int_equal(n, 12);
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, n, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, n, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 6);
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(r.groups[i].pid, order[i]);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 static void test_empty(void **state)
@@ -570,10 +570,10 @@ static void test_empty(void **state)
 	struct leak_report r;
 	struct owner_map m = map_of(&b);
 
-	assert_int_equal(leaks_build(NULL, 0, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(NULL, 0, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(r.sockets, 0);
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* Many owners: the group array grows past its first allocation. */
@@ -589,7 +589,7 @@ static void test_many_groups(void **state)
 		own(&b, 100 + i, 1000 + i, 3);
 	}
 	m = map_of(&b);
-	assert_int_equal(leaks_build(s, 100, NULL, 0, &m, &r), 0);
+	assert_int_equal(leak_report__build(s, 100, NULL, 0, &m, &r), 0);
 	assert_int_equal(r.n, 100);
 	/* all one socket: the oldest first */
 	for (int i = 0; i < 100; i++) {
@@ -597,7 +597,7 @@ static void test_many_groups(void **state)
 		assert_int_equal(r.groups[i].count, 1);
 		assert_int_equal(r.groups[i].fds[0], 3);
 	}
-	leaks_free(&r);
+	leak_report__free(&r);
 }
 
 /* ---- hist_percentile_s ----------------------------------------------------------- */

@@ -48,11 +48,11 @@ static void test_state_time_wait(void **state)
 	struct ww_event e = event(AF_INET, "198.51.100.2", "198.51.100.1", WW_TCP_FIN_WAIT2,
 				  WW_TCP_CLOSE);
 
-	assert_false(ww_filters_match_event(&f, &e));
+	assert_false(filters__match_event(&f, &e));
 	e.flags = WW_EF_TW;
-	assert_true(ww_filters_match_event(&f, &e));
+	assert_true(filters__match_event(&f, &e));
 	e.flags = WW_EF_TW_FW2; /* its substate is FIN_WAIT2: not TIME_WAIT */
-	assert_false(ww_filters_match_event(&f, &e));
+	assert_false(filters__match_event(&f, &e));
 }
 
 /* An IPv4 prefix also matches the v4-mapped addresses of IPv6 sockets, as shown. */
@@ -67,9 +67,9 @@ static void test_addr_v4mapped(void **state)
 	struct ww_event v6 = event(AF_INET6, "2001:db8::1", "2001:db8::2", WW_TCP_SYN_SENT,
 				   WW_TCP_ESTABLISHED);
 
-	assert_true(ww_filters_match_event(&f, &mapped));
-	assert_false(ww_filters_match_event(&f, &other));
-	assert_false(ww_filters_match_event(&f, &v6));
+	assert_true(filters__match_event(&f, &mapped));
+	assert_false(filters__match_event(&f, &other));
+	assert_false(filters__match_event(&f, &v6));
 }
 
 static void test_pid_needs_owner(void **state)
@@ -80,11 +80,11 @@ static void test_pid_needs_owner(void **state)
 				  WW_TCP_FIN_WAIT1);
 
 	e.pid = 42;
-	assert_false(ww_filters_match_event(&f, &e)); /* pid without WW_EF_OWNER is unknown */
+	assert_false(filters__match_event(&f, &e)); /* pid without WW_EF_OWNER is unknown */
 	e.flags = WW_EF_OWNER;
-	assert_true(ww_filters_match_event(&f, &e));
+	assert_true(filters__match_event(&f, &e));
 	e.dport = 80;
-	assert_false(ww_filters_match_event(&f, &e));
+	assert_false(filters__match_event(&f, &e));
 }
 
 /* ---- ww_parse ---------------------------------------------------------------- */

@@ -18,17 +18,17 @@ struct ent {
 
 static uint32_t key_hash(uint64_t key)
 {
-	return pool_hash(&key, sizeof(key), 0);
+	return pool__hash(&key, sizeof(key), 0);
 }
 
 static struct ent *ent_at(const struct pool *p, uint32_t idx)
 {
-	return pool_entry(p, idx);
+	return pool__entry(p, idx);
 }
 
 static uint32_t insert_key(struct pool *p, uint64_t key, uint32_t hash)
 {
-	uint32_t idx = pool_insert(p, hash);
+	uint32_t idx = pool__insert(p, hash);
 
 	if (idx != POOL_NIL) {
 		ent_at(p, idx)->key = key;
@@ -41,7 +41,7 @@ static uint32_t find_key(const struct pool *p, uint64_t key, uint32_t hash)
 {
 	struct pool_probe pr;
 
-	for (uint32_t idx = pool_first(p, hash, &pr); idx != POOL_NIL; idx = pool_next(p, &pr))
+	for (uint32_t idx = pool__first(p, hash, &pr); idx != POOL_NIL; idx = pool__next(p, &pr))
 		if (ent_at(p, idx)->key == key)
 			return idx;
 	return POOL_NIL;
@@ -54,8 +54,8 @@ static uint64_t keys_under(const struct pool *p, uint32_t hash)
 	uint64_t set = 0;
 	int n = 0;
 
-	for (uint32_t idx = pool_first(p, hash, &pr); idx != POOL_NIL; idx = pool_next(p, &pr)) {
-		assert_true(pool_in_use(p, idx));
+	for (uint32_t idx = pool__first(p, hash, &pr); idx != POOL_NIL; idx = pool__next(p, &pr)) {
+		assert_true(pool__in_use(p, idx));
 		if (ent_at(p, idx)->key < 64) /* another hash may share the bits compared */
 			set |= 1ull << ent_at(p, idx)->key;
 		assert_true(++n <= 64); /* no loop */
@@ -70,7 +70,7 @@ static uint32_t h_few(uint64_t key)
 
 static int init(struct pool *p, uint32_t max)
 {
-	return pool_init(p, sizeof(struct ent), max);
+	return pool__init(p, sizeof(struct ent), max);
 }
 
 /*
@@ -86,8 +86,8 @@ static void check_index(const struct pool *p)
 		if (!p->slots[i].idx1)
 			continue;
 		n++;
-		assert_true(pool_in_use(p, p->slots[i].idx1 - 1));
-		for (uint32_t j = pool_home(p, p->slots[i].hash); j != i; j = (j + 1) % p->nslots)
+		assert_true(pool__in_use(p, p->slots[i].idx1 - 1));
+		for (uint32_t j = pool__home(p, p->slots[i].hash); j != i; j = (j + 1) % p->nslots)
 			assert_true(p->slots[j].idx1);
 	}
 	assert_int_equal(n, p->nindexed);
@@ -110,20 +110,20 @@ static void test_insert_find_remove(void **state)
 	for (uint64_t k = 1; k <= 10; k++) {
 		assert_int_equal(find_key(&p, k, key_hash(k)), idx[k]);
 		assert_int_equal(ent_at(&p, idx[k])->val, k * 3);
-		assert_true(pool_in_use(&p, idx[k]));
+		assert_true(pool__in_use(&p, idx[k]));
 	}
 	assert_int_equal(find_key(&p, 11, key_hash(11)), POOL_NIL);
 
-	pool_remove(&p, idx[5], key_hash(5));
+	pool__remove(&p, idx[5], key_hash(5));
 	assert_int_equal(p.count, 9);
-	assert_false(pool_in_use(&p, idx[5]));
+	assert_false(pool__in_use(&p, idx[5]));
 	assert_int_equal(find_key(&p, 5, key_hash(5)), POOL_NIL);
 	for (uint64_t k = 1; k <= 10; k++)
 		if (k != 5)
 			assert_int_equal(find_key(&p, k, key_hash(k)), idx[k]);
 
 	/* the freed slot is reused first */
-	again = pool_insert(&p, key_hash(50));
+	again = pool__insert(&p, key_hash(50));
 	assert_int_equal(again, idx[5]);
 	ent_at(&p, again)->key = 50;
 	assert_int_equal(find_key(&p, 50, key_hash(50)), again);
@@ -133,13 +133,13 @@ static void test_insert_find_remove(void **state)
 
 	/* remove them all */
 	for (uint64_t k = 1; k <= 10; k++)
-		pool_remove(&p, k == 5 ? again : idx[k], key_hash(k == 5 ? 50 : k));
+		pool__remove(&p, k == 5 ? again : idx[k], key_hash(k == 5 ? 50 : k));
 	check_index(&p);
 	assert_int_equal(p.count, 0);
 	for (uint64_t k = 1; k <= 10; k++)
 		assert_int_equal(find_key(&p, k, key_hash(k)), POOL_NIL);
-	assert_true(pool_bytes(&p) > 0);
-	pool_free(&p);
+	assert_true(pool__bytes(&p) > 0);
+	pool__free(&p);
 }
 
 static void test_growth_to_thousands(void **state)
@@ -167,7 +167,7 @@ static void test_growth_to_thousands(void **state)
 	}
 
 	for (uint64_t k = 0; k < N; k += 2)
-		pool_remove(&p, idx[k], key_hash(k));
+		pool__remove(&p, idx[k], key_hash(k));
 	assert_int_equal(p.count, N / 2);
 	check_index(&p);
 	for (uint64_t k = 0; k < N; k++)
@@ -184,9 +184,9 @@ static void test_growth_to_thousands(void **state)
 		assert_int_equal(find_key(&p, k, key_hash(k)), idx[k]);
 	for (uint64_t k = N; k < N + N / 2; k++)
 		assert_int_equal(find_key(&p, k, key_hash(k)), idx[k]);
-	assert_true(pool_bytes(&p) >= (size_t)N * sizeof(struct ent));
+	assert_true(pool__bytes(&p) >= (size_t)N * sizeof(struct ent));
 
-	pool_free(&p);
+	pool__free(&p);
 	free(idx);
 }
 
@@ -204,31 +204,31 @@ static void test_full_table(void **state)
 			first = idx;
 	}
 	assert_int_equal(p.count, 100);
-	assert_int_equal(pool_insert(&p, key_hash(100)), POOL_NIL);
-	assert_int_equal(pool_insert(&p, key_hash(101)), POOL_NIL);
+	assert_int_equal(pool__insert(&p, key_hash(100)), POOL_NIL);
+	assert_int_equal(pool__insert(&p, key_hash(101)), POOL_NIL);
 	assert_int_equal(p.count, 100);
 	assert_int_equal(p.capacity, 100);
 	for (uint64_t k = 0; k < 100; k++)
 		assert_int_not_equal(find_key(&p, k, key_hash(k)), POOL_NIL);
 
-	pool_remove(&p, first, key_hash(0));
+	pool__remove(&p, first, key_hash(0));
 	idx = insert_key(&p, 100, key_hash(100));
 	assert_int_equal(idx, first);
-	assert_int_equal(pool_insert(&p, key_hash(101)), POOL_NIL);
+	assert_int_equal(pool__insert(&p, key_hash(101)), POOL_NIL);
 	assert_int_equal(find_key(&p, 100, key_hash(100)), idx);
-	pool_free(&p);
+	pool__free(&p);
 
 	/* one entry */
 	assert_int_equal(init(&p, 1), 0);
-	assert_int_not_equal(pool_insert(&p, 7), POOL_NIL);
-	assert_int_equal(pool_insert(&p, 8), POOL_NIL);
-	pool_free(&p);
+	assert_int_not_equal(pool__insert(&p, 7), POOL_NIL);
+	assert_int_equal(pool__insert(&p, 8), POOL_NIL);
+	pool__free(&p);
 
 	/* none */
 	assert_int_equal(init(&p, 0), 0);
-	assert_int_equal(pool_insert(&p, 7), POOL_NIL);
+	assert_int_equal(pool__insert(&p, 7), POOL_NIL);
 	assert_int_equal(find_key(&p, 7, 7), POOL_NIL);
-	pool_free(&p);
+	pool__free(&p);
 }
 
 static uint32_t h_collide(uint64_t key)
@@ -255,10 +255,10 @@ static void test_hash_collisions(void **state)
 	check_index(&p);
 
 	/* out of the middle of the run, then its end */
-	pool_remove(&p, idx[3], h_collide(3));
+	pool__remove(&p, idx[3], h_collide(3));
 	assert_int_equal(keys_under(&p, h_collide(1)) & 0x3eu, 0x36u);
 	check_index(&p);
-	pool_remove(&p, idx[7], h_collide(7));
+	pool__remove(&p, idx[7], h_collide(7));
 	assert_int_equal(keys_under(&p, h_collide(1)) & 0x3eu, 0x36u);
 	assert_int_equal(keys_under(&p, h_collide(6)) & 0xc0u, 0x40u);
 	check_index(&p);
@@ -269,16 +269,16 @@ static void test_hash_collisions(void **state)
 	assert_true(p.nslots >= 1000);
 	check_index(&p);
 	assert_int_equal(keys_under(&p, h_collide(1)) & 0x3eu, 0x36u);
-	pool_free(&p);
+	pool__free(&p);
 }
 
 static void test_hash_function(void **state)
 {
 	const char a[] = "198.51.100.1", b[] = "198.51.100.2";
 
-	assert_int_equal(pool_hash(a, sizeof(a), 0), pool_hash(a, sizeof(a), 0));
-	assert_int_not_equal(pool_hash(a, sizeof(a), 0), pool_hash(b, sizeof(b), 0));
-	assert_int_not_equal(pool_hash(a, sizeof(a), 0), pool_hash(a, sizeof(a), 1));
+	assert_int_equal(pool__hash(a, sizeof(a), 0), pool__hash(a, sizeof(a), 0));
+	assert_int_not_equal(pool__hash(a, sizeof(a), 0), pool__hash(b, sizeof(b), 0));
+	assert_int_not_equal(pool__hash(a, sizeof(a), 0), pool__hash(a, sizeof(a), 1));
 
 	/* consecutive keys spread over the high bits (where a slot is) */
 	{
@@ -306,29 +306,29 @@ static void test_unindexed_and_rekey(void **state)
 	struct pool p;
 	uint32_t a, b;
 
-	assert_int_equal(pool_init(&p, sizeof(struct ent), 10), 0);
-	a = pool_alloc(&p);
-	b = pool_alloc(&p);
+	assert_int_equal(pool__init(&p, sizeof(struct ent), 10), 0);
+	a = pool__alloc(&p);
+	b = pool__alloc(&p);
 	assert_int_not_equal(a, POOL_NIL);
 	assert_int_not_equal(b, a);
 	assert_int_equal(p.count, 2);
 	assert_int_equal(p.nindexed, 0);
-	assert_true(pool_in_use(&p, a) && pool_in_use(&p, b));
-	pool_release(&p, a);
-	assert_false(pool_in_use(&p, a));
-	assert_int_equal(pool_alloc(&p), a);
-	pool_free(&p);
+	assert_true(pool__in_use(&p, a) && pool__in_use(&p, b));
+	pool__release(&p, a);
+	assert_false(pool__in_use(&p, a));
+	assert_int_equal(pool__alloc(&p), a);
+	pool__free(&p);
 
 	assert_int_equal(init(&p, 10), 0);
 	a = insert_key(&p, 1, key_hash(1));
 	assert_int_equal(find_key(&p, 1, key_hash(1)), a);
 	ent_at(&p, a)->key = 2;
-	assert_int_equal(pool_rekey(&p, a, key_hash(1), key_hash(2)), 0);
+	assert_int_equal(pool__rekey(&p, a, key_hash(1), key_hash(2)), 0);
 	assert_int_equal(find_key(&p, 1, key_hash(1)), POOL_NIL);
 	assert_int_equal(find_key(&p, 2, key_hash(2)), a);
 	assert_int_equal(p.count, 1);
 	check_index(&p);
-	pool_free(&p);
+	pool__free(&p);
 }
 
 /* Random inserts and removals on few hashes, against a plain array. */
@@ -352,7 +352,7 @@ static void test_random_against_model(void **state)
 			where[k] = insert_key(&p, k, h);
 			assert_int_not_equal(where[k], POOL_NIL);
 		} else {
-			pool_remove(&p, where[k], h);
+			pool__remove(&p, where[k], h);
 			where[k] = POOL_NIL;
 		}
 		if (i % 100)
@@ -361,7 +361,7 @@ static void test_random_against_model(void **state)
 		for (uint32_t j = 0; j < KEYS; j++)
 			assert_int_equal(find_key(&p, j, h_few(j)), where[j]);
 	}
-	pool_free(&p);
+	pool__free(&p);
 }
 
 int main(void)

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "events.h"
-#include "prom.h"
+#include "out_prom.h"
 #include "view.h"
 
 #define GOLDEN_DIR "tests/data/prom/"
@@ -90,7 +90,7 @@ static char *render_collector(struct collector *c, __u64 now, enum ww_by by)
 	/* the tables' size is the pool's business, not the format's */
 	s.stats.memory_bytes = 65536;
 	out = render(&s, &v, &self_fixed);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	return out;
 }
 
@@ -673,7 +673,7 @@ static void test_escape_build_info(void **state)
 	if (!strstr(out, "waitwatch_build_info{version=\"1.0\\\"x\",revision=\"a\\\\b\","
 			 "kernel=\"6.1\\nrc\",program=\"tp_btf\"} 1\n"))
 		fail_msg("build_info not escaped:\n%s", out);
-	snapshot_free(&s);
+	snapshot__free(&s);
 	free(out);
 	collector__free(c);
 }

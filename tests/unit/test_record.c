@@ -8,10 +8,10 @@
  *   filled up to REC_MAX_BLOCK (the writer starts a new one), 72-byte sweep
  *   records as first written;
  * - the layout of the records as docs/recording.md gives it (offsets, sizes);
- * - damaged input, built in memory (rec_reader_open_mem): each error is one
+ * - damaged input, built in memory (rec_reader__open_mem): each error is one
  *   line naming the right byte offset; a file cut off inside a block gives
  *   every item before it, then -ENODATA;
- * - replay_until: up to a time, a sweep applied whole, resumed later;
+ * - replay__until: up to a time, a sweep applied whole, resumed later;
  * - the sample recordings (tests/data/rec/NAME.wwr, read relative to the repo
  *   root, where make check runs): what `waitwatch report` prints (JSON, the
  *   table in UTC, --at +2s) and `trace --replay --json`, byte for byte, from
@@ -38,7 +38,8 @@
 #include "out_trace.h"
 #include "record.h"
 #include "replay.h"
-#include "view.h"
+#include "out_json.h"
+#include "out_term.h"
 
 #define DATA_DIR "tests/data/rec/"
 #define SEC 1000000000ull
@@ -183,27 +184,27 @@ static uint8_t *sample_file(size_t *len)
 	struct rec_meta m = sample_meta();
 	struct rec_counters rc = { .ts_ns = 6 * SEC, .events = 3, .rb_drops = 1 };
 	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer_open(path, &m, err, sizeof(err));
+	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct ww_sock_rec s0 = sample_sock(0), s1 = sample_sock(1);
 	uint8_t *buf;
 
 	assert_non_null(w);
-	assert_int_equal(rec_write_sweep_begin(w, 5 * SEC), 0);
-	assert_int_equal(rec_write_sock(w, &s0), 0);
-	assert_int_equal(rec_write_sock(w, &s1), 0);
-	assert_int_equal(rec_write_port_range(w, 4026532001u, 28232), 0);
-	assert_int_equal(rec_write_sweep_end(w, 5 * SEC), 0);
-	assert_int_equal(rec_write_counters(w, &rc), 0);
-	assert_int_equal(rec_flush(w), 0);
+	assert_int_equal(rec_writer__sweep_begin(w, 5 * SEC), 0);
+	assert_int_equal(rec_writer__sock(w, &s0), 0);
+	assert_int_equal(rec_writer__sock(w, &s1), 0);
+	assert_int_equal(rec_writer__port_range(w, 4026532001u, 28232), 0);
+	assert_int_equal(rec_writer__sweep_end(w, 5 * SEC), 0);
+	assert_int_equal(rec_writer__counters(w, &rc), 0);
+	assert_int_equal(rec_writer__flush(w), 0);
 	for (int i = 0; i < 3; i++) {
 		struct ww_event e = sample_event(i);
 
-		assert_int_equal(rec_write_event(w, &e), 0);
+		assert_int_equal(rec_writer__event(w, &e), 0);
 	}
 	rc.ts_ns = 7 * SEC;
 	rc.events = 6;
-	assert_int_equal(rec_write_counters(w, &rc), 0);
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__counters(w, &rc), 0);
+	assert_int_equal(rec_writer__close(w), 0);
 	buf = slurp(path, len);
 	unlink(path);
 	free(path);
@@ -218,7 +219,7 @@ static int read_all(struct rec_reader *r, int *items, char *err, size_t errlen)
 
 	*items = 0;
 	err[0] = 0;
-	while ((ret = rec_next(r, &it, err, errlen)) > 0) {
+	while ((ret = rec_reader__next(r, &it, err, errlen)) > 0) {
 		(*items)++;
 		assert_true(++guard < 10000000);
 	}
@@ -237,10 +238,10 @@ static void assert_msg(const char *err, const char *want)
 static void open_fails(const uint8_t *buf, size_t len, const char *want)
 {
 	char err[256] = "";
-	struct rec_reader *r = rec_reader_open_mem(buf, len, err, sizeof(err));
+	struct rec_reader *r = rec_reader__open_mem(buf, len, err, sizeof(err));
 
 	if (r) {
-		rec_reader_close(r);
+		rec_reader__close(r);
 		fail_msg("opened a recording that should fail with '%s'", want);
 	}
 	assert_msg(err, want);
@@ -251,7 +252,7 @@ static void read_fails(const uint8_t *buf, size_t len, int want_items, int want_
 		       const char *want)
 {
 	char err[256];
-	struct rec_reader *r = rec_reader_open_mem(buf, len, err, sizeof(err));
+	struct rec_reader *r = rec_reader__open_mem(buf, len, err, sizeof(err));
 	int items, ret;
 
 	if (!r)
@@ -260,7 +261,7 @@ static void read_fails(const uint8_t *buf, size_t len, int want_items, int want_
 	assert_int_equal(ret, want_ret);
 	assert_int_equal(items, want_items);
 	assert_msg(err, want);
-	rec_reader_close(r);
+	rec_reader__close(r);
 }
 
 /* ---- hand-built recordings ------------------------------------------------------ */
@@ -387,23 +388,23 @@ static void test_roundtrip_every_item(void **state)
 	uint64_t size0;
 
 	m.mono_to_real_ns = -123456789012ll; /* a negative offset reads back too */
-	w = rec_writer_open(path, &m, err, sizeof(err));
+	w = rec_writer__open(path, &m, err, sizeof(err));
 	assert_non_null(w);
-	size0 = rec_writer_size(w);
+	size0 = rec_writer__size(w);
 	assert_true(size0 > 20 && size0 < 20 + REC_MAX_META);
-	assert_int_equal(rec_write_sweep_begin(w, 5 * SEC), 0);
-	assert_int_equal(rec_write_sock(w, &s), 0);
-	assert_int_equal(rec_write_port_range(w, 4026532001u, 28232), 0);
-	assert_int_equal(rec_write_sweep_end(w, 5 * SEC + 7), 0);
-	assert_int_equal(rec_write_event(w, &e), 0);
-	assert_int_equal(rec_write_counters(w, &rc), 0);
+	assert_int_equal(rec_writer__sweep_begin(w, 5 * SEC), 0);
+	assert_int_equal(rec_writer__sock(w, &s), 0);
+	assert_int_equal(rec_writer__port_range(w, 4026532001u, 28232), 0);
+	assert_int_equal(rec_writer__sweep_end(w, 5 * SEC + 7), 0);
+	assert_int_equal(rec_writer__event(w, &e), 0);
+	assert_int_equal(rec_writer__counters(w, &rc), 0);
 	/* not flushed yet: counted, but only the header is in the file */
-	assert_int_equal(rec_writer_size(w), size0 + 4 * 6 + 8 + 80 + 8 + 8 + 112 + 32);
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__size(w), size0 + 4 * 6 + 8 + 80 + 8 + 8 + 112 + 32);
+	assert_int_equal(rec_writer__close(w), 0);
 
-	r = rec_reader_open(path, err, sizeof(err));
+	r = rec_reader__open(path, err, sizeof(err));
 	assert_non_null(r);
-	got_meta = (struct rec_meta *)rec_reader_meta(r);
+	got_meta = (struct rec_meta *)rec_reader__meta(r);
 	assert_string_equal(got_meta->hostname, m.hostname);
 	assert_string_equal(got_meta->kernel, m.kernel);
 	assert_string_equal(got_meta->program, m.program);
@@ -412,33 +413,33 @@ static void test_roundtrip_every_item(void **state)
 	assert_int_equal(got_meta->boot_time_s, m.boot_time_s);
 	assert_int_equal(got_meta->start_ns, m.start_ns);
 
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_SWEEP_BEGIN);
 	assert_int_equal(it.ts_ns, 5 * SEC);
 	assert_int_equal(it.offset, size0);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_SWEEP_SOCK);
 	assert_memory_equal(&it.sock, &s, sizeof(s));
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_PORT_RANGE);
 	assert_int_equal(it.range.netns, 4026532001u);
 	assert_int_equal(it.range.size, 28232);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_SWEEP_END);
 	assert_int_equal(it.ts_ns, 5 * SEC + 7);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_EVENT);
 	assert_memory_equal(&it.event, &e, sizeof(e));
 	assert_int_equal(rec_item_ts(&it), e.ts_ns);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_COUNTERS);
 	assert_memory_equal(&it.counters, &rc, sizeof(rc));
 	assert_int_equal(rec_item_ts(&it), 9 * SEC);
 	assert_int_equal(it.offset, size0);
 	/* the clean end, and it stays there */
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 0);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 0);
-	rec_reader_close(r);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
+	rec_reader__close(r);
 	unlink(path);
 	free(path);
 }
@@ -448,12 +449,12 @@ static void test_header_bytes(void **state)
 {
 	struct rec_meta m = sample_meta();
 	char err[256], *path = tmp_path(), *text;
-	struct rec_writer *w = rec_writer_open(path, &m, err, sizeof(err));
+	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	uint8_t *buf;
 	size_t len, mlen;
 
 	assert_non_null(w);
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__close(w), 0);
 	buf = slurp(path, &len);
 	assert_memory_equal(buf, "WWRECORD", 8);
 	assert_int_equal(get32(buf + 8), 1);
@@ -493,9 +494,9 @@ static void test_header_lenient(void **state)
 		 "mono_to_real_ns=-5\nstart_ns=18446744073709551615\nkernel=a=b",
 		 longname);
 	mk_header(&b, 1, meta);
-	r = rec_reader_open_mem(b.p, b.len, err, sizeof(err));
+	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
 	assert_non_null(r);
-	m = rec_reader_meta(r);
+	m = rec_reader__meta(r);
 	assert_int_equal(strlen(m->hostname), sizeof(m->hostname) - 1);
 	assert_string_equal(m->program, "tracepoint");
 	assert_string_equal(m->kernel, "a=b");
@@ -503,8 +504,8 @@ static void test_header_lenient(void **state)
 	assert_true(m->start_ns == UINT64_MAX);
 	assert_string_equal(m->options, "");
 	/* a header alone is an empty recording, not an error */
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 0);
-	rec_reader_close(r);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
+	rec_reader__close(r);
 	free(b.p);
 }
 
@@ -512,7 +513,7 @@ static void test_many_blocks(void **state)
 {
 	struct rec_meta m = sample_meta();
 	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer_open(path, &m, err, sizeof(err));
+	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct rec_reader *r;
 	struct rec_item it;
 	__u64 last_offset = 0;
@@ -524,19 +525,19 @@ static void test_many_blocks(void **state)
 	for (i = 0; i < 1000; i++) {
 		struct ww_event e = sample_event(i);
 
-		assert_int_equal(rec_write_event(w, &e), 0);
-		assert_int_equal(rec_flush(w), 0);
+		assert_int_equal(rec_writer__event(w, &e), 0);
+		assert_int_equal(rec_writer__flush(w), 0);
 		/* flushing an empty block writes nothing */
 		if (i % 100 == 0)
-			assert_int_equal(rec_flush(w), 0);
+			assert_int_equal(rec_writer__flush(w), 0);
 	}
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__close(w), 0);
 	buf = slurp(path, &len);
 	assert_int_equal(block_offsets(buf, len, offs, 1100), 1000);
 
-	r = rec_reader_open(path, err, sizeof(err));
+	r = rec_reader__open(path, err, sizeof(err));
 	assert_non_null(r);
-	for (i = 0; rec_next(r, &it, err, sizeof(err)) == 1; i++) {
+	for (i = 0; rec_reader__next(r, &it, err, sizeof(err)) == 1; i++) {
 		struct ww_event e = sample_event(i);
 
 		assert_int_equal(it.type, REC_EVENT);
@@ -548,7 +549,7 @@ static void test_many_blocks(void **state)
 	}
 	assert_int_equal(i, 1000);
 	assert_int_equal(blocks, 1000);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	free(buf);
 	unlink(path);
 	free(path);
@@ -561,7 +562,7 @@ static void test_full_block_flushes(void **state)
 	const int n = per_block + 500;
 	struct rec_meta m = sample_meta();
 	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer_open(path, &m, err, sizeof(err));
+	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct rec_reader *r;
 	struct rec_item it;
 	size_t len, offs[4];
@@ -572,9 +573,9 @@ static void test_full_block_flushes(void **state)
 	for (i = 0; i < n; i++) {
 		struct ww_event e = sample_event(i);
 
-		assert_int_equal(rec_write_event(w, &e), 0);
+		assert_int_equal(rec_writer__event(w, &e), 0);
 	}
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__close(w), 0);
 	buf = slurp(path, &len);
 	assert_int_equal(block_offsets(buf, len, offs, 4), 2);
 	/* the first block as full as whole items make it, the rest in the second */
@@ -582,15 +583,15 @@ static void test_full_block_flushes(void **state)
 	assert_true(get32(buf + offs[0] + 4) <= REC_MAX_BLOCK);
 	assert_int_equal(get32(buf + offs[1] + 4), 500 * (4 + sizeof(struct ww_event)));
 
-	r = rec_reader_open(path, err, sizeof(err));
+	r = rec_reader__open(path, err, sizeof(err));
 	assert_non_null(r);
-	for (i = 0; rec_next(r, &it, err, sizeof(err)) == 1; i++) {
+	for (i = 0; rec_reader__next(r, &it, err, sizeof(err)) == 1; i++) {
 		assert_int_equal(it.type, REC_EVENT);
 		assert_int_equal(it.event.sock_id, 7000 + i);
 		assert_int_equal(it.offset, i < per_block ? offs[0] : offs[1]);
 	}
 	assert_int_equal(i, n);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	free(buf);
 	unlink(path);
 	free(path);
@@ -609,16 +610,16 @@ static void test_sock_rec_72(void **state)
 	mk_item(&items, REC_SWEEP_SOCK, &s, WW_SOCK_REC_SIZE_V1);
 	mk_item(&items, REC_SWEEP_SOCK, &s, WW_SOCK_REC_SIZE);
 	mk_block(&b, &items, 0);
-	r = rec_reader_open_mem(b.p, b.len, err, sizeof(err));
+	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
 	assert_non_null(r);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_int_equal(it.type, REC_SWEEP_SOCK);
 	assert_memory_equal(&it.sock, &s, WW_SOCK_REC_SIZE_V1);
 	assert_int_equal(it.sock.state_age_ms, 0);
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 1);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 1);
 	assert_memory_equal(&it.sock, &s, sizeof(s));
-	assert_int_equal(rec_next(r, &it, err, sizeof(err)), 0);
-	rec_reader_close(r);
+	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
+	rec_reader__close(r);
 	free(b.p);
 	free(items.p);
 }
@@ -628,11 +629,11 @@ static void test_writer_errors(void **state)
 	struct rec_meta m = sample_meta();
 	char err[256] = "";
 
-	assert_null(rec_writer_open("/nonexistent-dir/x.wwr", &m, err, sizeof(err)));
+	assert_null(rec_writer__open("/nonexistent-dir/x.wwr", &m, err, sizeof(err)));
 	assert_msg(err, "cannot create /nonexistent-dir/x.wwr");
 	if (access("/dev/full", W_OK) == 0) {
 		err[0] = 0;
-		assert_null(rec_writer_open("/dev/full", &m, err, sizeof(err)));
+		assert_null(rec_writer__open("/dev/full", &m, err, sizeof(err)));
 		assert_msg(err, "cannot write /dev/full");
 	}
 }
@@ -839,11 +840,11 @@ static void test_err_files(void **state)
 {
 	char err[256] = "";
 
-	assert_null(rec_reader_open("/nonexistent-dir/x.wwr", err, sizeof(err)));
+	assert_null(rec_reader__open("/nonexistent-dir/x.wwr", err, sizeof(err)));
 	assert_msg(err, "cannot open: No such file or directory");
 	/* a directory opens (fopen), but nothing reads from it */
 	err[0] = 0;
-	assert_null(rec_reader_open("/", err, sizeof(err)));
+	assert_null(rec_reader__open("/", err, sizeof(err)));
 	assert_true(err[0] != 0);
 	assert_null(strchr(err, '\n'));
 }
@@ -878,7 +879,7 @@ static uint8_t *replay_file(size_t *len)
 {
 	struct rec_meta m = sample_meta();
 	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer_open(path, &m, err, sizeof(err));
+	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct rec_counters rc = {};
 	struct ww_sock_rec lst = sample_sock(0);
 	uint8_t *buf;
@@ -895,8 +896,8 @@ static uint8_t *replay_file(size_t *len)
 	for (int sweep = 0; sweep < 3; sweep++) {
 		__u64 t = (10 + sweep) * SEC;
 
-		rec_write_sweep_begin(w, t);
-		rec_write_sock(w, &lst);
+		rec_writer__sweep_begin(w, t);
+		rec_writer__sock(w, &lst);
 		if (sweep > 0) {
 			struct ww_sock_rec s = sample_sock(0);
 
@@ -910,14 +911,14 @@ static uint8_t *replay_file(size_t *len)
 			s.dport = 8001;
 			s.state = sweep == 1 ? WW_TCP_SYN_SENT : WW_TCP_FIN_WAIT1;
 			s.flags = 0;
-			rec_write_sock(w, &s);
+			rec_writer__sock(w, &s);
 		}
-		rec_write_port_range(w, 4026532001u, 28232);
-		rec_write_sweep_end(w, t);
+		rec_writer__port_range(w, 4026532001u, 28232);
+		rec_writer__sweep_end(w, t);
 		rc.ts_ns = t + 1000;
 		rc.events = sweep;
-		rec_write_counters(w, &rc);
-		rec_flush(w);
+		rec_writer__counters(w, &rc);
+		rec_writer__flush(w);
 		if (sweep < 2) {
 			struct ww_event e = sample_event(0);
 
@@ -925,16 +926,16 @@ static uint8_t *replay_file(size_t *len)
 			e.flags = WW_EF_DIR_OUT;
 			e.oldstate = trans[sweep][0];
 			e.newstate = trans[sweep][1];
-			rec_write_event(w, &e);
+			rec_writer__event(w, &e);
 			if (sweep == 1) {
 				e.ts_ns += 1;
 				e.oldstate = trans[2][0];
 				e.newstate = trans[2][1];
-				rec_write_event(w, &e);
+				rec_writer__event(w, &e);
 			}
 		}
 	}
-	assert_int_equal(rec_writer_close(w), 0);
+	assert_int_equal(rec_writer__close(w), 0);
 	buf = slurp(path, len);
 	unlink(path);
 	free(path);
@@ -948,7 +949,7 @@ static __u32 total(struct collector *c, __u64 now, int st)
 
 	assert_int_equal(collector__snapshot(c, now, false, &s), 0);
 	n = s.totals[st];
-	snapshot_free(&s);
+	snapshot__free(&s);
 	return n;
 }
 
@@ -959,14 +960,14 @@ static void test_replay_until(void **state)
 	size_t len;
 	uint8_t *buf = replay_file(&len);
 	char err[256];
-	struct rec_reader *r = rec_reader_open_mem(buf, len, err, sizeof(err));
+	struct rec_reader *r = rec_reader__open_mem(buf, len, err, sizeof(err));
 	struct replay rp;
 
 	assert_non_null(c);
 	assert_non_null(r);
-	replay_init(&rp, r);
+	replay__init(&rp, r);
 	/* up to 10.2 s: the first sweep (listener) and its counters */
-	assert_int_equal(replay_until(&rp, c, 10 * SEC + SEC / 5, err, sizeof(err)), 0);
+	assert_int_equal(replay__until(&rp, c, 10 * SEC + SEC / 5, err, sizeof(err)), 0);
 	assert_int_equal(collector__stats(c)->sweeps, 1);
 	assert_int_equal(rp.first_ts, 10 * SEC);
 	assert_int_equal(rp.last_ts, 10 * SEC + 1000);
@@ -975,16 +976,16 @@ static void test_replay_until(void **state)
 	assert_int_equal(total(c, 10 * SEC, WW_TCP_LISTEN), 1);
 	assert_int_equal(total(c, 10 * SEC, WW_TCP_SYN_SENT), 0);
 	/* again at the same time: nothing more */
-	assert_int_equal(replay_until(&rp, c, 10 * SEC + SEC / 5, err, sizeof(err)), 0);
+	assert_int_equal(replay__until(&rp, c, 10 * SEC + SEC / 5, err, sizeof(err)), 0);
 	assert_int_equal(rp.events, 0);
 	/* up to 11.4 s: the SYN_SENT event, the second sweep */
-	assert_int_equal(replay_until(&rp, c, 11 * SEC + 4 * SEC / 10, err, sizeof(err)), 0);
+	assert_int_equal(replay__until(&rp, c, 11 * SEC + 4 * SEC / 10, err, sizeof(err)), 0);
 	assert_int_equal(rp.events, 1);
 	assert_int_equal(collector__stats(c)->sweeps, 2);
 	assert_int_equal(rp.counters.events, 1);
 	assert_int_equal(total(c, 11 * SEC, WW_TCP_SYN_SENT), 1);
 	/* the rest */
-	assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), 0);
+	assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
 	assert_true(rp.done);
 	assert_false(rp.truncated);
 	assert_int_equal(rp.events, 3);
@@ -996,8 +997,8 @@ static void test_replay_until(void **state)
 	assert_int_equal(total(c, 12 * SEC, WW_TCP_LISTEN), 1);
 	assert_int_equal(collector__stats(c)->repairs, 0);
 	/* done: nothing more, no error */
-	assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), 0);
-	rec_reader_close(r);
+	assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
+	rec_reader__close(r);
 	collector__free(c);
 	free(buf);
 }
@@ -1033,21 +1034,21 @@ static void test_replay_sweep_whole(void **state)
 	mk_item(&items, REC_EVENT, &e, sizeof(e));
 	mk_block(&b, &items, 0);
 
-	r = rec_reader_open_mem(b.p, b.len, err, sizeof(err));
+	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
 	assert_non_null(r);
-	replay_init(&rp, r);
-	assert_int_equal(replay_until(&rp, c, 10 * SEC + 1, err, sizeof(err)), 0);
+	replay__init(&rp, r);
+	assert_int_equal(replay__until(&rp, c, 10 * SEC + 1, err, sizeof(err)), 0);
 	assert_int_equal(rp.events, 1);
 	assert_false(rp.in_sweep);
 	assert_int_equal(collector__stats(c)->sweeps, 1);
 	assert_true(rp.has_pending);
 	assert_int_equal(rp.pending.event.ts_ns, 10 * SEC + 6);
 	assert_int_equal(total(c, 10 * SEC + 1, WW_TCP_SYN_SENT), 1);
-	assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), 0);
+	assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
 	assert_int_equal(rp.events, 2);
 	assert_int_equal(total(c, 10 * SEC + 6, WW_TCP_SYN_SENT), 0);
 	assert_int_equal(total(c, 10 * SEC + 6, WW_TCP_ESTABLISHED), 1);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	collector__free(c);
 	free(b.p);
 	free(items.p);
@@ -1066,10 +1067,10 @@ static void test_replay_truncated(void **state)
 
 	assert_non_null(c);
 	assert_int_equal(block_offsets(buf, len, offs, 8), 3);
-	r = rec_reader_open_mem(buf, offs[2] + 20, err, sizeof(err));
+	r = rec_reader__open_mem(buf, offs[2] + 20, err, sizeof(err));
 	assert_non_null(r);
-	replay_init(&rp, r);
-	assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), -ENODATA);
+	replay__init(&rp, r);
+	assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), -ENODATA);
 	assert_true(rp.truncated);
 	assert_true(rp.done);
 	assert_int_equal(rp.events, 1);
@@ -1077,8 +1078,8 @@ static void test_replay_truncated(void **state)
 	assert_int_equal(rp.counters.events, 1);
 	assert_msg(err, "cut off inside the block at byte");
 	/* and no further */
-	assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), 0);
-	rec_reader_close(r);
+	assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
+	rec_reader__close(r);
 	collector__free(c);
 	free(buf);
 }
@@ -1093,16 +1094,16 @@ static const char *const samples[] = {
 static __u64 last_ts_of(const char *path)
 {
 	char err[256];
-	struct rec_reader *r = rec_reader_open(path, err, sizeof(err));
+	struct rec_reader *r = rec_reader__open(path, err, sizeof(err));
 	struct rec_item it;
 	__u64 last = 0;
 
 	if (!r)
 		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
-	while (rec_next(r, &it, err, sizeof(err)) > 0)
+	while (rec_reader__next(r, &it, err, sizeof(err)) > 0)
 		if (rec_item_ts(&it) > last)
 			last = rec_item_ts(&it);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	return last;
 }
 
@@ -1128,25 +1129,25 @@ static char *report(const char *name, bool json, __u64 at_offset, size_t *outlen
 	int ret;
 
 	snprintf(path, sizeof(path), DATA_DIR "%s.wwr", name);
-	r = rec_reader_open(path, err, sizeof(err));
+	r = rec_reader__open(path, err, sizeof(err));
 	if (!r)
 		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
-	m = rec_reader_meta(r);
+	m = rec_reader__meta(r);
 	c = collector__new(&o);
 	assert_non_null(c);
-	replay_init(&rp, r);
+	replay__init(&rp, r);
 	at = at_offset ? m->start_ns + at_offset : last_ts_of(path);
 	ret = 0;
 	if (at) {
-		ret = replay_until(&rp, c, at > SEC ? at - SEC : 1, err, sizeof(err));
+		ret = replay__until(&rp, c, at > SEC ? at - SEC : 1, err, sizeof(err));
 		if (!ret) {
 			assert_int_equal(collector__snapshot(c, at - SEC, true, &snap), 0);
-			snapshot_free(&snap);
-			ret = replay_until(&rp, c, at, err, sizeof(err));
+			snapshot__free(&snap);
+			ret = replay__until(&rp, c, at, err, sizeof(err));
 		}
 	}
 	if (!ret && !at_offset)
-		ret = replay_until(&rp, c, 0, err, sizeof(err));
+		ret = replay__until(&rp, c, 0, err, sizeof(err));
 	if (ret)
 		fail_msg("%s: %s", path, err);
 	assert_int_equal(collector__snapshot(c, at ? at : rp.last_ts, true, &snap), 0);
@@ -1159,18 +1160,18 @@ static char *report(const char *name, bool json, __u64 at_offset, size_t *outlen
 	f = open_memstream(&out, outlen);
 	assert_non_null(f);
 	if (json) {
-		struct json_writer *jw = jw_new(f);
+		struct json_writer *jw = jw__new(f);
 
 		assert_non_null(jw);
 		out_json_snapshot(jw, &snap, &v, &vm);
-		jw_free(jw);
+		jw__free(jw);
 	} else {
 		out_term_snapshot(f, &snap, &v, &vm);
 	}
 	assert_int_equal(fclose(f), 0);
-	snapshot_free(&snap);
+	snapshot__free(&snap);
 	collector__free(c);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	return out;
 }
 
@@ -1185,22 +1186,22 @@ static char *trace(const char *name, size_t *outlen, int *events)
 	int ret;
 
 	snprintf(path, sizeof(path), DATA_DIR "%s.wwr", name);
-	r = rec_reader_open(path, err, sizeof(err));
+	r = rec_reader__open(path, err, sizeof(err));
 	if (!r)
 		fail_msg("%s: %s", path, err);
 	f = open_memstream(&out, outlen);
 	assert_non_null(f);
-	assert_int_equal(trace_out_init(&to, f, true, rec_reader_meta(r)->mono_to_real_ns), 0);
+	assert_int_equal(trace_out__init(&to, f, true, rec_reader__meta(r)->mono_to_real_ns), 0);
 	*events = 0;
-	while ((ret = rec_next(r, &it, err, sizeof(err))) > 0)
+	while ((ret = rec_reader__next(r, &it, err, sizeof(err))) > 0)
 		if (it.type == REC_EVENT) {
-			trace_out_event(&to, &it.event);
+			trace_out__event(&to, &it.event);
 			(*events)++;
 		}
 	assert_int_equal(ret, 0);
-	trace_out_fini(&to);
+	trace_out__fini(&to);
 	assert_int_equal(fclose(f), 0);
-	rec_reader_close(r);
+	rec_reader__close(r);
 	return out;
 }
 
@@ -1313,11 +1314,11 @@ static void test_samples_counts(void **state)
 		struct replay rp;
 
 		snprintf(path, sizeof(path), DATA_DIR "%s.wwr", want[i].name);
-		r = rec_reader_open(path, err, sizeof(err));
+		r = rec_reader__open(path, err, sizeof(err));
 		if (!r)
 			fail_msg("%s: %s", path, err);
-		replay_init(&rp, r);
-		assert_int_equal(replay_until(&rp, c, 0, err, sizeof(err)), 0);
+		replay__init(&rp, r);
+		assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
 		assert_int_equal(collector__snapshot(c, rp.last_ts, false, &snap), 0);
 		if (snap.totals[want[i].state] < want[i].min ||
 		    snap.totals[want[i].state] > want[i].max)
@@ -1327,9 +1328,9 @@ static void test_samples_counts(void **state)
 		/* the last sweep agreed with the events: nothing to repair */
 		assert_int_equal(snap.stats.repairs, 0);
 		assert_int_equal(snap.stats.sockets_dropped, 0);
-		snapshot_free(&snap);
+		snapshot__free(&snap);
 		collector__free(c);
-		rec_reader_close(r);
+		rec_reader__close(r);
 	}
 }
 

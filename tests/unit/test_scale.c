@@ -89,7 +89,7 @@ static void check(struct collector *c, __u64 now, __u32 step)
 		for (size_t k = 0; k < NSTATES; k++)
 			assert_int_equal(s.rows[r].count[states[k]], expected(ep, states[k], step));
 	}
-	snapshot_free(&s);
+	snapshot__free(&s);
 }
 
 static void test_million_sockets(void **state)
@@ -238,7 +238,7 @@ static void check_fold(const struct churn *ch, const struct snapshot *s, __u32 d
 
 		groups += left || i >= in_table;
 		if (w && weighty < s->nrows) {
-			/* rows in key order, after snapshot_sort: all weigh the same */
+			/* rows in key order, after snapshot__sort: all weigh the same */
 			if (s->nrows == CHURN_MAX_ENDPOINTS)
 				assert_int_equal(row_endpoint(&s->rows[weighty]), i);
 			weighty++;
@@ -284,7 +284,7 @@ static void churn_run(bool most_close, __u64 *peak)
 		check_fold(&ch, &s, i + 1);
 		if (s.stats.snapshot_bytes > *peak)
 			*peak = s.stats.snapshot_bytes;
-		snapshot_free(&s);
+		snapshot__free(&s);
 	}
 	collector__free(ch.c);
 	free(ch.state);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch leaks: which process is leaking sockets, to whom, since when.
+ *
+ * For CLOSE_WAIT (and any state but TIME_WAIT) one sweep of the kernel's
+ * table is enough: it gives each socket's inode (mapped to pid and fd
+ * through /proc, for the suspects only), and the kernel dates CLOSE_WAIT by
+ * the last ACK it received. For TIME_WAIT, the question is who churns short
+ * connections: waitwatch watches the transitions for one interval and
+ * diagnoses each outbound endpoint.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "json_writer.h"
+#include "leaks.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "out_leaks.h"
+#include "out_trace.h"
+#include "owners.h"
+#include "session.h"
+#include "suspects.h"
+#include "sweep.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+
+enum {
+	OPT_MIN_AGE = OPT_FIRST_LOCAL,
+	OPT_WATCH,
+};
+
+struct leaks_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	int state;
+	uint64_t min_age_ns;
+	uint64_t interval_ns;
+	bool watch;
+};
+
+static void leaks_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch leaks [OPTIONS]\n\n"
+		"List the sockets stuck in a state (CLOSE_WAIT by default) for longer than\n"
+		"--min-age, grouped by the process that holds them (pid, comm, cgroup, fd\n"
+		"numbers), by the listener of those never accepted, or as orphans; worst\n"
+		"first. With --state time-wait, watch the transitions for one interval and\n"
+		"list the outbound endpoints by port pressure: connections per second, their\n"
+		"lifetime, short- or long-lived, and what to do.\n\n"
+		"      --state STATE      close-wait (default), time-wait, fin-wait-2, ...\n"
+		"      --min-age DUR      only sockets in the state for longer (default 30s;\n"
+		"                         the kernel dates CLOSE_WAIT and TIME_WAIT only)\n"
+		"      --watch            refresh every interval until interrupted\n"
+		"  -i, --interval SECS    refresh interval, and time-wait's window (default 5s)\n"
+		"      --json             one object per owner (or endpoint) per refresh\n\n"
+		"Filters:\n"
+		"  -4, --ipv4 / -6, --ipv6, --port N, --lport N, --rport N, --addr CIDR,\n"
+		"      --netns INODE      as for trace\n"
+		"  -v, --verbose          more messages on stderr\n"
+		"  -h, --help             this text\n");
+}
+
+static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct leaks_args *a = ctx;
+
+	switch (opt) {
+	case OPT_STATE:
+		a->state = tcp_state_parse(arg);
+		if (a->state <= 0 || a->state == WW_TCP_CLOSE || a->state == WW_TCP_NEW_SYN_RECV ||
+		    a->state == WW_TCP_LISTEN) {
+			snprintf(err, len, "--state '%.32s' is not a state a socket stays in "
+				 "(close-wait, time-wait, fin-wait-2, ...)", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case OPT_MIN_AGE:
+		return parse_duration(arg, &a->min_age_ns, err, len) ?: 1;
+	case OPT_WATCH:
+		a->watch = true;
+		return 1;
+	case 'i':
+		return ww_interval_opt(arg, &a->interval_ns, err, len);
+	}
+	return 0;
+}
+
+static void leaks_usage_cb(FILE *f, void *ctx)
+{
+	leaks_usage(f);
+}
+
+static int parse_args(int argc, char **argv, struct leaks_args *a)
+{
+	static const struct option longopts[] = {
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "interval", required_argument, NULL, 'i' },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = "leaks", .shortopts = "46vhi:", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common,
+		.local = leaks_local, .ctx = a, .usage = leaks_usage_cb,
+	};
+	int first;
+
+	return ww_parse(argc, argv, &p, &first);
+}
+
+static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_writer *jw)
+{
+	struct suspects s;
+	struct sweep_cb cb = { .sock = suspects__add, .ctx = &s };
+	struct sweep_result res;
+	struct leak_report rep = {};
+	int err;
+
+	suspects__init(&s, a->state, a->min_age_ns, &a->filters);
+	err = sweep_all(loader__iter_link_fd(l), a->filters.netns, &cb, &res);
+	if (!err && s.oom)
+		elog("too many suspects: only the first %zu are shown", s.n);
+	if (!err)
+		err = suspects__report(&s, &rep);
+	if (err) {
+		if (err == -ENOMEM)
+			elog("out of memory");
+	} else {
+		if (jw)
+			out_leaks_json(jw, &rep);
+		else
+			out_leaks_term(stdout, &rep);
+		vlog("%u sockets in %zu groups; %llu younger than --min-age, %llu of unknown "
+		     "age; %u processes scanned", rep.sockets, rep.n,
+		     (unsigned long long)s.too_young, (unsigned long long)s.unknown_age,
+		     s.procs_scanned);
+	}
+	fflush(stdout);
+	leak_report__free(&rep);
+	suspects__free(&s);
+	return err ? 1 : 0;
+}
+
+static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
+{
+	struct loader_opts lo = { .filters = &a->filters, .want_iter = true };
+	struct loader *l = loader__new(&lo, NULL, NULL);
+	bool tty = !jw && isatty(STDOUT_FILENO);
+	int ret;
+
+	if (!l)
+		return 1;
+	do {
+		if (a->watch && tty)
+			fputs("\033[H\033[2J", stdout);
+		ret = stuck_once(l, a, jw);
+		if (ret || !a->watch || ferror(stdout))
+			break;
+		if (!tty && !jw)
+			fputc('\n', stdout);
+		sleep_interruptible(a->interval_ns);
+	} while (!ww_exiting);
+	loader__free(l);
+	return ret;
+}
+
+/* ---- TIME_WAIT: who churns short connections ------------------------------------ */
+
+static int cmp_tw(const void *x, const void *y)
+{
+	const struct tw_row *a = x, *b = y;
+	double pa = a->d.ports_used * (a->d.port_range ? 1.0 / a->d.port_range : 0);
+	double pb = b->d.ports_used * (b->d.port_range ? 1.0 / b->d.port_range : 0);
+
+	if (pa != pb)
+		return pa > pb ? -1 : 1;
+	return a->d.time_wait > b->d.time_wait ? -1 : a->d.time_wait < b->d.time_wait;
+}
+
+static int tw_report(struct session *s, double window_s, struct json_writer *jw)
+{
+	struct view_opts v = { .prefix4 = 32, .prefix6 = 128 };
+	struct tw_row *rows;
+	struct snapshot snap;
+	size_t n = 0;
+
+	if (collector__snapshot(s->c, now_mono_ns(), false, &snap))
+		return elog("out of memory"), 1;
+	rows = calloc(snap.nrows ? snap.nrows : 1, sizeof(*rows));
+	if (!rows) {
+		snapshot__free(&snap);
+		return elog("out of memory"), 1;
+	}
+	for (size_t i = 0; i < snap.nrows; i++) {
+		const struct ep_row *r = &snap.rows[i];
+
+		if (r->key.dir != DIR_OUT)
+			continue;
+		ep_key_format(rows[n].endpoint, sizeof(rows[n].endpoint), &r->key, BY_SERVICE,
+			      v.prefix4, v.prefix6);
+		rows[n].netns = r->key.netns;
+		tw_diagnose(r, window_s, &rows[n].d);
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_tw);
+	if (jw)
+		out_tw_json(jw, rows, n);
+	else
+		out_tw_term(stdout, rows, n);
+	fflush(stdout);
+	free(rows);
+	snapshot__free(&snap);
+	return 0;
+}
+
+/* Watch one interval of transitions, then diagnose; a new window each refresh. */
+static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
+{
+	struct collector_opts copts = { .sort_state = WW_TCP_TIME_WAIT };
+	struct session s;
+	uint64_t start;
+	int ret = 0;
+
+	if (session__open(&s, &a->filters, &a->common, &copts, true))
+		return 1;
+	do {
+		collector__free(s.c);
+		s.c = collector__new(&copts);
+		if (!s.c) {
+			elog("out of memory");
+			ret = 1;
+			break;
+		}
+		start = now_mono_ns();
+		ret = session__sweep(&s) ? 1 : 0;
+		while (!ret && !ww_exiting && now_mono_ns() - start < a->interval_ns) {
+			session__wait(&s, DRAIN_INTERVAL_NS);
+			ret = session__drain(&s) ? 1 : 0;
+		}
+		if (!ret)
+			ret = session__sweep(&s) ? 1 : 0;
+		if (!ret)
+			ret = tw_report(&s, (now_mono_ns() - start) / 1e9, jw);
+		if (!jw && a->watch && !ret)
+			fputc('\n', stdout);
+	} while (!ret && a->watch && !ww_exiting);
+	session__close(&s);
+	return ret;
+}
+
+int cmd_leaks(int argc, char **argv)
+{
+	struct leaks_args a = {
+		.state = WW_TCP_CLOSE_WAIT,
+		.min_age_ns = 30000000000ull,
+		.interval_ns = 5000000000ull,
+	};
+	struct json_writer *jw = NULL;
+	int ret;
+
+	ww_common_init(&a.common);
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (a.common.json && !(jw = jw__new(stdout)))
+		return elog("out of memory"), 1;
+	if (a.state == WW_TCP_TIME_WAIT)
+		ret = run_time_wait(&a, jw);
+	else
+		ret = run_stuck(&a, jw);
+	jw__free(jw);
+	return ret;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch report FILE: the very same collector over a recording, printing
+ * what `top --once` would have printed at its end (or at --at). Needs no
+ * root and no BPF: it runs on any Linux machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "collector.h"
+#include "json_writer.h"
+#include "log.h"
+#include "options.h"
+#include "record.h"
+#include "replay.h"
+#include "out_json.h"
+#include "out_term.h"
+
+#define RATE_WINDOW_NS 1000000000ull /* rates over the last second, as top shows them */
+
+enum {
+	OPT_AT = OPT_FIRST_LOCAL,
+};
+
+struct report_args {
+	struct collector_opts copts;
+	const char *path;
+	const char *at;
+	bool json;
+};
+
+static void report_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch report FILE [OPTIONS]\n\n"
+		"Replay a recording (waitwatch record) through the collector and print what\n"
+		"`waitwatch top --once` would have printed at its end, or at --at. Needs\n"
+		"neither root nor BPF.\n\n"
+		"      --at TIME          +DURATION from the start (+90s, +5m), or a UTC time\n"
+		"                         YYYY-MM-DDTHH:MM:SS[Z]\n"
+		"      --json             one object per endpoint, then a totals object\n"
+		"  -v, --verbose          more messages on stderr\n"
+		"  -h, --help             this text\n\n");
+	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\nExit status 1 when the file is damaged: a file cut off inside a block is\n"
+		   "still reported up to there, with a warning naming the byte offset.\n");
+}
+
+static int report_local(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct report_args *a = ctx;
+
+	switch (opt) {
+	case 'v':
+		ww_verbosity++;
+		return 1;
+	case OPT_JSON:
+		a->json = true;
+		return 1;
+	case OPT_AT:
+		a->at = arg;
+		return 1;
+	}
+	return 0;
+}
+
+static void report_usage_cb(FILE *f, void *ctx)
+{
+	report_usage(f);
+}
+
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+	static const struct option longopts[] = {
+		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "at", required_argument, NULL, OPT_AT },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = "report", .shortopts = "vh", .longopts = longopts,
+		.copts = &a->copts, .local = report_local, .ctx = a, .usage = report_usage_cb,
+		.min_args = 1, .max_args = 1,
+	};
+	int first, ret = ww_parse(argc, argv, &p, &first);
+
+	if (!ret)
+		a->path = argv[first];
+	return ret;
+}
+
+/* --at as a CLOCK_MONOTONIC time of the recording; 0 with err on a bad value. */
+static __u64 parse_at(const char *s, const struct rec_meta *m, __u64 first_ts, char *err,
+		      size_t len)
+{
+	struct tm tm = {};
+	uint64_t off;
+	char *end;
+	time_t t;
+
+	if (s[0] == '+') {
+		if (parse_duration(s + 1, &off, err, len))
+			return 0;
+		return first_ts + off;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z"))) {
+		snprintf(err, len, "--at '%.40s' must be +DURATION or YYYY-MM-DDTHH:MM:SS[Z]", s);
+		return 0;
+	}
+	t = timegm(&tm);
+	if ((__s64)t * 1000000000ll <= m->mono_to_real_ns) {
+		snprintf(err, len, "--at '%.40s' is before the recording", s);
+		return 0;
+	}
+	return (__u64)((__s64)t * 1000000000ll - m->mono_to_real_ns);
+}
+
+static void print(const struct report_args *a, struct snapshot *snap, const struct replay *rp,
+		  const struct rec_meta *m)
+{
+	struct view_opts v = {
+		.by = a->copts.by,
+		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
+		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
+		.mono_to_real_ns = m->mono_to_real_ns,
+	};
+	char source[48];
+	struct view_meta vm = {
+		.source = source,
+		.events = rp->counters.events,
+		.lost = rp->counters.rb_drops + rp->counters.recursion_misses,
+	};
+	struct json_writer *jw;
+
+	snprintf(source, sizeof(source), "%s (recorded)", m->program[0] ? m->program : "?");
+	if (!a->json) {
+		out_term_snapshot(stdout, snap, &v, &vm);
+		return;
+	}
+	jw = jw__new(stdout);
+	if (jw)
+		out_json_snapshot(jw, snap, &v, &vm);
+	jw__free(jw);
+}
+
+/* The last time a recording holds: a first, quick pass (nothing is replayed). */
+static __u64 last_ts_of(const char *path)
+{
+	char err[WW_ERR_LEN + 64];
+	struct rec_item it;
+	struct rec_reader *r = rec_reader__open(path, err, sizeof(err));
+	__u64 last = 0;
+
+	if (!r)
+		return 0;
+	while (rec_reader__next(r, &it, err, sizeof(err)) > 0)
+		if (rec_item_ts(&it) > last)
+			last = rec_item_ts(&it);
+	rec_reader__close(r);
+	return last;
+}
+
+/* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
+static int replay_and_print(const struct report_args *a, struct rec_reader *r)
+{
+	const struct rec_meta *m = rec_reader__meta(r);
+	char err[WW_ERR_LEN + 64];
+	struct snapshot snap;
+	struct collector *c;
+	struct replay rp;
+	__u64 at = 0;
+	int ret = 0;
+
+	c = collector__new(&a->copts);
+	if (!c)
+		return elog("out of memory"), 1;
+	replay__init(&rp, r);
+	if (a->at) {
+		at = parse_at(a->at, m, m->start_ns, err, sizeof(err));
+		if (!at) {
+			collector__free(c);
+			return usage_error("report: %s", err);
+		}
+	} else {
+		at = last_ts_of(a->path);
+	}
+	if (at) {
+		/* a snapshot one second before sets the base of the rates */
+		ret = replay__until(&rp, c, at > RATE_WINDOW_NS ? at - RATE_WINDOW_NS : 1, err,
+				   sizeof(err));
+		if (!ret && !collector__snapshot(c, at - RATE_WINDOW_NS, true, &snap))
+			snapshot__free(&snap);
+		if (!ret)
+			ret = replay__until(&rp, c, at, err, sizeof(err));
+	}
+	if (!ret && !a->at)
+		ret = replay__until(&rp, c, 0, err, sizeof(err));
+	if (ret && ret != -ENODATA) {
+		elog("%s: %s", a->path, err);
+		collector__free(c);
+		return 1;
+	}
+	if (ret == -ENODATA)
+		wlog("%s: %s", a->path, err);
+	if (collector__snapshot(c, at ? at : rp.last_ts, true, &snap)) {
+		collector__free(c);
+		return elog("out of memory"), 1;
+	}
+	print(a, &snap, &rp, m);
+	fflush(stdout);
+	snapshot__free(&snap);
+	collector__free(c);
+	return ret ? 1 : 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a = { .copts = { .sort_state = -1 } };
+	char err[WW_ERR_LEN + 64];
+	struct rec_reader *r;
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	r = rec_reader__open(a.path, err, sizeof(err));
+	if (!r) {
+		elog("%s: %s", a.path, err);
+		return 1;
+	}
+	ret = replay_and_print(&a, r);
+	rec_reader__close(r);
+	return ret;
+}

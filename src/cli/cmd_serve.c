@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch serve: a Prometheus exporter.
+ *
+ * This thread drains events every 100 ms and, every interval, sweeps the
+ * kernel's table, renders the whole /metrics page (plain and gzip) and
+ * publishes it; libmicrohttpd's thread serves the last page published.
+ * Scrapes never touch the collector, so no client can slow the drain.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include "cmd.h"
+#include "gzip.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "out_trace.h"
+#include "out_prom.h"
+#include "procfs.h"
+#include "session.h"
+#include "suspects.h"
+#include "version.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+#define SERVE_DEFAULT_MAX_ENDPOINTS 100
+
+enum {
+	OPT_LISTEN = OPT_FIRST_LOCAL,
+	OPT_MAX_CONNECTIONS,
+	OPT_RECORD,
+	OPT_RECORD_MAX,
+};
+
+struct serve_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	struct collector_opts copts;
+	struct http_opts http;
+	uint64_t interval_ns;
+	const char *record;     /* also record to this file */
+	uint64_t record_max;    /* rotate it past this size */
+};
+
+static void serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: waitwatch serve [OPTIONS]\n\n"
+		"Export TCP sockets per endpoint and state, transitions, time in state,\n"
+		"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n\n"
+		"HTTP:\n"
+		"      --listen ADDR:PORT   where to serve (default 127.0.0.1:%d; use\n"
+		"                           0.0.0.0:%d or [::]:%d to expose it)\n"
+		"      --max-connections N  concurrent HTTP connections (default %d)\n"
+		"  -i, --interval SECS      sweep and rebuild /metrics every SECS (default 1s)\n\n"
+		"Recording:\n"
+		"      --record FILE        also record everything to FILE (waitwatch record)\n"
+		"      --record-max-size SZ past SZ (default 100M), move FILE to FILE.1 and\n"
+		"                           start a new one\n\n",
+		WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_HTTP_MAX_CONNECTIONS);
+	ww_endpoint_help(f, SERVE_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\n%s%s", ww_socket_filter_help, ww_common_help);
+}
+
+static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t len)
+{
+	struct serve_args *a = ctx;
+	uint64_t v;
+	int ret;
+
+	switch (opt) {
+	case OPT_LISTEN:
+		return http_parse_listen(arg, &a->http.addr, err, len) ?: 1;
+	case OPT_MAX_CONNECTIONS:
+		ret = parse_u64(arg, 1, 65536, &v, err, len);
+		if (ret) {
+			snprintf(err, len, "--max-connections '%.32s' must be from 1 to 65536", arg);
+			return ret;
+		}
+		a->http.max_connections = v;
+		return 1;
+	case OPT_RECORD:
+		a->record = arg;
+		return 1;
+	case OPT_RECORD_MAX:
+		return ww_size_opt("--record-max-size", arg, 65536, &a->record_max, err, len);
+	case 'i':
+		return ww_interval_opt(arg, &a->interval_ns, err, len);
+	}
+	return 0;
+}
+
+static void serve_usage_cb(FILE *f, void *ctx)
+{
+	serve_usage(f);
+}
+
+static int parse_args(int argc, char **argv, struct serve_args *a)
+{
+	static const struct option longopts[] = {
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+		{ "classic", no_argument, NULL, OPT_CLASSIC },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "record-max-size", required_argument, NULL, OPT_RECORD_MAX },
+		{ "interval", required_argument, NULL, 'i' },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = "serve", .shortopts = "46vhi:", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
+		.local = serve_local, .ctx = a, .usage = serve_usage_cb,
+	};
+	int first;
+
+	return ww_parse(argc, argv, &p, &first);
+}
+
+/* ---- what the exporter says about itself --------------------------------- */
+
+/* CPU time and start time from /proc/self/stat, RSS from statm. */
+static void process_stats(struct prom_self *m)
+{
+	unsigned long long utime, stime, start, pages;
+	double tick = sysconf(_SC_CLK_TCK);
+	char buf[1024], *p;
+	FILE *f;
+
+	f = fopen("/proc/self/stat", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
+				  "%*d %*d %*d %*d %llu",
+			   &utime, &stime, &start) == 3) {
+			m->cpu_seconds = (utime + stime) / tick;
+			m->start_time_seconds = procfs__boot_time_s() + start / tick;
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%*u %llu", &pages) == 1)
+			m->rss_bytes = (double)pages * sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
+/* Room for every allowed connection besides the BPF maps, links and /proc reads. */
+static void raise_fd_limit(unsigned int connections)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < connections + 256) {
+		rl.rlim_cur = connections + 256 < rl.rlim_max ? connections + 256 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+struct serve_run {
+	struct serve_args *a;
+	struct session s;
+	struct http_server *http;
+	struct view_opts view;
+	struct utsname uts;
+	struct leak_watch leaks;
+};
+
+static void self_now(struct serve_run *r, struct prom_self *m)
+{
+	struct loader_counters c = {};
+
+	memset(m, 0, sizeof(*m));
+	loader__counters(r->s.l, &c);
+	m->events = c.events - c.filtered;
+	m->rb_drops = c.rb_drops;
+	m->recursion_misses = c.recursion_misses;
+	m->run_cnt = c.run_cnt;
+	m->sweep_seconds = r->s.last_sweep_seconds;
+	m->version = WW_VERSION;
+	m->revision = WW_GIT_REV;
+	m->kernel = r->uts.release;
+	m->program = loader__mode(r->s.l);
+	process_stats(m);
+}
+
+/* Sweep, render the page, compress it, hand it to the HTTP thread. */
+static int publish(struct serve_run *r)
+{
+	char *text = NULL, *gz = NULL;
+	size_t len = 0, gzlen = 0;
+	struct prom_self self;
+	struct snapshot snap;
+	FILE *f;
+	int err;
+
+	leak_watch__before_sweep(&r->leaks);
+	err = session__sweep(&r->s);
+	if (err)
+		return err;
+	leak_watch__after_sweep(&r->leaks, now_mono_ns());
+	if (collector__snapshot(r->s.c, now_mono_ns(), false, &snap))
+		return -ENOMEM;
+	self_now(r, &self);
+	f = open_memstream(&text, &len);
+	if (!f) {
+		snapshot__free(&snap);
+		return -ENOMEM;
+	}
+	prom_render(f, &snap, &r->view, &self);
+	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT);
+	snapshot__free(&snap);
+	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen)) {
+		free(text);
+		return -ENOMEM;
+	}
+	http__publish(r->http, text, len, gz, gzlen);
+	return 0;
+}
+
+static int loop(struct serve_run *r)
+{
+	uint64_t next = now_mono_ns();
+	int err;
+
+	while (!ww_exiting) {
+		if (now_mono_ns() >= next) {
+			err = publish(r);
+			if (err) {
+				elog("cannot build /metrics: %s", strerror(-err));
+				return 1;
+			}
+			next += r->a->interval_ns;
+		} else if (session__drain(&r->s)) {
+			return 1;
+		}
+		if (http__reap(r->http))
+			dlog("ended a connection that was too slow to send its request");
+		if (r->a->common.duration_ns && now_mono_ns() >= r->a->common.duration_ns)
+			break;
+		session__wait(&r->s, DRAIN_INTERVAL_NS);
+	}
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_args a = {
+		.copts = { .sort_state = -1, .max_endpoints = SERVE_DEFAULT_MAX_ENDPOINTS },
+		.http = { .max_connections = WW_HTTP_MAX_CONNECTIONS,
+			  .timeout_s = WW_HTTP_TIMEOUT_S,
+			  .memory_limit = WW_HTTP_MEMORY_LIMIT },
+		.interval_ns = 1000000000ull,
+		.record_max = 100ull << 20,
+	};
+	struct serve_run r = { .a = &a };
+	char options[512];
+	char err[WW_ERR_LEN];
+	int ret;
+
+	ww_common_init(&a.common);
+	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (a.common.duration_ns)
+		a.common.duration_ns += now_mono_ns(); /* a deadline from here on */
+	uname(&r.uts);
+	r.view = (struct view_opts){
+		.by = a.copts.by,
+		.prefix4 = a.copts.prefix4 ? a.copts.prefix4 : 32,
+		.prefix6 = a.copts.prefix6 ? a.copts.prefix6 : 128,
+		.mono_to_real_ns = clock_mono_to_real_ns(),
+	};
+	if (session__open(&r.s, &a.filters, &a.common, &a.copts, true))
+		return 1;
+	leak_watch__init(&r.leaks, &a.filters, a.copts.leak_age_ns);
+	r.s.tap = suspects__add;
+	r.s.tap_ctx = &r.leaks.s;
+	session__argv_text(options, sizeof(options), argc, argv);
+	if (a.record && session__record(&r.s, a.record, a.record_max, options)) {
+		session__close(&r.s);
+		leak_watch__free(&r.leaks);
+		return 1;
+	}
+	raise_fd_limit(a.http.max_connections);
+	r.http = http__start(&a.http);
+	if (!r.http) {
+		session__close(&r.s);
+		leak_watch__free(&r.leaks);
+		return 1;
+	}
+	ret = loop(&r);
+	vlog("served %llu scrapes", (unsigned long long)http__scrapes(r.http));
+	http__stop(r.http);
+	session__close(&r.s);
+	leak_watch__free(&r.leaks);
+	return ret;
+}

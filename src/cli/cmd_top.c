@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch top: live per-endpoint state counts.
+ * waitwatch snapshot: the same counts once, from the kernel's table alone.
+ *
+ * top attaches the transition program first, then seeds the collector
+ * with a sweep of every namespace (so no socket falls between the two),
+ * drains events every 100 ms and, at each refresh, sweeps again: the sweep
+ * ends the TIME_WAIT sockets the kernel let go (no event says so) and
+ * repairs what a lost event left wrong. Counts are exact at each refresh.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "cmd.h"
+#include "collector.h"
+#include "format.h"
+#include "json_writer.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "out_trace.h"
+#include "out_leaks.h"
+#include "session.h"
+#include "suspects.h"
+#include "out_json.h"
+#include "out_term.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+
+enum {
+	OPT_ONCE = OPT_FIRST_LOCAL,
+};
+
+struct top_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	struct collector_opts copts;
+	uint64_t interval_ns;
+	bool once;
+	bool snapshot; /* the snapshot command */
+};
+
+struct top_run {
+	const struct top_args *a;
+	struct session s;
+	struct json_writer *jw;
+	struct view_opts view;
+	struct leak_watch leaks;
+};
+
+/* Every sweep also gathers the CLOSE_WAIT suspects for the leak lines. */
+static int sweep(struct top_run *r)
+{
+	int err;
+
+	leak_watch__before_sweep(&r->leaks);
+	err = session__sweep(&r->s);
+	if (!err)
+		leak_watch__after_sweep(&r->leaks, now_mono_ns());
+	return err;
+}
+
+static void top_usage(FILE *f, bool snapshot)
+{
+	if (snapshot)
+		fprintf(f, "Usage: waitwatch snapshot [OPTIONS]\n\n"
+			   "Count TCP sockets per endpoint and state once, straight from the\n"
+			   "kernel's socket table in every network namespace, then exit.\n\n");
+	else
+		fprintf(f, "Usage: waitwatch top [OPTIONS]\n\n"
+			   "A live table of TCP sockets per endpoint and state, worst first, exact\n"
+			   "at each refresh, with entries per second into TIME_WAIT (TW/s) and\n"
+			   "CLOSE_WAIT (CW/s), the oldest CLOSE_WAIT and outbound port pressure.\n\n");
+	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
+	fprintf(f, "\n%s\nOutput:\n"
+		   "      --json             one object per endpoint, then a totals object\n",
+		ww_socket_filter_help);
+	if (!snapshot)
+		fprintf(f, "  -i, --interval SECS    refresh interval (default 1s)\n"
+			   "      --once             print one refresh after one interval, then exit\n"
+			   "      --duration SECS    stop after SECS\n"
+			   "      --ringbuf-size SZ  BPF ring buffer size (default 8M)\n"
+			   "      --classic          use the classic tracepoint instead of tp_btf\n");
+	fprintf(f, "  -v, --verbose          more messages on stderr\n"
+		   "  -h, --help             this text\n");
+}
+
+static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
+{
+	struct top_args *a = ctx;
+
+	switch (opt) {
+	case 'i':
+		return ww_interval_opt(arg, &a->interval_ns, err, errlen);
+	case OPT_ONCE:
+		a->once = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void top_usage_cb(FILE *f, void *ctx)
+{
+	top_usage(f, ((struct top_args *)ctx)->snapshot);
+}
+
+static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd)
+{
+	static const struct option longopts[] = {
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_COMMON_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{},
+	};
+	static const struct option snapshot_longopts[] = {
+		WW_SOCKET_FILTER_LONGOPTS,
+		WW_ENDPOINT_LONGOPTS,
+		WW_HELP_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = cmd, .shortopts = a->snapshot ? "46vh" : "46vhi:",
+		.longopts = a->snapshot ? snapshot_longopts : longopts,
+		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
+		.local = top_local, .ctx = a, .usage = top_usage_cb,
+	};
+	int first;
+
+	return ww_parse(argc, argv, &p, &first);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static size_t terminal_rows(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < 8)
+		return 0;
+	return ws.ws_row - 7;
+}
+
+static int render(struct top_run *r, bool live_tty)
+{
+	uint64_t now = now_mono_ns();
+	struct view_meta m;
+	struct snapshot s;
+
+	if (collector__snapshot(r->s.c, now, true, &s)) {
+		elog("out of memory taking a snapshot");
+		return -ENOMEM;
+	}
+	session__meta(&r->s, &m, now);
+	if (r->jw) {
+		out_leaks_json(r->jw, &r->leaks.rep);
+		out_json_snapshot(r->jw, &s, &r->view, &m);
+	} else {
+		if (live_tty) {
+			fputs("\033[H\033[2J", stdout); /* home, clear */
+			r->view.max_rows = terminal_rows();
+		}
+		out_term_snapshot(stdout, &s, &r->view, &m);
+		out_leaks_lines(stdout, &r->leaks.rep, r->leaks.s.min_age_ns, 5);
+		if (!live_tty)
+			fputc('\n', stdout);
+	}
+	snapshot__free(&s);
+	/* the reader went away (top | head): stop */
+	if (fflush(stdout) || ferror(stdout))
+		ww_exiting = 1;
+	return 0;
+}
+
+/* ---- the loops -------------------------------------------------------------- */
+
+static int run_top(struct top_run *r)
+{
+	const struct top_args *a = r->a;
+	uint64_t start = now_mono_ns(), next = start + a->interval_ns;
+	bool live_tty = !a->common.json && !a->once && isatty(STDOUT_FILENO);
+	int err;
+
+	if (sweep(r))
+		return 1;
+	session__meta(&r->s, &(struct view_meta){}, start);
+	while (!ww_exiting) {
+		if (session__drain(&r->s))
+			return 1;
+		if (now_mono_ns() >= next) {
+			err = sweep(r) ?: render(r, live_tty);
+			if (err)
+				return 1;
+			if (a->once)
+				break;
+			next += a->interval_ns;
+		}
+		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
+			break;
+		session__wait(&r->s, DRAIN_INTERVAL_NS);
+	}
+	return 0;
+}
+
+static int run(struct top_args *a)
+{
+	struct top_run r = { .a = a };
+	int ret = 1;
+
+	r.view = (struct view_opts){
+		.by = a->copts.by,
+		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
+		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
+		.mono_to_real_ns = clock_mono_to_real_ns(),
+	};
+	if (a->common.json && !(r.jw = jw__new(stdout))) {
+		elog("out of memory");
+		return 1;
+	}
+	if (session__open(&r.s, &a->filters, &a->common, &a->copts, !a->snapshot))
+		goto out;
+	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
+	r.s.tap = suspects__add;
+	r.s.tap_ctx = &r.leaks.s;
+	if (a->snapshot)
+		ret = sweep(&r) || render(&r, false) ? 1 : 0;
+	else
+		ret = run_top(&r);
+	session__close(&r.s);
+	leak_watch__free(&r.leaks);
+out:
+	jw__free(r.jw);
+	return ret;
+}
+
+static int top_main(int argc, char **argv, bool snapshot)
+{
+	const char *cmd = snapshot ? "snapshot" : "top";
+	struct top_args a = {};
+	int ret;
+
+	ww_common_init(&a.common);
+	a.snapshot = snapshot;
+	a.interval_ns = 1000000000ull;
+	a.copts.sort_state = -1;
+	ret = parse_args(argc, argv, &a, cmd);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	return run(&a);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	return top_main(argc, argv, false);
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+	return top_main(argc, argv, true);
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * waitwatch trace: one line per TCP state transition, as it happens.
+ *
+ * Events reach user space through the ring buffer without wakeups; this
+ * loop drains it every 100 ms, flushes the output, and once a second checks
+ * the kernel's loss counters so that no loss goes unreported.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "out_trace.h"
+#include "record.h"
+
+#define DRAIN_INTERVAL_NS 100000000ull
+#define LOSS_CHECK_NS 1000000000ull
+
+enum { OPT_COUNT_MAX = OPT_FIRST_LOCAL, OPT_REPLAY };
+
+struct trace_state {
+	struct trace_out out;
+	uint64_t max_events; /* 0: no limit */
+	uint64_t printed;
+};
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f, "Usage: waitwatch trace [OPTIONS]\n\n"
+		   "Print one line per TCP state transition on this host, in every network\n"
+		   "namespace: who owns the socket, its addresses, the transition and the time\n"
+		   "spent in the old state (MS; '-' on a socket's first transition seen).\n\n"
+		   "%s"
+		   "Output:\n"
+		   "%s"
+		   "      --count N          stop after N transitions\n"
+		   "      --replay FILE      print the transitions of a recording (waitwatch\n"
+		   "                         record) instead; needs no root\n\n"
+		   "Examples:\n"
+		   "  waitwatch trace --state time-wait,close-wait\n"
+		   "  waitwatch trace --json --port 5432 | jq .\n",
+		ww_filter_help, ww_common_help);
+}
+
+static int on_event(void *ctx, const struct ww_event *e)
+{
+	struct trace_state *ts = ctx;
+
+	trace_out__event(&ts->out, e);
+	if (ts->max_events && ++ts->printed >= ts->max_events)
+		return -ECANCELED; /* stops the drain */
+	return 0;
+}
+
+struct trace_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	uint64_t max_events;
+	const char *replay; /* a recording instead of the kernel */
+};
+
+static int trace_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
+{
+	struct trace_args *a = ctx;
+
+	switch (opt) {
+	case OPT_REPLAY:
+		a->replay = arg;
+		return 1;
+	case OPT_COUNT_MAX:
+		if (parse_u64(arg, 1, UINT64_MAX, &a->max_events, err, errlen)) {
+			snprintf(err, errlen, "--count '%.32s' must be a positive number", arg);
+			return -EINVAL;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void trace_usage_cb(FILE *f, void *ctx)
+{
+	trace_usage(f);
+}
+
+static int parse_args(int argc, char **argv, struct trace_args *a)
+{
+	static const struct option longopts[] = {
+		WW_FILTER_LONGOPTS,
+		WW_COMMON_LONGOPTS,
+		{ "count", required_argument, NULL, OPT_COUNT_MAX },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{},
+	};
+	struct ww_parser p = {
+		.cmd = "trace", .shortopts = "46vh", .longopts = longopts,
+		.filters = &a->filters, .common = &a->common,
+		.local = trace_local, .ctx = a, .usage = trace_usage_cb,
+	};
+	int first;
+
+	memset(a, 0, sizeof(*a));
+	ww_common_init(&a->common);
+	return ww_parse(argc, argv, &p, &first);
+}
+
+/* A pipe whose reader closed reports an error even with nothing to write. */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* Warn at most once a second while the kernel reports losses. */
+static void check_losses(struct loader *l, struct loader_counters *last)
+{
+	struct loader_counters now;
+	uint64_t rb, rec;
+
+	if (loader__counters(l, &now))
+		return;
+	rb = now.rb_drops - last->rb_drops;
+	rec = now.recursion_misses - last->recursion_misses;
+	if (rb || rec)
+		wlog("lost %llu events in the last second (ring buffer full: %llu, "
+		     "program could not run: %llu)%s",
+		     (unsigned long long)(rb + rec), (unsigned long long)rb,
+		     (unsigned long long)rec, rb ? "; raise --ringbuf-size" : "");
+	*last = now;
+}
+
+static void summary(struct loader *l, const struct loader_counters *start)
+{
+	struct loader_counters c;
+
+	if (loader__counters(l, &c)) {
+		elog("cannot read the kernel's counters at exit");
+		return;
+	}
+	fprintf(stderr,
+		"waitwatch: %llu events, %llu lost (ring buffer full: %llu, program could not "
+		"run: %llu), %llu filtered out, %llu without per-socket state; program: %s\n",
+		(unsigned long long)(c.events - c.filtered),
+		(unsigned long long)(c.rb_drops + c.recursion_misses - start->recursion_misses),
+		(unsigned long long)c.rb_drops,
+		(unsigned long long)(c.recursion_misses - start->recursion_misses),
+		(unsigned long long)c.filtered, (unsigned long long)c.storage_fail,
+		loader__mode(l));
+}
+
+static int run(struct loader *l, struct trace_state *ts, const struct trace_args *a)
+{
+	uint64_t start = now_mono_ns(), next_check = start + LOSS_CHECK_NS;
+	struct loader_counters last, first;
+	int n = 0;
+
+	loader__counters(l, &first);
+	last = first;
+	while (!ww_exiting) {
+		n = loader__drain(l);
+		trace_out__flush(&ts->out);
+		/* the reader went away (trace | head): stop as a pipeline expects */
+		if (fflush(stdout) || ferror(stdout) || reader_gone())
+			break;
+		if (n == -ECANCELED)
+			break;
+		if (n < 0 && n != -EINTR) {
+			elog("reading the ring buffer failed: %s", strerror(-n));
+			return 1;
+		}
+		if (now_mono_ns() >= next_check) {
+			check_losses(l, &last);
+			next_check += LOSS_CHECK_NS;
+		}
+		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
+			break;
+		/* --count may be reached by what the wait drained */
+		if (!ww_exiting && loader__wait(l, DRAIN_INTERVAL_NS) == -ECANCELED) {
+			n = -ECANCELED;
+			break;
+		}
+	}
+	/* Whatever the kernel already wrote is still shown. */
+	if (n != -ECANCELED)
+		loader__drain_final(l);
+	trace_out__flush(&ts->out);
+	fflush(stdout);
+	summary(l, &first);
+	return 0;
+}
+
+/* The events of a recording, through the same filters and output. */
+static int replay(const struct trace_args *a)
+{
+	char err[WW_ERR_LEN + 64];
+	struct trace_state ts = { .max_events = a->max_events };
+	struct rec_reader *r;
+	struct rec_item it;
+	int ret = 0;
+
+	r = rec_reader__open(a->replay, err, sizeof(err));
+	if (!r) {
+		elog("%s: %s", a->replay, err);
+		return 1;
+	}
+	if (trace_out__init(&ts.out, stdout, a->common.json,
+			   rec_reader__meta(r)->mono_to_real_ns)) {
+		rec_reader__close(r);
+		return elog("out of memory"), 1;
+	}
+	while (!ww_exiting && (ret = rec_reader__next(r, &it, err, sizeof(err))) > 0) {
+		if (it.type != REC_EVENT || !filters__match_event(&a->filters, &it.event))
+			continue;
+		if (on_event(&ts, &it.event) == -ECANCELED)
+			break;
+	}
+	trace_out__flush(&ts.out);
+	fflush(stdout);
+	if (ret < 0)
+		elog("%s: %s", a->replay, err);
+	trace_out__fini(&ts.out);
+	rec_reader__close(r);
+	return ret < 0 ? 1 : 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_args a;
+	struct trace_state ts = {};
+	struct loader_opts lo;
+	struct loader *l;
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (a.replay)
+		return replay(&a);
+	lo = (struct loader_opts){
+		.filters = &a.filters,
+		.ringbuf_bytes = a.common.ringbuf_bytes,
+		.force_classic = a.common.force_classic,
+		.want_events = true,
+	};
+	ts.max_events = a.max_events;
+	if (trace_out__init(&ts.out, stdout, a.common.json, clock_mono_to_real_ns())) {
+		elog("out of memory");
+		return 1;
+	}
+	l = loader__new(&lo, on_event, &ts);
+	if (!l) {
+		trace_out__fini(&ts.out);
+		return 1;
+	}
+	vlog("tracing TCP state transitions with %s; Ctrl-C to stop", loader__mode(l));
+	ret = run(l, &ts, &a);
+	loader__free(l);
+	trace_out__fini(&ts.out);
+	return ret;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The /metrics endpoint, on libmicrohttpd's own thread. The main loop
+ * publishes each new page (plain and gzip); a scrape only copies the last
+ * published page under a short lock, so a slow or hostile client can never
+ * delay event consumption.
+ */
+#ifndef WW_HTTP_H
+#define WW_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct http_server;
+
+struct http_opts {
+	struct sockaddr_storage addr;
+	unsigned int max_connections; /* beyond: new connections are closed at once */
+	unsigned int timeout_s;       /* idle or slow connections are closed after it */
+	size_t memory_limit;          /* per connection; larger headers get 431 */
+};
+
+#define WW_DEFAULT_PORT 10061
+#define WW_HTTP_MAX_CONNECTIONS 1024
+#define WW_HTTP_TIMEOUT_S 10
+#define WW_HTTP_MEMORY_LIMIT (32 * 1024)
+
+/* "127.0.0.1:10061", "[::]:10061", "0.0.0.0:10061", ":10061" (all IPv4). */
+int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, size_t errlen);
+
+/* Starts serving; NULL after printing why (port in use, ...). */
+struct http_server *http__start(const struct http_opts *o);
+void http__stop(struct http_server *h);
+
+/* Replace the page served at /metrics; takes ownership of both buffers. */
+void http__publish(struct http_server *h, char *text, size_t len, char *gz, size_t gzlen);
+
+/*
+ * End the connections that have not sent a whole request within the
+ * timeout (slow clients); call it often. Returns how many were ended.
+ */
+unsigned int http__reap(struct http_server *h);
+
+/* Scrapes served since start. */
+uint64_t http__scrapes(struct http_server *h);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The Prometheus text format (0.0.4) of a snapshot, for `waitwatch serve`. */
+#ifndef WW_OUT_PROM_H
+#define WW_OUT_PROM_H
+
+#include <stdio.h>
+#include "collector.h"
+#include "view.h"
+
+/* What the exporter reports about itself. */
+struct prom_self {
+	unsigned long long events;
+	unsigned long long rb_drops;
+	unsigned long long recursion_misses;
+	unsigned long long run_cnt;
+	double sweep_seconds;
+	double cpu_seconds;
+	double rss_bytes;
+	double start_time_seconds;
+	const char *version;
+	const char *revision;
+	const char *kernel;
+	const char *program; /* tp_btf or tracepoint */
+};
+
+/* Label value escaping: backslash, double quote and newline. */
+void prom_escape(FILE *f, const char *s);
+
+void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
+		 const struct prom_self *m);
+
+struct leak_report;
+#define PROM_MAX_LEAK_SERIES 20
+/* Suspect sockets per owner comm and cgroup, the heaviest PROM_MAX_LEAK_SERIES. */
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state);
+
+#endif

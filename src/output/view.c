@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What every output shows of an endpoint the same way: states, direction, age. */
+#include "view.h"
+
+const int view_states[VIEW_NSTATES] = {
+	WW_TCP_ESTABLISHED, WW_TCP_SYN_SENT, WW_TCP_SYN_RECV, WW_TCP_FIN_WAIT1,
+	WW_TCP_FIN_WAIT2,   WW_TCP_TIME_WAIT, WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK,
+	WW_TCP_CLOSING,     WW_TCP_LISTEN,
+};
+
+const char *const view_state_titles[VIEW_NSTATES] = {
+	"ESTAB",      "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT",  "CLOSE_WAIT", "LAST_ACK", "CLOSING", "LISTEN",
+};
+
+const char *dir_label(int dir)
+{
+	return dir == DIR_OUT ? "out" : dir == DIR_IN ? "in" : "-";
+}
+
+double ep_row_port_pressure(const struct ep_row *r)
+{
+	if (r->key.dir != DIR_OUT || !r->port_range)
+		return -1;
+	return 100.0 * r->ports_used / r->port_range;
+}
+
+uint64_t ep_row_oldest_age(const struct ep_row *r, int state, uint64_t now)
+{
+	uint64_t since = r->oldest_since[state];
+
+	return since && now > since ? now - since : 0;
+}
