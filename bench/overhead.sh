@@ -108,6 +108,10 @@ if want bt-print || want bt-count || want bt-empty; then
 		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq bpftrace \
 			>"$T/apt.log" 2>&1 || log "apt-get install bpftrace failed: $(tail -n 3 "$T/apt.log")"
 	fi
+	# bpftrace finds tracepoints through tracefs, which a fresh host may not mount
+	grep -qs ' /sys/kernel/tracing tracefs ' /proc/mounts ||
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		log "cannot mount tracefs on /sys/kernel/tracing"
 	if ! command -v bpftrace >/dev/null; then
 		echo "note: bpftrace is not installed; its variants are left out"
 	elif ! timeout 60 bpftrace -e 'tracepoint:sock:inet_sock_set_state { exit(); } interval:ms:100 { exit(); }' \
