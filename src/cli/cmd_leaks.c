@@ -28,8 +28,6 @@
 #include "suspects.h"
 #include "sweep.h"
 
-#define DRAIN_INTERVAL_NS 100000000ull
-
 enum {
 	OPT_MIN_AGE = OPT_FIRST_LOCAL,
 	OPT_WATCH,
@@ -196,11 +194,11 @@ static int tw_report(struct session *s, double window_s, struct json_writer *jw)
 	size_t n = 0;
 
 	if (collector__snapshot(s->c, now_mono_ns(), false, &snap))
-		return elog("out of memory"), 1;
+		return elog("out of memory"), -ENOMEM;
 	rows = calloc(snap.nrows ? snap.nrows : 1, sizeof(*rows));
 	if (!rows) {
 		snapshot__free(&snap);
-		return elog("out of memory"), 1;
+		return elog("out of memory"), -ENOMEM;
 	}
 	for (size_t i = 0; i < snap.nrows; i++) {
 		const struct ep_row *r = &snap.rows[i];
@@ -224,38 +222,48 @@ static int tw_report(struct session *s, double window_s, struct json_writer *jw)
 	return 0;
 }
 
-/* Watch one interval of transitions, then diagnose; a new window each refresh. */
+struct tw_run {
+	const struct leaks_args *a;
+	struct session s;
+	struct json_writer *jw;
+	uint64_t window_start;
+	bool reported; /* the current window's diagnosis is out */
+};
+
+/* A window ends: its diagnosis, then a new window (--watch) from a fresh sweep. */
+static int tw_tick(void *ctx)
+{
+	struct tw_run *r = ctx;
+	uint64_t now = now_mono_ns();
+	int err = tw_report(&r->s, (now - r->window_start) / 1e9, r->jw);
+
+	r->reported = true;
+	if (err || !r->a->watch || ww_exiting)
+		return err ?: 1;
+	if (!r->jw)
+		fputc('\n', stdout);
+	r->window_start = now_mono_ns();
+	r->reported = false;
+	return session__reset(&r->s) ?: session__sweep(&r->s);
+}
+
+/* Watch one interval of transitions, then diagnose. */
 static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 {
 	struct collector_opts copts = { .sort_state = WW_TCP_TIME_WAIT };
-	struct session s;
-	uint64_t start;
-	int ret = 0;
+	struct tw_run r = { .a = a, .jw = jw };
+	struct session_loop lp = { .interval_ns = a->interval_ns, .tick = tw_tick, .ctx = &r };
+	int ret;
 
-	if (session__open(&s, &a->filters, &a->common, &copts, true))
-		return 1;
-	do {
-		collector__free(s.c);
-		s.c = collector__new(&copts);
-		if (!s.c) {
-			elog("out of memory");
-			ret = 1;
-			break;
-		}
-		start = now_mono_ns();
-		ret = session__sweep(&s) ? 1 : 0;
-		while (!ret && !ww_exiting && now_mono_ns() - start < a->interval_ns) {
-			session__wait(&s, DRAIN_INTERVAL_NS);
-			ret = session__drain(&s) ? 1 : 0;
-		}
-		if (!ret)
-			ret = session__sweep(&s) ? 1 : 0;
-		if (!ret)
-			ret = tw_report(&s, (now_mono_ns() - start) / 1e9, jw);
-		if (!jw && a->watch && !ret)
-			fputc('\n', stdout);
-	} while (!ret && a->watch && !ww_exiting);
-	session__close(&s);
+	ret = session__open(&r.s, &a->filters, &a->common, &copts, true);
+	if (ret)
+		return ret;
+	r.window_start = now_mono_ns();
+	ret = session__run(&r.s, &lp);
+	/* interrupted: the window so far is still diagnosed */
+	if (!ret && !r.reported)
+		ret = session__sweep(&r.s) ?: tw_report(&r.s, (now_mono_ns() - r.window_start) / 1e9, jw);
+	session__close(&r.s);
 	return ret;
 }
 

@@ -12,9 +12,8 @@
 #include "cmd.h"
 #include "log.h"
 #include "options.h"
+#include "recorder.h"
 #include "session.h"
-
-#define DRAIN_INTERVAL_NS 100000000ull
 
 enum {
 	OPT_OUTPUT = OPT_FIRST_LOCAL,
@@ -92,53 +91,33 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	return ret;
 }
 
-static int loop(struct session *s, const struct record_args *a)
-{
-	uint64_t start = now_mono_ns(), next = start + a->interval_ns;
-
-	if (session__sweep(s))
-		return 1;
-	while (!ww_exiting) {
-		if (session__drain(s))
-			return 1;
-		if (now_mono_ns() >= next) {
-			if (session__sweep(s))
-				return 1;
-			next += a->interval_ns;
-		}
-		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
-			break;
-		session__wait(s, DRAIN_INTERVAL_NS);
-	}
-	/* end on a sweep: the report's counts are the kernel's at the end */
-	return session__sweep(s) ? 1 : 0;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = { .interval_ns = 1000000000ull };
 	struct collector_opts copts = { .sort_state = -1 };
+	struct session_loop lp = { .sweep_at_end = true };
 	char options[512];
 	struct session s;
-	int ret;
+	int ret, err;
 
 	ww_common_init(&a.common);
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (session__open(&s, &a.filters, &a.common, &copts, true))
-		return 1;
-	session__argv_text(options, sizeof(options), argc, argv);
-	if (session__record(&s, a.path, a.max_size, options)) {
-		session__close(&s);
-		return 1;
-	}
-	ret = loop(&s, &a);
-	if (session__record_close(&s))
-		ret = 1;
+	ret = session__open(&s, &a.filters, &a.common, &copts, true);
+	if (ret)
+		return ret;
+	recorder__argv_text(options, sizeof(options), argc, argv);
+	ret = session__record(&s, a.path, a.max_size, options);
+	if (ret)
+		goto out;
+	lp.interval_ns = a.interval_ns;
+	lp.duration_ns = a.common.duration_ns;
+	ret = session__run(&s, &lp);
 	if (!ret)
 		vlog("recorded %llu sweeps to %s", (unsigned long long)collector__stats(s.c)->sweeps,
 		     a.path);
-	session__close(&s);
-	return ret;
+out:
+	err = session__close(&s);
+	return ret ?: err;
 }

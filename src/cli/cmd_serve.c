@@ -24,11 +24,11 @@
 #include "out_trace.h"
 #include "out_prom.h"
 #include "procfs.h"
+#include "recorder.h"
 #include "session.h"
 #include "suspects.h"
 #include "version.h"
 
-#define DRAIN_INTERVAL_NS 100000000ull
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
 
 enum {
@@ -198,63 +198,71 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	process_stats(m);
 }
 
-/* Sweep, render the page, compress it, hand it to the HTTP thread. */
-static int publish(struct serve_run *r)
+/* Render the page of this interval's sweep, compress it, hand it to the HTTP thread. */
+static int render_page(struct serve_run *r)
 {
 	char *text = NULL, *gz = NULL;
 	size_t len = 0, gzlen = 0;
 	struct prom_self self;
 	struct snapshot snap;
 	FILE *f;
-	int err;
 
-	leak_watch__before_sweep(&r->leaks);
-	err = session__sweep(&r->s);
-	if (err)
-		return err;
-	leak_watch__after_sweep(&r->leaks, now_mono_ns());
 	if (collector__snapshot(r->s.c, now_mono_ns(), false, &snap))
 		return -ENOMEM;
 	self_now(r, &self);
 	f = open_memstream(&text, &len);
-	if (!f) {
-		snapshot__free(&snap);
-		return -ENOMEM;
-	}
+	if (!f)
+		goto oom;
 	prom_render(f, &snap, &r->view, &self);
 	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT);
+	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen))
+		goto oom;
 	snapshot__free(&snap);
-	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen)) {
-		free(text);
-		return -ENOMEM;
-	}
 	http__publish(r->http, text, len, gz, gzlen);
 	return 0;
+oom:
+	free(text);
+	snapshot__free(&snap);
+	return -ENOMEM;
 }
 
-static int loop(struct serve_run *r)
+static int publish(void *ctx)
 {
-	uint64_t next = now_mono_ns();
-	int err;
+	int err = render_page(ctx);
 
-	while (!ww_exiting) {
-		if (now_mono_ns() >= next) {
-			err = publish(r);
-			if (err) {
-				elog("cannot build /metrics: %s", strerror(-err));
-				return 1;
-			}
-			next += r->a->interval_ns;
-		} else if (session__drain(&r->s)) {
-			return 1;
-		}
-		if (http__reap(r->http))
-			dlog("ended a connection that was too slow to send its request");
-		if (r->a->common.duration_ns && now_mono_ns() >= r->a->common.duration_ns)
-			break;
-		session__wait(&r->s, DRAIN_INTERVAL_NS);
-	}
-	return 0;
+	if (err)
+		elog("cannot build /metrics: %s", strerror(-err));
+	return err;
+}
+
+static void reap(void *ctx)
+{
+	struct serve_run *r = ctx;
+
+	if (http__reap(r->http))
+		dlog("ended a connection that was too slow to send its request");
+}
+
+static int serve(struct serve_run *r)
+{
+	struct session_loop lp = {
+		.interval_ns = r->a->interval_ns,
+		.duration_ns = r->a->common.duration_ns,
+		.tick_at_start = true,
+		.tick = publish,
+		.turn = reap,
+		.ctx = r,
+	};
+	int ret;
+
+	raise_fd_limit(r->a->http.max_connections);
+	r->http = http__start(&r->a->http);
+	if (!r->http)
+		return -EADDRNOTAVAIL; /* printed */
+	ret = session__run(&r->s, &lp);
+	vlog("served %llu scrapes", (unsigned long long)http__scrapes(r->http));
+	http__stop(r->http);
+	return ret;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -268,17 +276,16 @@ int cmd_serve(int argc, char **argv)
 		.record_max = 100ull << 20,
 	};
 	struct serve_run r = { .a = &a };
+	struct session_tap leak_tap;
 	char options[512];
 	char err[WW_ERR_LEN];
-	int ret;
+	int ret, cerr;
 
 	ww_common_init(&a.common);
 	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (a.common.duration_ns)
-		a.common.duration_ns += now_mono_ns(); /* a deadline from here on */
 	uname(&r.uts);
 	r.view = (struct view_opts){
 		.by = a.copts.by,
@@ -286,28 +293,18 @@ int cmd_serve(int argc, char **argv)
 		.prefix6 = a.copts.prefix6 ? a.copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
 	};
-	if (session__open(&r.s, &a.filters, &a.common, &a.copts, true))
-		return 1;
+	ret = session__open(&r.s, &a.filters, &a.common, &a.copts, true);
+	if (ret)
+		return ret;
 	leak_watch__init(&r.leaks, &a.filters, a.copts.leak_age_ns);
-	r.s.tap = suspects__add;
-	r.s.tap_ctx = &r.leaks.s;
-	session__argv_text(options, sizeof(options), argc, argv);
-	if (a.record && session__record(&r.s, a.record, a.record_max, options)) {
-		session__close(&r.s);
-		leak_watch__free(&r.leaks);
-		return 1;
-	}
-	raise_fd_limit(a.http.max_connections);
-	r.http = http__start(&a.http);
-	if (!r.http) {
-		session__close(&r.s);
-		leak_watch__free(&r.leaks);
-		return 1;
-	}
-	ret = loop(&r);
-	vlog("served %llu scrapes", (unsigned long long)http__scrapes(r.http));
-	http__stop(r.http);
-	session__close(&r.s);
+	leak_watch__tap(&r.leaks, &leak_tap);
+	session__add_tap(&r.s, &leak_tap);
+	recorder__argv_text(options, sizeof(options), argc, argv);
+	if (a.record)
+		ret = session__record(&r.s, a.record, a.record_max, options);
+	if (!ret)
+		ret = serve(&r);
+	cerr = session__close(&r.s);
 	leak_watch__free(&r.leaks);
-	return ret;
+	return ret ?: cerr;
 }

@@ -30,8 +30,6 @@
 #include "out_json.h"
 #include "out_term.h"
 
-#define DRAIN_INTERVAL_NS 100000000ull
-
 enum {
 	OPT_ONCE = OPT_FIRST_LOCAL,
 };
@@ -51,19 +49,8 @@ struct top_run {
 	struct json_writer *jw;
 	struct view_opts view;
 	struct leak_watch leaks;
+	bool live_tty; /* a terminal redrawn in place */
 };
-
-/* Every sweep also gathers the CLOSE_WAIT suspects for the leak lines. */
-static int sweep(struct top_run *r)
-{
-	int err;
-
-	leak_watch__before_sweep(&r->leaks);
-	err = session__sweep(&r->s);
-	if (!err)
-		leak_watch__after_sweep(&r->leaks, now_mono_ns());
-	return err;
-}
 
 static void top_usage(FILE *f, bool snapshot)
 {
@@ -181,38 +168,32 @@ static int render(struct top_run *r, bool live_tty)
 
 /* ---- the loops -------------------------------------------------------------- */
 
+static int top_tick(void *ctx)
+{
+	struct top_run *r = ctx;
+	int err = render(r, r->live_tty);
+
+	return err ?: r->a->once;
+}
+
 static int run_top(struct top_run *r)
 {
-	const struct top_args *a = r->a;
-	uint64_t start = now_mono_ns(), next = start + a->interval_ns;
-	bool live_tty = !a->common.json && !a->once && isatty(STDOUT_FILENO);
-	int err;
+	struct session_loop lp = {
+		.interval_ns = r->a->interval_ns,
+		.duration_ns = r->a->common.duration_ns,
+		.tick = top_tick,
+		.ctx = r,
+	};
 
-	if (sweep(r))
-		return 1;
-	session__meta(&r->s, &(struct view_meta){}, start);
-	while (!ww_exiting) {
-		if (session__drain(&r->s))
-			return 1;
-		if (now_mono_ns() >= next) {
-			err = sweep(r) ?: render(r, live_tty);
-			if (err)
-				return 1;
-			if (a->once)
-				break;
-			next += a->interval_ns;
-		}
-		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
-			break;
-		session__wait(&r->s, DRAIN_INTERVAL_NS);
-	}
-	return 0;
+	r->live_tty = !r->a->common.json && !r->a->once && isatty(STDOUT_FILENO);
+	return session__run(&r->s, &lp);
 }
 
 static int run(struct top_args *a)
 {
 	struct top_run r = { .a = a };
-	int ret = 1;
+	struct session_tap leak_tap;
+	int ret;
 
 	r.view = (struct view_opts){
 		.by = a->copts.by,
@@ -222,15 +203,16 @@ static int run(struct top_args *a)
 	};
 	if (a->common.json && !(r.jw = jw__new(stdout))) {
 		elog("out of memory");
-		return 1;
+		return -ENOMEM;
 	}
-	if (session__open(&r.s, &a->filters, &a->common, &a->copts, !a->snapshot))
+	ret = session__open(&r.s, &a->filters, &a->common, &a->copts, !a->snapshot);
+	if (ret)
 		goto out;
 	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
-	r.s.tap = suspects__add;
-	r.s.tap_ctx = &r.leaks.s;
+	leak_watch__tap(&r.leaks, &leak_tap);
+	session__add_tap(&r.s, &leak_tap);
 	if (a->snapshot)
-		ret = sweep(&r) || render(&r, false) ? 1 : 0;
+		ret = session__sweep(&r.s) ?: render(&r, false);
 	else
 		ret = run_top(&r);
 	session__close(&r.s);

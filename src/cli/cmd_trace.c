@@ -20,7 +20,6 @@
 #include "out_trace.h"
 #include "record.h"
 
-#define DRAIN_INTERVAL_NS 100000000ull
 #define LOSS_CHECK_NS 1000000000ull
 
 enum { OPT_COUNT_MAX = OPT_FIRST_LOCAL, OPT_REPLAY };
@@ -182,7 +181,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 		if (a->common.duration_ns && now_mono_ns() - start >= a->common.duration_ns)
 			break;
 		/* --count may be reached by what the wait drained */
-		if (!ww_exiting && loader__wait(l, DRAIN_INTERVAL_NS) == -ECANCELED) {
+		if (!ww_exiting && loader__wait(l, LOADER_DRAIN_NS) == -ECANCELED) {
 			n = -ECANCELED;
 			break;
 		}

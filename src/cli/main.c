@@ -52,6 +52,14 @@ static void version(void)
 	       libbpf_major_version(), libbpf_minor_version());
 }
 
+/* What a command returned, as the exit code: 0, 2 for a usage error, 1 for any failure. */
+static int exit_code(int ret)
+{
+	if (ret == EXIT_USAGE)
+		return EXIT_USAGE;
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
@@ -67,7 +75,7 @@ int main(int argc, char **argv)
 			continue;
 		signals__install();
 		loader__setup_libbpf_log();
-		return cmds[i].fn(argc - 1, argv + 1);
+		return exit_code(cmds[i].fn(argc - 1, argv + 1));
 	}
 	fprintf(stderr, "waitwatch: unknown command '%s' (try: waitwatch --help)\n", name);
 	return EXIT_USAGE;

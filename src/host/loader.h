@@ -58,6 +58,9 @@ int loader__drain(struct loader *l);
 /* The last drain before stopping: everything, the youngest too. */
 int loader__drain_final(struct loader *l);
 
+/* How long the commands let events gather in the rings between drains. */
+#define LOADER_DRAIN_NS 100000000ull
+
 /*
  * Wait up to timeout_ns, less if the ring buffer fills up (it is then
  * drained too) or a signal arrives. Events drained, or -errno.

@@ -2,32 +2,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/utsname.h>
 #include "clock.h"
-#include "procfs.h"
-#include "signals.h"
 #include "log.h"
+#include "recorder.h"
 #include "session.h"
+#include "signals.h"
 
-/* Remember the first write error; the caller decides what it means. */
-static void record_result(struct session *s, int err)
-{
-	if (err && !s->rec_err)
-		s->rec_err = err;
-}
-
-static int on_event(void *ctx, const struct ww_event *e)
-{
-	struct session *s = ctx;
-
-	collector__ingest(s->c, e);
-	if (s->rec)
-		record_result(s, rec_writer__event(s->rec, e));
-	return 0;
-}
-
-/* The kernel filters events; sweep records are filtered here, the same way. */
 /*
  * A sweep of a large table under churn can take longer than the rings hold
  * events for: drain them as it goes. Events during a sweep are what the
@@ -35,6 +15,17 @@ static int on_event(void *ctx, const struct ww_event *e)
  * for those after it.
  */
 #define SWEEP_DRAIN_NS 20000000ull
+
+static int on_event(void *ctx, const struct ww_event *e)
+{
+	struct session *s = ctx;
+
+	collector__ingest(s->c, e);
+	for (int i = 0; i < s->ntaps; i++)
+		if (s->taps[i].event)
+			s->taps[i].event(s->taps[i].ctx, e);
+	return 0;
+}
 
 static void drain_during_sweep(struct session *s)
 {
@@ -46,6 +37,7 @@ static void drain_during_sweep(struct session *s)
 	session__drain(s);
 }
 
+/* The kernel filters events; sweep records are filtered here, the same way. */
 static void on_sock(void *ctx, const struct ww_sock_rec *kernel_rec)
 {
 	struct session *s = ctx;
@@ -53,16 +45,14 @@ static void on_sock(void *ctx, const struct ww_sock_rec *kernel_rec)
 
 	if (s->events && (s->last_sweep.sockets & 1023) == 0)
 		drain_during_sweep(s);
-
 	if (!filters__match_sock(s->filters, kernel_rec))
 		return;
 	rec = *kernel_rec;
 	loader__sweep_rec(s->l, &rec); /* the kernel's address becomes our id */
 	collector__sweep_sock(s->c, &rec);
-	if (s->tap)
-		s->tap(s->tap_ctx, &rec);
-	if (s->rec)
-		record_result(s, rec_writer__sock(s->rec, &rec));
+	for (int i = 0; i < s->ntaps; i++)
+		if (s->taps[i].sock)
+			s->taps[i].sock(s->taps[i].ctx, &rec);
 }
 
 static void on_port_range(void *ctx, __u32 netns, __u32 size)
@@ -70,8 +60,9 @@ static void on_port_range(void *ctx, __u32 netns, __u32 size)
 	struct session *s = ctx;
 
 	collector__set_port_range(s->c, netns, size);
-	if (s->rec)
-		record_result(s, rec_writer__port_range(s->rec, netns, size));
+	for (int i = 0; i < s->ntaps; i++)
+		if (s->taps[i].port_range)
+			s->taps[i].port_range(s->taps[i].ctx, netns, size);
 }
 
 int session__open(struct session *s, const struct ww_filters *f, const struct ww_common *common,
@@ -88,29 +79,52 @@ int session__open(struct session *s, const struct ww_filters *f, const struct ww
 
 	memset(s, 0, sizeof(*s));
 	s->filters = f;
+	s->copts = *copts;
 	s->events = events;
 	s->c = collector__new(copts);
 	if (!s->c) {
 		elog("out of memory");
-		return 1;
+		return -ENOMEM;
 	}
 	s->l = loader__new(&lo, on_event, s);
 	if (!s->l) {
 		collector__free(s->c);
 		s->c = NULL;
-		return 1;
+		return -EPERM; /* printed: privileges, BTF, the tracepoint */
 	}
 	vlog("source: %s", events ? loader__mode(s->l) : "iter/tcp");
 	return 0;
 }
 
-void session__close(struct session *s)
+int session__close(struct session *s)
 {
-	session__record_close(s);
+	int err = recorder__close(s->rec);
+
+	s->rec = NULL;
 	loader__free(s->l);
 	collector__free(s->c);
 	s->l = NULL;
 	s->c = NULL;
+	return err;
+}
+
+int session__add_tap(struct session *s, const struct session_tap *t)
+{
+	if (s->ntaps == SESSION_MAX_TAPS)
+		return -ENOSPC;
+	s->taps[s->ntaps++] = *t;
+	return 0;
+}
+
+int session__reset(struct session *s)
+{
+	collector__free(s->c);
+	s->c = collector__new(&s->copts);
+	if (!s->c) {
+		elog("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void session__wait(struct session *s, uint64_t ns)
@@ -128,118 +142,36 @@ int session__drain(struct session *s)
 	return n < 0 ? n : 0;
 }
 
-/* ---- recording ------------------------------------------------------------ */
-
-void session__argv_text(char *buf, size_t len, int argc, char **argv)
-{
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (int i = 0; i < argc && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "", argv[i]);
-}
-
-static int record_open(struct session *s)
-{
-	char err[256];
-
-	s->rec_meta.start_ns = now_mono_ns();
-	s->rec_meta.mono_to_real_ns = clock_mono_to_real_ns();
-	s->rec = rec_writer__open(s->rec_path, &s->rec_meta, err, sizeof(err));
-	if (!s->rec) {
-		elog("%s", err);
-		return 1;
-	}
-	return 0;
-}
-
 int session__record(struct session *s, const char *path, uint64_t max_size,
 		    const char *options)
 {
-	struct rec_meta *m = &s->rec_meta;
-	struct utsname uts;
+	struct session_tap t = {
+		.event = recorder__event,
+		.sweep_begin = recorder__sweep_begin,
+		.sock = recorder__sock,
+		.port_range = recorder__port_range,
+		.sweep_end = recorder__sweep_end,
+	};
 
-	memset(m, 0, sizeof(*m));
-	gethostname(m->hostname, sizeof(m->hostname) - 1);
-	if (!uname(&uts))
-		snprintf(m->kernel, sizeof(m->kernel), "%s", uts.release);
-	snprintf(m->options, sizeof(m->options), "%s", options);
-	snprintf(m->program, sizeof(m->program), "%s", loader__mode(s->l));
-	m->boot_time_s = procfs__boot_time_s();
-	s->rec_path = path;
-	s->rec_max = max_size;
-	return record_open(s);
-}
-
-/* Past the size limit: keep the full file as path.1 and start afresh. */
-static int record_rotate(struct session *s)
-{
-	char old[4096];
-
-	if (!s->rec_max || rec_writer__size(s->rec) < s->rec_max)
-		return 0;
-	if (rec_writer__close(s->rec))
-		elog("writing %s failed: %s", s->rec_path, strerror(errno));
-	s->rec = NULL;
-	snprintf(old, sizeof(old), "%s.1", s->rec_path);
-	if (rename(s->rec_path, old)) {
-		elog("cannot rotate %s to %s: %s", s->rec_path, old, strerror(errno));
-		return -errno;
-	}
-	vlog("rotated %s to %s", s->rec_path, old);
-	return record_open(s) ? -EIO : 0;
-}
-
-/* A new file always starts with a sweep: it stands on its own. */
-static int record_sweep_begin(struct session *s, uint64_t start)
-{
-	int err;
-
+	s->rec = recorder__open(path, max_size, options, s->l);
 	if (!s->rec)
-		return 0;
-	err = record_rotate(s);
-	if (err)
-		return err;
-	record_result(s, rec_writer__sweep_begin(s->rec, start));
-	return 0;
+		return -EIO;
+	t.ctx = s->rec;
+	return session__add_tap(s, &t);
 }
 
-static int record_sweep_end(struct session *s, uint64_t start)
+/* Each tap's sweep_begin (end: sweep_end) in turn, until one fails. */
+static int taps_sweep_edge(struct session *s, uint64_t start, bool end)
 {
-	struct loader_counters lc;
-	struct rec_counters rc = { .ts_ns = now_mono_ns() };
+	int err = 0;
 
-	if (!s->rec)
-		return 0;
-	record_result(s, rec_writer__sweep_end(s->rec, start));
-	if (s->events && !loader__counters(s->l, &lc)) {
-		rc.events = lc.events - lc.filtered;
-		rc.rb_drops = lc.rb_drops;
-		rc.recursion_misses = lc.recursion_misses;
-		record_result(s, rec_writer__counters(s->rec, &rc));
-	}
-	/* a crash loses at most one interval */
-	record_result(s, rec_writer__flush(s->rec));
-	if (s->rec_err) {
-		elog("writing %s failed: %s", s->rec_path, strerror(-s->rec_err));
-		return s->rec_err;
-	}
-	return 0;
-}
+	for (int i = 0; i < s->ntaps && !err; i++) {
+		int (*fn)(void *, uint64_t) = end ? s->taps[i].sweep_end : s->taps[i].sweep_begin;
 
-int session__record_close(struct session *s)
-{
-	int err;
-
-	if (!s->rec)
-		return 0;
-	err = rec_writer__close(s->rec) ?: s->rec_err;
-	s->rec = NULL;
-	if (err) {
-		elog("writing %s failed: %s", s->rec_path, strerror(-err));
-		return 1;
+		if (fn)
+			err = fn(s->taps[i].ctx, start);
 	}
-	return 0;
+	return err;
 }
 
 /*
@@ -252,10 +184,7 @@ int session__sweep(struct session *s)
 	uint64_t start = now_mono_ns();
 	int err;
 
-	err = session__drain(s);
-	if (err)
-		return err;
-	err = record_sweep_begin(s, start);
+	err = session__drain(s) ?: taps_sweep_edge(s, start, false);
 	if (err)
 		return err;
 	collector__sweep_begin(s->c, start);
@@ -268,7 +197,7 @@ int session__sweep(struct session *s)
 	loader__sweep_end(s->l);
 	collector__sweep_end(s->c);
 	if (!err)
-		err = record_sweep_end(s, start);
+		err = taps_sweep_edge(s, start, true);
 	s->last_sweep_seconds = (now_mono_ns() - start) / 1e9;
 	dlog("sweep: %u namespaces, %llu sockets in %.1f ms", s->last_sweep.namespaces,
 	     (unsigned long long)s->last_sweep.sockets, s->last_sweep_seconds * 1e3);
@@ -295,4 +224,49 @@ void session__meta(struct session *s, struct view_meta *m, uint64_t now)
 				  ((now - s->prev_ts) / 1e9);
 	s->prev = c;
 	s->prev_ts = now;
+}
+
+/* The interval's sweep, then the command's tick: 0, 1 (done) or -errno. */
+static int tick(struct session *s, const struct session_loop *lp)
+{
+	int err = session__sweep(s);
+
+	if (err || !lp->tick)
+		return err;
+	return lp->tick(lp->ctx);
+}
+
+static bool past(uint64_t start, uint64_t duration_ns)
+{
+	return duration_ns && now_mono_ns() - start >= duration_ns;
+}
+
+int session__run(struct session *s, const struct session_loop *lp)
+{
+	uint64_t start = now_mono_ns(), next = start;
+	int err = 0;
+
+	if (!lp->tick_at_start) {
+		err = session__sweep(s); /* seed: every socket older than the program */
+		next += lp->interval_ns;
+	}
+	session__meta(s, &(struct view_meta){}, start); /* rates count from here */
+	while (!err && !ww_exiting) {
+		err = session__drain(s);
+		if (!err && now_mono_ns() >= next) {
+			err = tick(s, lp);
+			next += lp->interval_ns;
+		}
+		if (lp->turn)
+			lp->turn(lp->ctx);
+		if (err || past(start, lp->duration_ns))
+			break;
+		session__wait(s, LOADER_DRAIN_NS);
+	}
+	if (err > 0)
+		err = 0; /* the tick said done */
+	/* end on a sweep: a recording's last counts are the kernel's at the end */
+	if (!err && lp->sweep_at_end)
+		err = session__sweep(s);
+	return err;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "owners.h"
+#include "clock.h"
 #include "suspects.h"
 
 #define MAX_SUSPECTS (1u << 22)
@@ -137,19 +138,44 @@ void leak_watch__init(struct leak_watch *w, const struct ww_filters *f, uint64_t
 	w->every_ns = LEAK_WATCH_EVERY_NS;
 }
 
-void leak_watch__before_sweep(struct leak_watch *w)
+static int before_sweep(void *ctx, uint64_t start)
 {
+	struct leak_watch *w = ctx;
+
 	suspects__reset(&w->s);
+	return 0;
 }
 
-void leak_watch__after_sweep(struct leak_watch *w, uint64_t now)
+static void on_sock(void *ctx, const struct ww_sock_rec *r)
 {
+	struct leak_watch *w = ctx;
+
+	suspects__add(&w->s, r);
+}
+
+/* Owners are read from /proc at most every every_ns: that costs. */
+static int after_sweep(void *ctx, uint64_t start)
+{
+	struct leak_watch *w = ctx;
+	uint64_t now = now_mono_ns();
+
 	if (now < w->next_ns)
-		return;
+		return 0;
 	w->next_ns = now + w->every_ns;
 	leak_report__free(&w->rep);
 	if (suspects__report(&w->s, &w->rep))
 		leak_report__free(&w->rep); /* out of memory: no leak lines this time */
+	return 0;
+}
+
+void leak_watch__tap(struct leak_watch *w, struct session_tap *t)
+{
+	*t = (struct session_tap){
+		.sweep_begin = before_sweep,
+		.sock = on_sock,
+		.sweep_end = after_sweep,
+		.ctx = w,
+	};
 }
 
 void leak_watch__free(struct leak_watch *w)

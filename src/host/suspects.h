@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "leaks.h"
 #include "filter.h"
+#include "session.h"
 
 struct suspects {
 	int state;
@@ -50,10 +51,8 @@ struct leak_watch {
 #define LEAK_WATCH_EVERY_NS (10ull * 1000000000ull)
 
 void leak_watch__init(struct leak_watch *w, const struct ww_filters *f, uint64_t min_age_ns);
-/* Before a sweep: the tap for session.tap, with its context. */
-void leak_watch__before_sweep(struct leak_watch *w);
-/* After a sweep: refresh the owners when due. */
-void leak_watch__after_sweep(struct leak_watch *w, uint64_t now);
+/* What the session feeds it: every swept socket, and the sweeps' ends. */
+void leak_watch__tap(struct leak_watch *w, struct session_tap *t);
 void leak_watch__free(struct leak_watch *w);
 
 #endif

@@ -93,6 +93,22 @@ after=$(ip netns exec "$NS" ss -tanH | grep -c .)
 assert_eq "top names its program" "$WW_PROGRAM" \
 	"$(grep -m1 '"type":"totals"' "$WW_TMP/top.json" | jq -r .source)"
 
+# assert_tw_entries NAME N TOTALS: tw_entries of a totals object is N; a
+# transition the program lost (counted in lost) may be an entry missed, so
+# with losses it is between N - lost and N.
+assert_tw_entries() {
+	local n=$2 got lost
+	got=$(jq -r .tw_entries <<<"$3")
+	lost=$(jq -r .lost <<<"$3")
+	if [ "$lost" -eq 0 ]; then
+		assert_eq "$1" "$n" "$got"
+	elif [ "$got" -le "$n" ] && [ "$got" -ge $((n - lost)) ]; then
+		pass "$1: $got, with $lost transitions lost and counted"
+	else
+		fail "$1" "$got with $lost transitions lost"
+	fi
+}
+
 # While it runs: 800 more TIME_WAIT (tw entries it must infer), 150 more CLOSE_WAIT
 clients 127.0.0.1 8001 300 close-first
 clients ::1 8002 200 close-first
@@ -117,7 +133,7 @@ totals=$(totals "$WW_TMP/top.1")
 # TIME_WAIT entries are inferred at FIN_WAIT2->CLOSE: the error is the
 # difference from the 800 the test made while top ran (the kernel's
 # TCPTimeWaitOverflow is 0 here).
-assert_eq "inferred TIME_WAIT entries (error 0 of 800)" 800 "$(jq -r .tw_entries <<<"$totals")"
+assert_tw_entries "inferred TIME_WAIT entries (error 0 of 800)" 800 "$totals"
 seeded=$(jq -r .seeded <<<"$totals")
 # every socket ss showed just before top started (about 900: 750 TIME_WAIT,
 # 150 CLOSE_WAIT, 150 FIN_WAIT2, the listeners), learnt from its first sweep
@@ -136,8 +152,7 @@ ww_vs_ss "running top back to the kernel's count" "$NS" "$WW_TMP/top.2" 3 \
 left=$(awk '$3 != "LISTEN" { s += $4 } END { print s + 0 }' "$WW_TMP/top.2.ww")
 assert_eq "no socket left but the listeners" 0 "$left"
 totals=$(totals "$WW_TMP/top.2")
-assert_eq "the FIN_WAIT2 -> TIME_WAIT substate changes are counted (1100)" 1100 \
-	"$(jq -r .tw_entries <<<"$totals")"
+assert_tw_entries "the FIN_WAIT2 -> TIME_WAIT substate changes are counted (1100)" 1100 "$totals"
 lost=$(jq -r .lost <<<"$totals")
 repairs=$(jq -r .repairs <<<"$totals")
 if [ "$lost" -eq 0 ]; then
