@@ -1755,26 +1755,34 @@ static bool weighs(const struct snap_work *w, int state)
 	return state == WW_TCP_TIME_WAIT || state == WW_TCP_CLOSE_WAIT;
 }
 
-/* Pass 1: how many sockets each group has. */
-static int count_groups(struct snap_work *w)
+/* Each socket a snapshot counts, in the pool's order; stops at the first error. */
+static int each_counted_sock(struct snap_work *w,
+			     int (*fn)(struct snap_work *w, const struct sock_ent *s))
 {
-	struct collector *c = w->c;
+	const struct collector *c = w->c;
+	int err = 0;
 
-	for (__u32 i = 0; i < c->socks.high; i++) {
+	for (__u32 i = 0; i < c->socks.high && !err; i++) {
 		const struct sock_ent *s = sock_at(c, i);
-		struct group_ent *ge;
-		__u32 g;
 
-		if (!pool__in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
-			continue;
-		g = sock_group(w, s, true);
-		if (g == POOL_NIL)
-			return -ENOMEM;
-		ge = group_at(w, g);
-		ge->total++;
-		ge->weight += weighs(w, s->state);
-		w->out->totals[s->state]++;
+		if (pool__in_use(&c->socks, i) && s->state < WW_TCP_NSTATES)
+			err = fn(w, s);
 	}
+	return err;
+}
+
+/* Pass 1: how many sockets each group has. */
+static int count_one(struct snap_work *w, const struct sock_ent *s)
+{
+	__u32 g = sock_group(w, s, true);
+	struct group_ent *ge;
+
+	if (g == POOL_NIL)
+		return -ENOMEM;
+	ge = group_at(w, g);
+	ge->total++;
+	ge->weight += weighs(w, s->state);
+	w->out->totals[s->state]++;
 	return 0;
 }
 
@@ -1924,29 +1932,22 @@ static void other_oldest(struct snap_work *w, __u32 g, const struct sock_ent *s)
 }
 
 /* Pass 2: each socket into its row, or into "other". */
-static void fill_rows(struct snap_work *w)
+static int fill_one(struct snap_work *w, const struct sock_ent *s)
 {
-	struct collector *c = w->c;
+	__u32 g = sock_group(w, s, false);
+	struct ep_row *r;
 
-	for (__u32 i = 0; i < c->socks.high; i++) {
-		const struct sock_ent *s = sock_at(c, i);
-		struct ep_row *r;
-		__u32 g;
-
-		if (!pool__in_use(&c->socks, i) || s->state >= WW_TCP_NSTATES)
-			continue;
-		g = sock_group(w, s, false);
-		if (group_at(w, g)->row != POOL_NIL) {
-			r = &w->out->rows[group_at(w, g)->row];
-			row_oldest(r, s);
-		} else {
-			r = &w->out->other;
-			other_oldest(w, g, s);
-		}
-		r->count[s->state]++;
-		if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
-			r->ports_used++;
+	if (group_at(w, g)->row != POOL_NIL) {
+		r = &w->out->rows[group_at(w, g)->row];
+		row_oldest(r, s);
+	} else {
+		r = &w->out->other;
+		other_oldest(w, g, s);
 	}
+	r->count[s->state]++;
+	if (s->dir == DIR_OUT && s->state != WW_TCP_LISTEN)
+		r->ports_used++;
+	return 0;
 }
 
 static const struct snap_work *sort_work;
@@ -2012,7 +2013,7 @@ static int snapshot_build(struct snap_work *w, __u64 now, bool update_rates)
 	long n;
 	int err;
 
-	err = group_endpoints(w) ?: count_groups(w);
+	err = group_endpoints(w) ?: each_counted_sock(w, count_one);
 	if (err)
 		return err;
 	n = select_rows(w, &sel);
@@ -2022,7 +2023,7 @@ static int snapshot_build(struct snap_work *w, __u64 now, bool update_rates)
 	free(sel);
 	if (err)
 		return err;
-	fill_rows(w);
+	each_counted_sock(w, fill_one);
 	if (update_rates && fold_rates(w, now))
 		return -ENOMEM;
 	other_evicted(w, now, update_rates);

@@ -349,36 +349,22 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* RFC 8259's two-character escapes; every other control byte is \u00XX. */
+static const char *const short_escapes[128] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+	['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 static void escape_byte(FILE *f, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	switch (c) {
-	case '"':
-		fputs_unlocked("\\\"", f);
-		break;
-	case '\\':
-		fputs_unlocked("\\\\", f);
-		break;
-	case '\b':
-		fputs_unlocked("\\b", f);
-		break;
-	case '\f':
-		fputs_unlocked("\\f", f);
-		break;
-	case '\n':
-		fputs_unlocked("\\n", f);
-		break;
-	case '\r':
-		fputs_unlocked("\\r", f);
-		break;
-	case '\t':
-		fputs_unlocked("\\t", f);
-		break;
-	default:
-		/* Control bytes, DEL, and stray high bytes read as Latin-1. */
-		fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+	if (c < 128 && short_escapes[c]) {
+		fputs_unlocked(short_escapes[c], f);
+		return;
 	}
+	/* Control bytes, DEL, and stray high bytes read as Latin-1. */
+	fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
 }
 
 void json_escape(FILE *f, const char *s, size_t len)

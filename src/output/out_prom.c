@@ -91,6 +91,21 @@ static void ep_labels(FILE *f, const struct ep_row *r, const struct view_opts *v
 		if ((r = _i < (s)->nrows ? &(s)->rows[_i] :                                \
 			 ((s)->other.folded ? &(s)->other : NULL)))
 
+/* A series of an endpoint, up to its labels: the caller adds its own and the value. */
+static void series(FILE *f, const char *name, const struct ep_row *r, const struct view_opts *v)
+{
+	fputs(name, f);
+	fputc('{', f);
+	ep_labels(f, r, v);
+}
+
+static void state_sample(FILE *f, const char *name, const struct ep_row *r,
+			 const struct view_opts *v, int state, unsigned long long value)
+{
+	series(f, name, r, v);
+	fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(state), value);
+}
+
 static void sockets_gauge(FILE *f, const struct snapshot *s, const struct view_opts *v)
 {
 	const struct ep_row *r;
@@ -98,12 +113,9 @@ static void sockets_gauge(FILE *f, const struct snapshot *s, const struct view_o
 	family(f, "waitwatch_sockets", "gauge",
 	       "TCP sockets per endpoint and state, as ss shows them, exact at the last sweep.");
 	for_each_row(s, r) {
-		for (int i = 0; i < VIEW_NSTATES; i++) {
-			fputs("waitwatch_sockets{", f);
-			ep_labels(f, r, v);
-			fprintf(f, ",state=\"%s\"} %u\n", tcp_state_name(view_states[i]),
-				r->count[view_states[i]]);
-		}
+		for (int i = 0; i < VIEW_NSTATES; i++)
+			state_sample(f, "waitwatch_sockets", r, v, view_states[i],
+				     r->count[view_states[i]]);
 	}
 	family(f, "waitwatch_host_sockets", "gauge", "TCP sockets per state on the host.");
 	for (int i = 0; i < VIEW_NSTATES; i++)
@@ -119,12 +131,9 @@ static void entries_counter(FILE *f, const struct snapshot *s, const struct view
 	family(f, "waitwatch_state_entries_total", "counter",
 	       "Sockets that entered TIME_WAIT or CLOSE_WAIT, per endpoint.");
 	for_each_row(s, r) {
-		for (size_t i = 0; i < 2; i++) {
-			fputs("waitwatch_state_entries_total{", f);
-			ep_labels(f, r, v);
-			fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(states[i]),
-				(unsigned long long)ep_stats_entries(&r->stats, states[i]));
-		}
+		for (size_t i = 0; i < 2; i++)
+			state_sample(f, "waitwatch_state_entries_total", r, v, states[i],
+				     ep_stats_entries(&r->stats, states[i]));
 	}
 }
 
@@ -141,8 +150,7 @@ static void transitions_counter(FILE *f, const struct snapshot *s, const struct 
 
 				if (!count)
 					continue;
-				fputs("waitwatch_transitions_total{", f);
-				ep_labels(f, r, v);
+				series(f, "waitwatch_transitions_total", r, v);
 				fprintf(f, ",from=\"%s\",to=\"%s\"} %llu\n", tcp_state_name(o),
 					tcp_state_name(n), (unsigned long long)count);
 			}
@@ -164,20 +172,16 @@ static void histogram_one(FILE *f, const struct ep_row *r, const struct view_opt
 		int le = WW_LE_FIRST + i * WW_LE_STEP;
 
 		cum += h[i];
-		fputs("waitwatch_state_duration_seconds_bucket{", f);
-		ep_labels(f, r, v);
+		series(f, "waitwatch_state_duration_seconds_bucket", r, v);
 		fprintf(f, ",state=\"%s\",le=\"%.9g\"} %llu\n", tcp_state_name(st),
 			(double)(1ull << le) / 1e6, (unsigned long long)cum);
 	}
-	fputs("waitwatch_state_duration_seconds_bucket{", f);
-	ep_labels(f, r, v);
+	series(f, "waitwatch_state_duration_seconds_bucket", r, v);
 	fprintf(f, ",state=\"%s\",le=\"+Inf\"} %llu\n", tcp_state_name(st),
 		(unsigned long long)total);
-	fputs("waitwatch_state_duration_seconds_sum{", f);
-	ep_labels(f, r, v);
+	series(f, "waitwatch_state_duration_seconds_sum", r, v);
 	fprintf(f, ",state=\"%s\"} %.9g\n", tcp_state_name(st), r->stats.hist_sum_ns[slot] / 1e9);
-	fputs("waitwatch_state_duration_seconds_count{", f);
-	ep_labels(f, r, v);
+	series(f, "waitwatch_state_duration_seconds_count", r, v);
 	fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(st), (unsigned long long)total);
 }
 
@@ -202,8 +206,7 @@ static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_o
 	for_each_row(s, r) {
 		if (!r->count[WW_TCP_CLOSE_WAIT] || !r->oldest_since[WW_TCP_CLOSE_WAIT])
 			continue;
-		fputs("waitwatch_oldest_close_wait_seconds{", f);
-		ep_labels(f, r, v);
+		series(f, "waitwatch_oldest_close_wait_seconds", r, v);
 		fprintf(f, "} %.3f\n", ep_row_oldest_age(r, WW_TCP_CLOSE_WAIT, s->ts_ns) / 1e9);
 	}
 	family(f, "waitwatch_ephemeral_ports_used", "gauge",
@@ -211,8 +214,7 @@ static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_o
 	for_each_row(s, r) {
 		if (r->is_other || r->key.dir != DIR_OUT)
 			continue;
-		fputs("waitwatch_ephemeral_ports_used{", f);
-		ep_labels(f, r, v);
+		series(f, "waitwatch_ephemeral_ports_used", r, v);
 		fprintf(f, "} %u\n", r->ports_used);
 	}
 	family(f, "waitwatch_ephemeral_port_pressure_ratio", "gauge",
@@ -220,8 +222,7 @@ static void age_and_ports(FILE *f, const struct snapshot *s, const struct view_o
 	for_each_row(s, r) {
 		if (r->is_other || ep_row_port_pressure(r) < 0)
 			continue;
-		fputs("waitwatch_ephemeral_port_pressure_ratio{", f);
-		ep_labels(f, r, v);
+		series(f, "waitwatch_ephemeral_port_pressure_ratio", r, v);
 		fprintf(f, "} %.9g\n", ep_row_port_pressure(r) / 100);
 	}
 }
