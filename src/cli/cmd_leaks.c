@@ -272,7 +272,7 @@ int cmd_leaks(int argc, char **argv)
 	ww_common_init(&a.common);
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (a.common.json && !(jw = jw__new(stdout)))
 		return elog("out of memory"), 1;
 	if (a.state == WW_TCP_TIME_WAIT)

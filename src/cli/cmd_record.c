@@ -88,7 +88,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	int first, ret = ww_parse(argc, argv, &p, &first);
 
 	if (!ret && !a->path)
-		return usage_error("record: -o FILE is required (try --help)");
+		return ww_usage_error("record", "-o FILE is required");
 	return ret;
 }
 
@@ -125,7 +125,7 @@ int cmd_record(int argc, char **argv)
 	ww_common_init(&a.common);
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (session__open(&s, &a.filters, &a.common, &copts, true))
 		return 1;
 	session__argv_text(options, sizeof(options), argc, argv);

@@ -185,7 +185,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 		at = parse_at(a->at, m, m->start_ns, err, sizeof(err));
 		if (!at) {
 			collector__free(c);
-			return usage_error("report: %s", err);
+			return ww_usage_error("report", "%s", err);
 		}
 	} else {
 		at = last_ts_of(a->path);
@@ -228,7 +228,7 @@ int cmd_report(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	r = rec_reader__open(a.path, err, sizeof(err));
 	if (!r) {
 		elog("%s: %s", a.path, err);

@@ -276,7 +276,7 @@ int cmd_serve(int argc, char **argv)
 	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (a.common.duration_ns)
 		a.common.duration_ns += now_mono_ns(); /* a deadline from here on */
 	uname(&r.uts);

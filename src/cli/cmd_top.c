@@ -252,7 +252,7 @@ static int top_main(int argc, char **argv, bool snapshot)
 	a.copts.sort_state = -1;
 	ret = parse_args(argc, argv, &a, cmd);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	return run(&a);
 }
 

@@ -240,7 +240,7 @@ int cmd_trace(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (a.replay)
 		return replay(&a);
 	lo = (struct loader_opts){

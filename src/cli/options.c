@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -215,12 +216,18 @@ int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size
 	return 0;
 }
 
-static int parse_error(const char *cmd, const char *fmt, const char *what)
+int ww_usage_error(const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "waitwatch: %s: ", cmd);
-	fprintf(stderr, fmt, what);
-	fputc('\n', stderr);
-	return WW_EXIT_USAGE;
+	va_list ap;
+
+	fputs("waitwatch: ", stderr);
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try %s--help)\n", cmd ? "" : "waitwatch ");
+	return -WW_EUSAGE;
 }
 
 /* The option as typed, for messages: "-x" or "--name". */
@@ -261,27 +268,27 @@ int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
 	while ((opt = getopt_long(argc, argv, shortopts, p->longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			p->usage(stdout, p->ctx);
-			return -1;
+			return 1;
 		}
 		if (opt == ':')
-			return parse_error(p->cmd, "%s needs a value (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
+			return ww_usage_error(p->cmd, "%s needs a value",
+					      typed(argc, argv, buf, sizeof(buf)));
 		if (opt == '?')
-			return parse_error(p->cmd, "unknown option %s (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
+			return ww_usage_error(p->cmd, "unknown option %s",
+					      typed(argc, argv, buf, sizeof(buf)));
 		ret = one_option(p, opt, optarg, err, sizeof(err));
 		if (ret < 0)
-			return parse_error(p->cmd, "%s", err);
+			return ww_usage_error(p->cmd, "%s", err);
 		if (ret == 0)
-			return parse_error(p->cmd, "%s does not apply here (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
+			return ww_usage_error(p->cmd, "%s does not apply here",
+					      typed(argc, argv, buf, sizeof(buf)));
 	}
 	nargs = argc - optind;
 	if (nargs > p->max_args)
-		return parse_error(p->cmd, "unexpected argument '%s' (try --help)",
-				   argv[optind + p->max_args]);
+		return ww_usage_error(p->cmd, "unexpected argument '%s'",
+				      argv[optind + p->max_args]);
 	if (nargs < p->min_args)
-		return parse_error(p->cmd, "%s", "missing argument (try --help)");
+		return ww_usage_error(p->cmd, "missing argument");
 	*first_arg = optind;
 	return 0;
 }

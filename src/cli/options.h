@@ -15,6 +15,18 @@
 #include "parse.h"
 #include "session.h"
 
+/*
+ * What a command returns after a usage error (cmd.h); main() exits 2. Above
+ * every errno and libbpf's own codes (4000 on): no runtime error passes for one.
+ */
+#define WW_EUSAGE 5000
+
+/*
+ * Print a usage error, one line: "waitwatch: CMD: MESSAGE (try --help)"
+ * (without "CMD: " when cmd is NULL). Returns -WW_EUSAGE.
+ */
+int ww_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Long-only option keys start here, so they never clash with letters. */
 enum {
 	OPT_PORT = 1000,
@@ -85,8 +97,6 @@ void ww_common_init(struct ww_common *c);
 int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen);
 int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen);
 
-#define WW_EXIT_USAGE 2
-
 /* -i/--interval: a duration of at least 0.1 s. 1, or -EINVAL with err set. */
 int ww_interval_opt(const char *arg, uint64_t *ns, char *err, size_t errlen);
 /* A size option of at least min bytes (name for the message). 1, or -EINVAL. */
@@ -111,8 +121,8 @@ struct ww_parser {
 
 /*
  * getopt_long over argv with every option family the command takes.
- * Returns 0 (positional arguments from *first_arg on), -1 after printing
- * --help (exit 0), or WW_EXIT_USAGE after one line on stderr.
+ * Returns 0 (positional arguments from *first_arg on), 1 after printing
+ * --help (the command then returns 0), or -WW_EUSAGE after a usage error.
  */
 int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg);
 

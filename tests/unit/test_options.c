@@ -165,19 +165,19 @@ static void test_parse_errors(void **state)
 	struct parsed p;
 	char err[256];
 
-	assert_int_equal(parse("test --port", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --port", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: --port needs a value (try --help)");
-	assert_int_equal(parse("test --bogus", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --bogus", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unknown option --bogus (try --help)");
-	assert_int_equal(parse("test -x", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test -x", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unknown option -x (try --help)");
-	assert_int_equal(parse("test --port 70000", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --port 70000", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "70000"));
-	assert_int_equal(parse("test -i 0.01", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test -i 0.01", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "at least 0.1s"));
-	assert_int_equal(parse("test --prefix4 33", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --prefix4 33", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "--prefix4"));
-	assert_int_equal(parse("test extra", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test extra", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unexpected argument 'extra' (try --help)");
 }
 
