@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The subcommands, and how they report a usage error. */
+/*
+ * The subcommands. Each returns 0; or -WW_EUSAGE once ww_usage_error() has
+ * printed a usage error; or any other value once a runtime error has been
+ * printed (1, or a negative errno). main() turns that into the exit status:
+ * 0, 2 or 1.
+ */
 #ifndef WW_CMD_H
 #define WW_CMD_H
 
 #include <stdint.h>
 #include <stdbool.h>
 #include "clock.h"
+#include "options.h"
 #include "signals.h"
-
-/* Exit codes: 0 success, 1 runtime failure, 2 usage error. */
-#define EXIT_USAGE 2
 
 int cmd_trace(int argc, char **argv);
 int cmd_top(int argc, char **argv);
@@ -18,11 +21,5 @@ int cmd_serve(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
-
-#define usage_error(fmt, ...)                                                              \
-	({                                                                                 \
-		fprintf(stderr, "waitwatch: " fmt "\n", ##__VA_ARGS__);                     \
-		EXIT_USAGE;                                                                \
-	})
 
 #endif

@@ -10,7 +10,6 @@
  * diagnoses each outbound endpoint.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,28 +41,27 @@ struct leaks_args {
 	bool watch;
 };
 
-static void leaks_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: waitwatch leaks [OPTIONS]\n\n"
-		"List the sockets stuck in a state (CLOSE_WAIT by default) for longer than\n"
-		"--min-age, grouped by the process that holds them (pid, comm, cgroup, fd\n"
-		"numbers), by the listener of those never accepted, or as orphans; worst\n"
-		"first. With --state time-wait, watch the transitions for one interval and\n"
-		"list the outbound endpoints by port pressure: connections per second, their\n"
-		"lifetime, short- or long-lived, and what to do.\n\n"
-		"      --state STATE      close-wait (default), time-wait, fin-wait-2, ...\n"
-		"      --min-age DUR      only sockets in the state for longer (default 30s;\n"
-		"                         the kernel dates CLOSE_WAIT and TIME_WAIT only)\n"
-		"      --watch            refresh every interval until interrupted\n"
-		"  -i, --interval SECS    refresh interval, and time-wait's window (default 5s)\n"
-		"      --json             one object per owner (or endpoint) per refresh\n\n"
-		"Filters:\n"
-		"  -4, --ipv4 / -6, --ipv6, --port N, --lport N, --rport N, --addr CIDR,\n"
-		"      --netns INODE      as for trace\n"
-		"  -v, --verbose          more messages on stderr\n"
-		"  -h, --help             this text\n");
-}
+static const char leaks_about[] =
+	"List the sockets stuck in a state (CLOSE_WAIT by default) for longer than\n"
+	"--min-age, grouped by the process that holds them (pid, comm, cgroup, fd\n"
+	"numbers), by the listener of those never accepted, or as orphans; worst\n"
+	"first. With --state time-wait, watch the transitions for one interval and\n"
+	"list the outbound endpoints by port pressure: connections per second, their\n"
+	"lifetime, short- or long-lived, and what to do.\n";
+
+/* --state is its own: one state a socket stays in, not transitions as trace's. */
+static const struct ww_opt leaks_opts[] = {
+	{ "state", OPT_STATE, "STATE", "close-wait (default), time-wait, fin-wait-2, ..." },
+	{ "min-age", OPT_MIN_AGE, "SECS", "only sockets in the state for longer (default 30s; "
+	  "the kernel dates CLOSE_WAIT and TIME_WAIT only)" },
+	{ "watch", OPT_WATCH, NULL, "refresh every interval until interrupted" },
+	{ "interval", 'i', "SECS", "refresh interval, and time-wait's window (default 5s)" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_OUTPUT_OPTS),
+	{ "json", OPT_JSON, NULL, "one object per owner (or endpoint) per refresh" },
+	{},
+};
 
 static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
@@ -90,27 +88,12 @@ static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t le
 	return 0;
 }
 
-static void leaks_usage_cb(FILE *f, void *ctx)
-{
-	leaks_usage(f);
-}
-
 static int parse_args(int argc, char **argv, struct leaks_args *a)
 {
-	static const struct option longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS,
-		WW_HELP_LONGOPTS,
-		{ "state", required_argument, NULL, OPT_STATE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "min-age", required_argument, NULL, OPT_MIN_AGE },
-		{ "watch", no_argument, NULL, OPT_WATCH },
-		{ "interval", required_argument, NULL, 'i' },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = "leaks", .shortopts = "46vhi:", .longopts = longopts,
+		.cmd = "leaks", .synopsis = "[OPTIONS]", .about = leaks_about, .opts = leaks_opts,
 		.filters = &a->filters, .common = &a->common,
-		.local = leaks_local, .ctx = a, .usage = leaks_usage_cb,
+		.local = leaks_local, .ctx = a,
 	};
 	int first;
 
@@ -280,7 +263,7 @@ int cmd_leaks(int argc, char **argv)
 	ww_common_init(&a.common);
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (a.common.json && !(jw = jw__new(stdout)))
 		return elog("out of memory"), 1;
 	if (a.state == WW_TCP_TIME_WAIT)

@@ -6,7 +6,6 @@
  * `top` with the collector's input written down.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -28,22 +27,23 @@ struct record_args {
 	uint64_t interval_ns;
 };
 
-static void record_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: waitwatch record -o FILE [OPTIONS]\n\n"
-		"Record the kernel's TCP socket table, then every state transition and a\n"
-		"sweep of the table every interval, into FILE (zlib blocks with checksums).\n"
-		"Read it anywhere, without root: waitwatch report FILE, waitwatch trace\n"
-		"--replay FILE.\n\n"
-		"  -o, --output FILE      the recording (created, or truncated)\n"
-		"      --max-size SIZE    past SIZE (e.g. 100M), move FILE to FILE.1 and\n"
-		"                         start a new one (at most 2 x SIZE on disk)\n"
-		"  -i, --interval SECS    sweep every SECS (default 1s): TIME_WAIT exits are\n"
-		"                         exact at each sweep\n\n"
-		"%s%s",
-		ww_socket_filter_help, ww_common_help);
-}
+static const char record_about[] =
+	"Record the kernel's TCP socket table, then every state transition and a\n"
+	"sweep of the table every interval, into FILE (zlib blocks with checksums).\n"
+	"Read it anywhere, without root: waitwatch report FILE, waitwatch trace\n"
+	"--replay FILE.\n";
+
+static const struct ww_opt record_opts[] = {
+	{ "output", 'o', "FILE", "the recording (created, or truncated)" },
+	{ "max-size", OPT_MAX_SIZE, "SIZE", "past SIZE (e.g. 100M), move FILE to FILE.1 and "
+	  "start a new one (at most 2 x SIZE on disk)" },
+	{ "interval", 'i', "SECS", "sweep every SECS (default 1s): TIME_WAIT exits are exact at "
+	  "each sweep" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRACING_OPTS),
+	{},
+};
 
 static int record_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
@@ -61,33 +61,17 @@ static int record_local(int opt, const char *arg, void *ctx, char *err, size_t l
 	return 0;
 }
 
-static void record_usage_cb(FILE *f, void *ctx)
-{
-	record_usage(f);
-}
-
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
-	static const struct option longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS,
-		WW_HELP_LONGOPTS,
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "classic", no_argument, NULL, OPT_CLASSIC },
-		{ "output", required_argument, NULL, 'o' },
-		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-		{ "interval", required_argument, NULL, 'i' },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = "record", .shortopts = "46vho:i:", .longopts = longopts,
-		.filters = &a->filters, .common = &a->common,
-		.local = record_local, .ctx = a, .usage = record_usage_cb,
+		.cmd = "record", .synopsis = "-o FILE [OPTIONS]", .about = record_about,
+		.opts = record_opts, .filters = &a->filters, .common = &a->common,
+		.local = record_local, .ctx = a,
 	};
 	int first, ret = ww_parse(argc, argv, &p, &first);
 
 	if (!ret && !a->path)
-		return usage_error("record: -o FILE is required (try --help)");
+		return ww_usage_error("record", "-o FILE is required");
 	return ret;
 }
 
@@ -103,7 +87,7 @@ int cmd_record(int argc, char **argv)
 	ww_common_init(&a.common);
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	ret = session__open(&s, &a.filters, &a.common, &copts, true);
 	if (ret)
 		return ret;

@@ -5,7 +5,6 @@
  * root and no BPF: it runs on any Linux machine.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,31 +32,25 @@ struct report_args {
 	bool json;
 };
 
-static void report_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: waitwatch report FILE [OPTIONS]\n\n"
-		"Replay a recording (waitwatch record) through the collector and print what\n"
-		"`waitwatch top --once` would have printed at its end, or at --at. Needs\n"
-		"neither root nor BPF.\n\n"
-		"      --at TIME          +DURATION from the start (+90s, +5m), or a UTC time\n"
-		"                         YYYY-MM-DDTHH:MM:SS[Z]\n"
-		"      --json             one object per endpoint, then a totals object\n"
-		"  -v, --verbose          more messages on stderr\n"
-		"  -h, --help             this text\n\n");
-	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
-	fprintf(f, "\nExit status 1 when the file is damaged: a file cut off inside a block is\n"
-		   "still reported up to there, with a warning naming the byte offset.\n");
-}
+static const char report_about[] =
+	"Replay a recording (waitwatch record) through the collector and print what\n"
+	"`waitwatch top --once` would have printed at its end, or at --at. Needs\n"
+	"neither root nor BPF.\n";
+
+static const struct ww_opt report_opts[] = {
+	{ "at", OPT_AT, "TIME", "+DURATION from the start (+90s, +5m), or a UTC time "
+	  "YYYY-MM-DDTHH:MM:SS[Z]" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_ENDPOINT_OPTS),
+	WW_GROUP(WW_ENDPOINT_OUTPUT_OPTS),
+	{},
+};
 
 static int report_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
 	struct report_args *a = ctx;
 
 	switch (opt) {
-	case 'v':
-		ww_verbosity++;
-		return 1;
 	case OPT_JSON:
 		a->json = true;
 		return 1;
@@ -68,23 +61,14 @@ static int report_local(int opt, const char *arg, void *ctx, char *err, size_t l
 	return 0;
 }
 
-static void report_usage_cb(FILE *f, void *ctx)
-{
-	report_usage(f);
-}
-
 static int parse_args(int argc, char **argv, struct report_args *a)
 {
-	static const struct option longopts[] = {
-		WW_ENDPOINT_LONGOPTS,
-		WW_HELP_LONGOPTS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "at", required_argument, NULL, OPT_AT },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = "report", .shortopts = "vh", .longopts = longopts,
-		.copts = &a->copts, .local = report_local, .ctx = a, .usage = report_usage_cb,
+		.cmd = "report", .synopsis = "FILE [OPTIONS]", .about = report_about,
+		.opts = report_opts, .epilogue =
+			"Exit status 1 when the file is damaged: a file cut off inside a block is\n"
+			"still reported up to there, with a warning naming the byte offset.\n",
+		.copts = &a->copts, .local = report_local, .ctx = a,
 		.min_args = 1, .max_args = 1,
 	};
 	int first, ret = ww_parse(argc, argv, &p, &first);
@@ -185,7 +169,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 		at = parse_at(a->at, m, m->start_ns, err, sizeof(err));
 		if (!at) {
 			collector__free(c);
-			return usage_error("report: %s", err);
+			return ww_usage_error("report", "%s", err);
 		}
 	} else {
 		at = last_ts_of(a->path);
@@ -228,7 +212,7 @@ int cmd_report(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	r = rec_reader__open(a.path, err, sizeof(err));
 	if (!r) {
 		elog("%s: %s", a.path, err);

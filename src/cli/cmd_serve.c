@@ -8,7 +8,6 @@
  * Scrapes never touch the collector, so no client can slow the drain.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "version.h"
 
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
+#define PORT_STR WW_STR(WW_DEFAULT_PORT) /* in --help */
 
 enum {
 	OPT_LISTEN = OPT_FIRST_LOCAL,
@@ -48,25 +48,29 @@ struct serve_args {
 	uint64_t record_max;    /* rotate it past this size */
 };
 
-static void serve_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: waitwatch serve [OPTIONS]\n\n"
-		"Export TCP sockets per endpoint and state, transitions, time in state,\n"
-		"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n\n"
-		"HTTP:\n"
-		"      --listen ADDR:PORT   where to serve (default 127.0.0.1:%d; use\n"
-		"                           0.0.0.0:%d or [::]:%d to expose it)\n"
-		"      --max-connections N  concurrent HTTP connections (default %d)\n"
-		"  -i, --interval SECS      sweep and rebuild /metrics every SECS (default 1s)\n\n"
-		"Recording:\n"
-		"      --record FILE        also record everything to FILE (waitwatch record)\n"
-		"      --record-max-size SZ past SZ (default 100M), move FILE to FILE.1 and\n"
-		"                           start a new one\n\n",
-		WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_DEFAULT_PORT, WW_HTTP_MAX_CONNECTIONS);
-	ww_endpoint_help(f, SERVE_DEFAULT_MAX_ENDPOINTS);
-	fprintf(f, "\n%s%s", ww_socket_filter_help, ww_common_help);
-}
+static const char serve_about[] =
+	"Export TCP sockets per endpoint and state, transitions, time in state,\n"
+	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n";
+
+static const struct ww_opt serve_opts[] = {
+	{ "interval", 'i', "SECS", "sweep and rebuild /metrics every SECS (default 1s)" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_HEADING("HTTP:"),
+	{ "listen", OPT_LISTEN, "ADDR:PORT", "where to serve (default 127.0.0.1:" PORT_STR "; use "
+	  "0.0.0.0:" PORT_STR " or [::]:" PORT_STR " to expose it)" },
+	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "concurrent HTTP connections (default "
+	  WW_STR(WW_HTTP_MAX_CONNECTIONS) ")" },
+	WW_HEADING("Recording:"),
+	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)" },
+	{ "record-max-size", OPT_RECORD_MAX, "SIZE", "past SIZE (default 100M), move FILE to "
+	  "FILE.1 and start a new one" },
+	WW_GROUP(WW_ENDPOINT_OPTS),
+	{ "max-endpoints", OPT_MAX_ENDPOINTS, "N", "rows kept exact; the rest fold into 'other' "
+	  "(default " WW_STR(SERVE_DEFAULT_MAX_ENDPOINTS) ")" },
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRACING_OPTS),
+	{},
+};
 
 static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t len)
 {
@@ -96,31 +100,12 @@ static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t le
 	return 0;
 }
 
-static void serve_usage_cb(FILE *f, void *ctx)
-{
-	serve_usage(f);
-}
-
 static int parse_args(int argc, char **argv, struct serve_args *a)
 {
-	static const struct option longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS,
-		WW_ENDPOINT_LONGOPTS,
-		WW_HELP_LONGOPTS,
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "classic", no_argument, NULL, OPT_CLASSIC },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "record-max-size", required_argument, NULL, OPT_RECORD_MAX },
-		{ "interval", required_argument, NULL, 'i' },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = "serve", .shortopts = "46vhi:", .longopts = longopts,
+		.cmd = "serve", .synopsis = "[OPTIONS]", .about = serve_about, .opts = serve_opts,
 		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
-		.local = serve_local, .ctx = a, .usage = serve_usage_cb,
+		.local = serve_local, .ctx = a,
 	};
 	int first;
 
@@ -285,7 +270,7 @@ int cmd_serve(int argc, char **argv)
 	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	uname(&r.uts);
 	r.view = (struct view_opts){
 		.by = a.copts.by,

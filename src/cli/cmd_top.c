@@ -10,7 +10,6 @@
  * repairs what a lost event left wrong. Counts are exact at each refresh.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,30 +51,34 @@ struct top_run {
 	bool live_tty; /* a terminal redrawn in place */
 };
 
-static void top_usage(FILE *f, bool snapshot)
-{
-	if (snapshot)
-		fprintf(f, "Usage: waitwatch snapshot [OPTIONS]\n\n"
-			   "Count TCP sockets per endpoint and state once, straight from the\n"
-			   "kernel's socket table in every network namespace, then exit.\n\n");
-	else
-		fprintf(f, "Usage: waitwatch top [OPTIONS]\n\n"
-			   "A live table of TCP sockets per endpoint and state, worst first, exact\n"
-			   "at each refresh, with entries per second into TIME_WAIT (TW/s) and\n"
-			   "CLOSE_WAIT (CW/s), the oldest CLOSE_WAIT and outbound port pressure.\n\n");
-	ww_endpoint_help(f, WW_DEFAULT_MAX_ENDPOINTS);
-	fprintf(f, "\n%s\nOutput:\n"
-		   "      --json             one object per endpoint, then a totals object\n",
-		ww_socket_filter_help);
-	if (!snapshot)
-		fprintf(f, "  -i, --interval SECS    refresh interval (default 1s)\n"
-			   "      --once             print one refresh after one interval, then exit\n"
-			   "      --duration SECS    stop after SECS\n"
-			   "      --ringbuf-size SZ  BPF ring buffer size (default 8M)\n"
-			   "      --classic          use the classic tracepoint instead of tp_btf\n");
-	fprintf(f, "  -v, --verbose          more messages on stderr\n"
-		   "  -h, --help             this text\n");
-}
+static const char top_about[] =
+	"A live table of TCP sockets per endpoint and state, worst first, exact\n"
+	"at each refresh, with entries per second into TIME_WAIT (TW/s) and\n"
+	"CLOSE_WAIT (CW/s), the oldest CLOSE_WAIT and outbound port pressure.\n";
+
+static const char snapshot_about[] =
+	"Count TCP sockets per endpoint and state once, straight from the\n"
+	"kernel's socket table in every network namespace, then exit.\n";
+
+static const struct ww_opt top_opts[] = {
+	{ "interval", 'i', "SECS", "refresh interval (default 1s)" },
+	{ "once", OPT_ONCE, NULL, "print one refresh after one interval, then exit" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_ENDPOINT_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRACING_OPTS),
+	WW_GROUP(WW_ENDPOINT_OUTPUT_OPTS),
+	{},
+};
+
+/* No transition program: no interval, no tracing option. */
+static const struct ww_opt snapshot_opts[] = {
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_ENDPOINT_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_ENDPOINT_OUTPUT_OPTS),
+	{},
+};
 
 static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
 {
@@ -91,33 +94,14 @@ static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errl
 	return 0;
 }
 
-static void top_usage_cb(FILE *f, void *ctx)
-{
-	top_usage(f, ((struct top_args *)ctx)->snapshot);
-}
-
 static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd)
 {
-	static const struct option longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS,
-		WW_COMMON_LONGOPTS,
-		WW_ENDPOINT_LONGOPTS,
-		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{},
-	};
-	static const struct option snapshot_longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS,
-		WW_ENDPOINT_LONGOPTS,
-		WW_HELP_LONGOPTS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = cmd, .shortopts = a->snapshot ? "46vh" : "46vhi:",
-		.longopts = a->snapshot ? snapshot_longopts : longopts,
+		.cmd = cmd, .synopsis = "[OPTIONS]",
+		.about = a->snapshot ? snapshot_about : top_about,
+		.opts = a->snapshot ? snapshot_opts : top_opts,
 		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
-		.local = top_local, .ctx = a, .usage = top_usage_cb,
+		.local = top_local, .ctx = a,
 	};
 	int first;
 
@@ -234,7 +218,7 @@ static int top_main(int argc, char **argv, bool snapshot)
 	a.copts.sort_state = -1;
 	ret = parse_args(argc, argv, &a, cmd);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	return run(&a);
 }
 

@@ -7,7 +7,6 @@
  * the kernel's loss counters so that no loss goes unreported.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +29,22 @@ struct trace_state {
 	uint64_t printed;
 };
 
-static void trace_usage(FILE *f)
-{
-	fprintf(f, "Usage: waitwatch trace [OPTIONS]\n\n"
-		   "Print one line per TCP state transition on this host, in every network\n"
-		   "namespace: who owns the socket, its addresses, the transition and the time\n"
-		   "spent in the old state (MS; '-' on a socket's first transition seen).\n\n"
-		   "%s"
-		   "Output:\n"
-		   "%s"
-		   "      --count N          stop after N transitions\n"
-		   "      --replay FILE      print the transitions of a recording (waitwatch\n"
-		   "                         record) instead; needs no root\n\n"
-		   "Examples:\n"
-		   "  waitwatch trace --state time-wait,close-wait\n"
-		   "  waitwatch trace --json --port 5432 | jq .\n",
-		ww_filter_help, ww_common_help);
-}
+static const char trace_about[] =
+	"Print one line per TCP state transition on this host, in every network\n"
+	"namespace: who owns the socket, its addresses, the transition and the time\n"
+	"spent in the old state (MS; '-' on a socket's first transition seen).\n";
+
+static const struct ww_opt trace_opts[] = {
+	{ "count", OPT_COUNT_MAX, "N", "stop after N transitions" },
+	{ "replay", OPT_REPLAY, "FILE", "print the transitions of a recording (waitwatch record) "
+	  "instead; needs no root" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRANSITION_FILTER_OPTS),
+	WW_GROUP(WW_TRACING_OPTS),
+	WW_GROUP(WW_OUTPUT_OPTS),
+	{},
+};
 
 static int on_event(void *ctx, const struct ww_event *e)
 {
@@ -83,24 +81,15 @@ static int trace_local(int opt, const char *arg, void *ctx, char *err, size_t er
 	return 0;
 }
 
-static void trace_usage_cb(FILE *f, void *ctx)
-{
-	trace_usage(f);
-}
-
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
-	static const struct option longopts[] = {
-		WW_FILTER_LONGOPTS,
-		WW_COMMON_LONGOPTS,
-		{ "count", required_argument, NULL, OPT_COUNT_MAX },
-		{ "replay", required_argument, NULL, OPT_REPLAY },
-		{},
-	};
 	struct ww_parser p = {
-		.cmd = "trace", .shortopts = "46vh", .longopts = longopts,
+		.cmd = "trace", .synopsis = "[OPTIONS]", .about = trace_about, .opts = trace_opts,
+		.epilogue = "Examples:\n"
+			    "  waitwatch trace --state time-wait,close-wait\n"
+			    "  waitwatch trace --json --port 5432 | jq .\n",
 		.filters = &a->filters, .common = &a->common,
-		.local = trace_local, .ctx = a, .usage = trace_usage_cb,
+		.local = trace_local, .ctx = a,
 	};
 	int first;
 
@@ -239,7 +228,7 @@ int cmd_trace(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	if (a.replay)
 		return replay(&a);
 	lo = (struct loader_opts){

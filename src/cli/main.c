@@ -52,20 +52,12 @@ static void version(void)
 	       libbpf_major_version(), libbpf_minor_version());
 }
 
-/* What a command returned, as the exit code: 0, 2 for a usage error, 1 for any failure. */
-static int exit_code(int ret)
-{
-	if (ret == EXIT_USAGE)
-		return EXIT_USAGE;
-	return ret ? 1 : 0;
-}
-
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
 
 	if (!name)
-		return usage(stderr), EXIT_USAGE;
+		return usage(stderr), -WW_EUSAGE;
 	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help"))
 		return usage(stdout), 0;
 	if (!strcmp(name, "-V") || !strcmp(name, "--version") || !strcmp(name, "version"))
@@ -75,8 +67,23 @@ int main(int argc, char **argv)
 			continue;
 		signals__install();
 		loader__setup_libbpf_log();
-		return exit_code(cmds[i].fn(argc - 1, argv + 1));
+		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "waitwatch: unknown command '%s' (try: waitwatch --help)\n", name);
-	return EXIT_USAGE;
+	return ww_usage_error(NULL, "unknown command '%s'", name);
+}
+
+/*
+ * A command's result (cmd.h) as the exit status: 0; 2 after a usage error;
+ * 1 after any other error, whether 1 or a negative errno.
+ */
+static int exit_status(int ret)
+{
+	if (!ret)
+		return 0;
+	return ret == -WW_EUSAGE ? 2 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	return exit_status(run(argc, argv));
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,54 +12,82 @@
 #include "format.h"
 #include "log.h"
 
-#define SOCKET_FILTERS                                                                      \
-	"Filters (in the kernel where possible):\n"                                         \
-	"  -4, --ipv4             IPv4 sockets only\n"                                        \
-	"  -6, --ipv6             IPv6 sockets only (v4-mapped ones included)\n"             \
-	"      --port N           local or remote port N\n"                                  \
-	"      --lport N          local port N\n"                                            \
-	"      --rport N          remote port N\n"                                           \
-	"      --addr CIDR        local or remote address in CIDR (198.51.100.0/24,\n"       \
-	"                         2001:db8::/64; IPv4 ones also match v4-mapped IPv6)\n"     \
-	"      --netns INODE      network namespace INODE only (stat -L -c %i\n"             \
-	"                         /run/netns/NAME)\n"
+static const struct ww_opt endpoint_opts[] = {
+	WW_HEADING("Endpoints:"),
+	{ "by", OPT_BY, "KEY", "service (default: remote addr:port of outbound connections, "
+	  "listener addr:port of inbound ones), local, remote, laddr, raddr, lport, rport, "
+	  "netns, cgroup, comm" },
+	{ "prefix4", OPT_PREFIX4, "N", "fold IPv4 addresses into /N prefixes" },
+	{ "prefix6", OPT_PREFIX6, "N", "fold IPv6 addresses into /N prefixes" },
+	{ "sort", OPT_SORT, "STATE", "worst first by this state (default: time-wait + "
+	  "close-wait)" },
+	{ "max-endpoints", OPT_MAX_ENDPOINTS, "N", "rows kept exact; the rest fold into 'other' "
+	  "(default " WW_STR(WW_DEFAULT_MAX_ENDPOINTS) ")" },
+	{ "max-sockets", OPT_MAX_SOCKETS, "N", "sockets tracked (default 4194304); more are "
+	  "counted as untracked" },
+	{ "leak-age", OPT_LEAK_AGE, "SECS", "CLOSE_WAIT sockets older than SECS are leak "
+	  "suspects, shown by owner (default 60s)" },
+	{},
+};
 
-const char ww_socket_filter_help[] = SOCKET_FILTERS;
+static const struct ww_opt socket_filter_opts[] = {
+	WW_HEADING("Filters (in the kernel where possible):"),
+	{ "ipv4", '4', NULL, "IPv4 sockets only" },
+	{ "ipv6", '6', NULL, "IPv6 sockets only (v4-mapped ones included)" },
+	{ "port", OPT_PORT, "N", "local or remote port N" },
+	{ "lport", OPT_LPORT, "N", "local port N" },
+	{ "rport", OPT_RPORT, "N", "remote port N" },
+	{ "addr", OPT_ADDR, "CIDR", "local or remote address in CIDR (198.51.100.0/24, "
+	  "2001:db8::/64; IPv4 ones also match v4-mapped IPv6)" },
+	{ "netns", OPT_NETNS, "INODE", "network namespace INODE only (stat -L -c %i "
+	  "/run/netns/NAME)" },
+	{},
+};
 
-const char ww_filter_help[] = SOCKET_FILTERS
-	"      --pid PID          sockets owned by process PID (once its owner is known)\n"
-	"      --state S[,S]      transitions into or out of these states (close-wait, ...;\n"
-	"                         time-wait: the ->CLOSE that leaves a TIME_WAIT socket)\n";
+static const struct ww_opt transition_filter_opts[] = {
+	{ "pid", OPT_PID, "PID", "sockets owned by process PID (once its owner is known)" },
+	{ "state", OPT_STATE, "S[,S]", "transitions into or out of these states (close-wait, "
+	  "...; time-wait: the ->CLOSE that leaves a TIME_WAIT socket)" },
+	{},
+};
 
-const char ww_common_help[] =
-	"      --json             one JSON object per line\n"
-	"      --duration SECS    stop after SECS (units: ms, s, m, h, d; default: until\n"
-	"                         Ctrl-C)\n"
-	"      --ringbuf-size SZ  BPF ring buffers, all CPUs together (default 8M; a power\n"
-	"                         of 2, 4K-1G)\n"
-	"      --classic          use the classic tracepoint instead of tp_btf\n"
-	"  -v, --verbose          more messages on stderr (-vv: libbpf's too)\n"
-	"  -h, --help             this text\n";
+static const struct ww_opt tracing_opts[] = {
+	WW_HEADING("Tracing:"),
+	{ "duration", OPT_DURATION, "SECS", "stop after SECS (units: ms, s, m, h, d; default: "
+	  "until Ctrl-C)" },
+	{ "ringbuf-size", OPT_RINGBUF, "SIZE", "BPF ring buffers, all CPUs together (default "
+	  "8M; a power of 2, 4K-1G)" },
+	{ "classic", OPT_CLASSIC, NULL, "use the classic tracepoint instead of tp_btf" },
+	{},
+};
 
-void ww_endpoint_help(FILE *f, unsigned int max_endpoints)
-{
-	fprintf(f,
-	"Endpoints:\n"
-	"      --by KEY           service (default: remote addr:port of outbound\n"
-	"                         connections, listener addr:port of inbound ones),\n"
-	"                         local, remote, laddr, raddr, lport, rport, netns,\n"
-	"                         cgroup, comm\n"
-	"      --prefix4 N        fold IPv4 addresses into /N prefixes\n"
-	"      --prefix6 N        fold IPv6 addresses into /N prefixes\n"
-	"      --sort STATE       worst first by this state (default: time-wait +\n"
-	"                         close-wait)\n"
-	"      --max-endpoints N  rows kept exact; the rest fold into 'other'\n"
-	"                         (default %u)\n"
-	"      --max-sockets N    sockets tracked (default 4194304); more are counted\n"
-	"                         as untracked\n"
-	"      --leak-age DUR     CLOSE_WAIT sockets older than DUR are leak suspects,\n"
-	"                         shown by owner (default 60s)\n", max_endpoints);
-}
+static const struct ww_opt output_opts[] = {
+	WW_HEADING("Output:"),
+	{ "json", OPT_JSON, NULL, "one JSON object per line" },
+	{},
+};
+
+static const struct ww_opt endpoint_output_opts[] = {
+	WW_HEADING("Output:"),
+	{ "json", OPT_JSON, NULL, "one object per endpoint, then a totals object" },
+	{},
+};
+
+static const struct ww_opt common_opts[] = {
+	{ "verbose", 'v', NULL, "more messages on stderr (-vv: libbpf's too)" },
+	{ "help", 'h', NULL, "this text" },
+	{},
+};
+
+static const struct ww_opt *const groups[WW_OPT_GROUPS] = {
+	[WW_ENDPOINT_OPTS] = endpoint_opts,
+	[WW_SOCKET_FILTER_OPTS] = socket_filter_opts,
+	[WW_TRACING_OPTS] = tracing_opts,
+	[WW_OUTPUT_OPTS] = output_opts,
+	[WW_ENDPOINT_OUTPUT_OPTS] = endpoint_output_opts,
+	[WW_TRANSITION_FILTER_OPTS] = transition_filter_opts,
+	[WW_COMMON_OPTS] = common_opts,
+};
 
 static const char *const by_names[] = {
 	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
@@ -79,18 +109,21 @@ static int parse_by(const char *arg, struct collector_opts *c, char *err, size_t
 	return -EINVAL;
 }
 
-/* Prefix a parser's message with the option it was for. */
+/* Prefix a parser's message with the option it was for (err is cut to fit). */
 static int named(char *err, size_t errlen, const char *opt, int ret)
 {
 	char msg[WW_ERR_LEN];
+	size_t n = strlen(opt) + 2;
 
+	if (n >= errlen)
+		return ret;
 	snprintf(msg, sizeof(msg), "%s", err);
-	snprintf(err, errlen, "%s: %s", opt, msg);
+	snprintf(err, errlen, "%s: %.*s", opt, (int)(errlen - n - 1), msg);
 	return ret;
 }
 
-int ww_endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *err,
-		    size_t errlen)
+static int endpoint_opt(int opt, const char *arg, struct collector_opts *c, char *err,
+			size_t errlen)
 {
 	uint64_t v;
 	int ret;
@@ -154,7 +187,7 @@ static int parse_u32(const char *what, const char *arg, uint32_t *out, char *err
 	return 0;
 }
 
-int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen)
+static int filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, size_t errlen)
 {
 	switch (opt) {
 	case '4':
@@ -182,7 +215,7 @@ int ww_filter_opt(int opt, const char *arg, struct ww_filters *f, char *err, siz
 	return 0;
 }
 
-int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen)
+static int common_opt(int opt, const char *arg, struct ww_common *c, char *err, size_t errlen)
 {
 	uint64_t v;
 	int ret;
@@ -208,28 +241,206 @@ int ww_common_opt(int opt, const char *arg, struct ww_common *c, char *err, size
 	case OPT_CLASSIC:
 		c->force_classic = true;
 		return 1;
-	case 'v':
-		ww_verbosity++;
-		return 1;
 	}
 	return 0;
 }
 
-static int parse_error(const char *cmd, const char *fmt, const char *what)
+int ww_usage_error(const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "waitwatch: %s: ", cmd);
-	fprintf(stderr, fmt, what);
-	fputc('\n', stderr);
-	return WW_EXIT_USAGE;
+	va_list ap;
+
+	fputs("waitwatch: ", stderr);
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try %s--help)\n", cmd ? "" : "waitwatch ");
+	return -WW_EUSAGE;
 }
 
-/* The option as typed, for messages: "-x" or "--name". */
-static const char *typed(int argc, char **argv, char *buf, size_t len)
+/* ---- the rows: getopt_long's table and --help ------------------------------ */
+
+#define MAX_ROWS 64     /* headings and rows of one command, groups expanded */
+#define HELP_WIDTH 79   /* the widest line of --help */
+#define HELP_MAX_COL 28 /* where the texts start at the most: a longer name wraps */
+
+static bool is_end(const struct ww_opt *o)
 {
-	if (optopt > 0 && optopt < 256)
-		snprintf(buf, len, "-%c", optopt);
+	return !o->name && !o->key && !o->help;
+}
+
+/* The rows of a group, if o stands for one. */
+static const struct ww_opt *group_of(const struct ww_opt *o)
+{
+	if (o->name || o->key >= 0 || -o->key >= WW_OPT_GROUPS)
+		return NULL;
+	return groups[-o->key];
+}
+
+/* Does the command's table hold a row of this key itself (not in a group)? */
+static bool listed_itself(const struct ww_opt *opts, int key)
+{
+	for (const struct ww_opt *o = opts; !is_end(o); o++)
+		if (o->name && o->key == key)
+			return true;
+	return false;
+}
+
+/* The headings and rows of a table, in order, with its groups expanded; their number. */
+static size_t flatten(const struct ww_opt *opts, const struct ww_opt **out)
+{
+	const struct ww_opt *g;
+	size_t n = 0;
+
+	for (const struct ww_opt *o = opts; !is_end(o); o++) {
+		if (!group_of(o)) {
+			assert(n < MAX_ROWS);
+			out[n++] = o;
+			continue;
+		}
+		for (g = group_of(o); !is_end(g); g++) {
+			if (g->name && listed_itself(opts, g->key))
+				continue; /* the command words it its own way */
+			assert(n < MAX_ROWS);
+			out[n++] = g;
+		}
+	}
+	return n;
+}
+
+static bool has_letter(const struct ww_opt *o)
+{
+	return o->key > 0 && o->key < 256;
+}
+
+/* getopt_long's table and its short options from the rows. */
+static void getopt_tables(const struct ww_opt **rows, size_t n, struct option *longopts,
+			  char *shortopts)
+{
+	size_t nl = 0, ns = 0;
+
+	/* a leading ':' makes getopt tell a missing value from an unknown option */
+	shortopts[ns++] = ':';
+	for (size_t i = 0; i < n; i++) {
+		const struct ww_opt *o = rows[i];
+
+		if (!o->name)
+			continue;
+		longopts[nl++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						  NULL, o->key };
+		if (!has_letter(o))
+			continue;
+		shortopts[ns++] = o->key;
+		if (o->arg)
+			shortopts[ns++] = ':';
+	}
+	longopts[nl] = (struct option){};
+	shortopts[ns] = 0;
+}
+
+/* A row's left column, "  -i, --interval SECS" or "      --once"; its width. */
+static int row_name(const struct ww_opt *o, char *buf, size_t len)
+{
+	char letter[8] = "    ";
+
+	if (has_letter(o))
+		snprintf(letter, sizeof(letter), "-%c, ", o->key);
+	return snprintf(buf, len, "  %s--%s%s%s", letter, o->name, o->arg ? " " : "",
+			o->arg ?: "");
+}
+
+/* Where the texts start: after the widest name that fits. */
+static int help_column(const struct ww_opt **rows, size_t n)
+{
+	char name[64];
+	int col = 0, w;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i]->name)
+			continue;
+		w = row_name(rows[i], name, sizeof(name)) + 2;
+		if (w > col && w <= HELP_MAX_COL)
+			col = w;
+	}
+	return col;
+}
+
+/* Text from column at, word by word, its later lines from column col. */
+static void print_wrapped(FILE *f, const char *text, int col, int at)
+{
+	size_t word;
+
+	for (text += strspn(text, " "); *text; text += strspn(text, " ")) {
+		word = strcspn(text, " ");
+		if (at > col && at + 1 + (int)word > HELP_WIDTH) {
+			fprintf(f, "\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', f);
+			at++;
+		}
+		fprintf(f, "%.*s", (int)word, text);
+		at += word;
+		text += word;
+	}
+	fputc('\n', f);
+}
+
+static void print_row(FILE *f, const struct ww_opt *o, int col)
+{
+	char name[64];
+	int w = row_name(o, name, sizeof(name));
+
+	if (w + 2 > col)
+		fprintf(f, "%s\n%*s", name, col, "");
 	else
-		snprintf(buf, len, "%s", optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+		fprintf(f, "%-*s", col, name);
+	print_wrapped(f, o->help, col, col);
+}
+
+/* The command's --help. */
+static void help(FILE *f, const struct ww_parser *p)
+{
+	const struct ww_opt *rows[MAX_ROWS];
+	size_t n = flatten(p->opts, rows);
+	int col = help_column(rows, n);
+
+	fprintf(f, "Usage: waitwatch %s %s\n\n%s\n", p->cmd, p->synopsis, p->about);
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i]->name)
+			print_row(f, rows[i], col);
+		else
+			fprintf(f, "%s%s\n", i ? "\n" : "", rows[i]->help);
+	}
+	if (p->epilogue)
+		fprintf(f, "\n%s", p->epilogue);
+}
+
+/* ---- parsing ---------------------------------------------------------------- */
+
+/* What getopt_long works from, and where it is. */
+struct getopt_run {
+	int argc;
+	char **argv;
+	struct option longopts[MAX_ROWS + 1];
+	char shortopts[2 * MAX_ROWS + 2];
+	int longindex; /* of the long option it returned, or -1 */
+};
+
+/* The option getopt_long returned as opt, for messages: "-x" or "--name". */
+static const char *typed(const struct getopt_run *g, int opt, char *buf, size_t len)
+{
+	if (opt == ':' && !strncmp(g->argv[g->argc - 1], "--", 2))
+		return g->argv[g->argc - 1]; /* a value can only be missing at the end */
+	if (opt == ':' || opt == '?')
+		opt = optopt;
+	if (g->longindex >= 0)
+		snprintf(buf, len, "--%s", g->longopts[g->longindex].name);
+	else if (opt > 0 && opt < 256)
+		snprintf(buf, len, "-%c", opt);
+	else /* an unknown long option, getopt_long went past it */
+		snprintf(buf, len, "%s", optind > 0 && optind <= g->argc ? g->argv[optind - 1] : "?");
 	return buf;
 }
 
@@ -241,47 +452,65 @@ static int one_option(const struct ww_parser *p, int opt, const char *arg, char 
 	if (p->local)
 		ret = p->local(opt, arg, p->ctx, err, errlen);
 	if (!ret && p->copts)
-		ret = ww_endpoint_opt(opt, arg, p->copts, err, errlen);
+		ret = endpoint_opt(opt, arg, p->copts, err, errlen);
 	if (!ret && p->filters)
-		ret = ww_filter_opt(opt, arg, p->filters, err, errlen);
+		ret = filter_opt(opt, arg, p->filters, err, errlen);
 	if (!ret && p->common)
-		ret = ww_common_opt(opt, arg, p->common, err, errlen);
+		ret = common_opt(opt, arg, p->common, err, errlen);
 	return ret;
+}
+
+/* One result of getopt_long: 0 to go on, 1 after --help, or -WW_EUSAGE. */
+static int take(const struct ww_parser *p, const struct getopt_run *g, int opt)
+{
+	char err[WW_ERR_LEN], buf[64];
+	int ret;
+
+	switch (opt) {
+	case 'h':
+		help(stdout, p);
+		return 1;
+	case 'v':
+		ww_verbosity++;
+		return 0;
+	case ':':
+		return ww_usage_error(p->cmd, "%s needs a value", typed(g, opt, buf, sizeof(buf)));
+	case '?':
+		return ww_usage_error(p->cmd, "unknown option %s", typed(g, opt, buf, sizeof(buf)));
+	}
+	ret = one_option(p, opt, optarg, err, sizeof(err));
+	if (ret < 0)
+		return ww_usage_error(p->cmd, "%s", err);
+	if (ret == 0)
+		return ww_usage_error(p->cmd, "%s does not apply here",
+				      typed(g, opt, buf, sizeof(buf)));
+	return 0;
 }
 
 int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
 {
-	char shortopts[64], err[WW_ERR_LEN], buf[64];
+	struct getopt_run g = { .argc = argc, .argv = argv };
+	const struct ww_opt *rows[MAX_ROWS];
 	int opt, ret, nargs;
 
-	/* a leading ':' makes getopt tell a missing value from an unknown option */
-	snprintf(shortopts, sizeof(shortopts), ":%s", p->shortopts);
+	getopt_tables(rows, flatten(p->opts, rows), g.longopts, g.shortopts);
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read option group */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shortopts, p->longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			p->usage(stdout, p->ctx);
-			return -1;
-		}
-		if (opt == ':')
-			return parse_error(p->cmd, "%s needs a value (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
-		if (opt == '?')
-			return parse_error(p->cmd, "unknown option %s (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
-		ret = one_option(p, opt, optarg, err, sizeof(err));
-		if (ret < 0)
-			return parse_error(p->cmd, "%s", err);
-		if (ret == 0)
-			return parse_error(p->cmd, "%s does not apply here (try --help)",
-					   typed(argc, argv, buf, sizeof(buf)));
+	for (;;) {
+		g.longindex = -1;
+		opt = getopt_long(argc, argv, g.shortopts, g.longopts, &g.longindex);
+		if (opt == -1)
+			break;
+		ret = take(p, &g, opt);
+		if (ret)
+			return ret;
 	}
 	nargs = argc - optind;
 	if (nargs > p->max_args)
-		return parse_error(p->cmd, "unexpected argument '%s' (try --help)",
-				   argv[optind + p->max_args]);
+		return ww_usage_error(p->cmd, "unexpected argument '%s'",
+				      argv[optind + p->max_args]);
 	if (nargs < p->min_args)
-		return parse_error(p->cmd, "%s", "missing argument (try --help)");
+		return ww_usage_error(p->cmd, "missing argument");
 	*first_arg = optind;
 	return 0;
 }

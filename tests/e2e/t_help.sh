@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # The command line: --help of every subcommand (exit 0, usage on stdout),
-# usage errors (exit 2, one line on stderr naming the bad value, nothing on
-# stdout), and the error when not root (exit 1, mentions root/CAP_BPF).
+# every option it lists taken, usage errors (exit 2, one line on stderr
+# naming the bad value, nothing on stdout), and the error when not root
+# (exit 1, mentions root/CAP_BPF).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 ww_require
@@ -68,6 +69,57 @@ for s in $subs; do
 	usage_ok "help-$s" "Usage: waitwatch $s" "$s" --help
 	usage_ok "help-$s-short" "Usage: waitwatch $s" "$s" -h
 	usage_err "bad-option-$s" "--no-such-option" "$s" --no-such-option
+done
+
+# Every option a command's --help lists, it takes: each one, long and short,
+# with a sample value, then --help (so that nothing runs), must print the
+# usage. A value name without a sample here fails, so that a new one comes
+# with its sample.
+declare -A sample=(
+	[N]=24 [SECS]=2s [SIZE]=1M [STATE]=time-wait ['S[,S]']='close-wait,time-wait'
+	[KEY]=remote [CIDR]=198.51.100.0/24 [INODE]=4026531840 [PID]=1
+	[FILE]=$WW_TMP/sample.wwr [ADDR:PORT]=127.0.0.1:10061 [TIME]=+1s
+)
+# "  -i, --interval SECS  text" or "      --once  text": the letter, name, value name
+listed='^  (-(.), |    )--([a-z0-9-]+)( ([^ ]+))?( |$)'
+
+# takes SUB OPTION...: `waitwatch SUB OPTION... --help` prints SUB's usage;
+# else one FAIL line with what it said.
+takes() {
+	local s=$1
+	shift
+	run "$s" "$@" --help
+	if [ "$RC" -ne 0 ] || ! head -n1 "$out" | grep -q "^Usage: waitwatch $s "; then
+		fail "takes-$s" "waitwatch $s $* --help exited $RC: $(head -c 300 "$err")"
+		return 1
+	fi
+}
+
+for s in $subs; do
+	n=0 bad=0
+	while IFS= read -r line; do
+		[[ $line =~ $listed ]] || continue
+		letter=${BASH_REMATCH[2]} name=${BASH_REMATCH[3]} arg=${BASH_REMATCH[5]}
+		value=()
+		if [ -n "$arg" ]; then
+			if [ -z "${sample[$arg]+set}" ]; then
+				fail "takes-$s" "no sample value for $arg (--$name): add one"
+				bad=$((bad + 1))
+				continue
+			fi
+			value=("${sample[$arg]}")
+		fi
+		n=$((n + 1))
+		takes "$s" "--$name" "${value[@]}" || bad=$((bad + 1))
+		if [ -n "$letter" ]; then
+			takes "$s" "-$letter" "${value[@]}" || bad=$((bad + 1))
+		fi
+	done < <("$WW" "$s" --help)
+	if [ "$n" -eq 0 ]; then
+		fail "takes-$s" "found no option in 'waitwatch $s --help'"
+	elif [ "$bad" -eq 0 ]; then
+		pass "takes-$s: all $n options its --help lists"
+	fi
 done
 
 usage_err trace-port-range 70000 trace --port 70000

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The filters as user space applies them (replayed events, sweep records),
- * and the shared option parser: values, errors and their one-line messages.
+ * and the shared option parser: the getopt tables and --help it makes of the
+ * same rows, values, errors and their one-line messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,17 +27,19 @@ static struct ww_event event(int family, const char *laddr, const char *raddr, i
 	return e;
 }
 
+static const struct ww_opt filter_opts[] = {
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRANSITION_FILTER_OPTS),
+	{},
+};
+
 static struct ww_filters filters(const char **argv, int argc)
 {
 	struct ww_filters f = {};
-	char err[WW_ERR_LEN];
-	int opt;
-	static const struct option longopts[] = { WW_FILTER_LONGOPTS, {} };
+	struct ww_parser p = { .cmd = "test", .opts = filter_opts, .filters = &f };
+	int first;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, (char **)argv, "46", longopts, NULL)) != -1)
-		assert_int_equal(ww_filter_opt(opt, optarg, &f, err, sizeof(err)), 1);
+	assert_int_equal(ww_parse(argc, (char **)argv, &p, &first), 0);
 	return f;
 }
 
@@ -104,25 +107,52 @@ static int local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
 		(((struct parsed *)ctx)->local++, 1);
 }
 
-static void usage(FILE *f, void *ctx)
+static const struct ww_opt test_opts[] = {
+	{ "interval", 'i', "SECS", "refresh interval" },
+	WW_GROUP(WW_COMMON_OPTS),
+	WW_GROUP(WW_ENDPOINT_OPTS),
+	WW_GROUP(WW_SOCKET_FILTER_OPTS),
+	WW_GROUP(WW_TRACING_OPTS),
+	WW_GROUP(WW_OUTPUT_OPTS),
+	{},
+};
+
+/* fd 1 or 2 into a temporary file, until restore() */
+static FILE *capture(int fd, int *saved)
 {
-	fputs("usage\n", f);
+	FILE *tmp = tmpfile();
+
+	fflush(fd == 1 ? stdout : stderr);
+	*saved = dup(fd);
+	dup2(fileno(tmp), fd);
+	return tmp;
 }
 
-/* Run ww_parse on a command line; stderr's first line into err. */
-static int parse(const char *line, struct parsed *p, char *err, size_t errlen)
+/* fd back as it was; what went into tmp, as text, into buf; tmp closed. */
+static void restore(int fd, int saved, FILE *tmp, char *buf, size_t len)
 {
-	static const struct option longopts[] = {
-		WW_SOCKET_FILTER_LONGOPTS, WW_COMMON_LONGOPTS, WW_ENDPOINT_LONGOPTS,
-		{ "interval", required_argument, NULL, 'i' }, {},
-	};
+	size_t n;
+
+	fflush(fd == 1 ? stdout : stderr);
+	dup2(saved, fd);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, len - 1, tmp);
+	buf[n] = 0;
+	fclose(tmp);
+}
+
+/* Run ww_parse on a command line with these options; stderr's first line into err. */
+static int parse_with(const struct ww_opt *opts, const char *line, struct parsed *p, char *err,
+		      size_t errlen)
+{
 	struct ww_parser ps = {
-		.cmd = "test", .shortopts = "46vhi:", .longopts = longopts, .filters = &p->f,
-		.common = &p->c, .copts = &p->co, .local = local, .ctx = p, .usage = usage,
+		.cmd = "test", .synopsis = "[OPTIONS]", .about = "about\n", .opts = opts,
+		.filters = &p->f, .common = &p->c, .copts = &p->co, .local = local, .ctx = p,
 	};
 	char *argv[16], buf[256], *save = NULL;
-	int argc = 0, first, ret, saved = dup(2);
-	FILE *tmp = tmpfile();
+	int argc = 0, first, ret, saved;
+	FILE *tmp;
 
 	memset(p, 0, sizeof(*p));
 	ww_common_init(&p->c);
@@ -130,18 +160,16 @@ static int parse(const char *line, struct parsed *p, char *err, size_t errlen)
 	for (char *t = strtok_r(buf, " ", &save); t && argc < 15; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
+	tmp = capture(2, &saved);
 	ret = ww_parse(argc, argv, &ps, &first);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	err[0] = 0;
-	if (fgets(err, errlen, tmp))
-		err[strcspn(err, "\n")] = 0;
-	fclose(tmp);
+	restore(2, saved, tmp, err, errlen);
+	err[strcspn(err, "\n")] = 0; /* the first line */
 	return ret;
+}
+
+static int parse(const char *line, struct parsed *p, char *err, size_t errlen)
+{
+	return parse_with(test_opts, line, p, err, errlen);
 }
 
 static void test_parse_values(void **state)
@@ -165,20 +193,95 @@ static void test_parse_errors(void **state)
 	struct parsed p;
 	char err[256];
 
-	assert_int_equal(parse("test --port", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --port", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: --port needs a value (try --help)");
-	assert_int_equal(parse("test --bogus", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --interval", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: --interval needs a value (try --help)");
+	assert_int_equal(parse("test -4i", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: -i needs a value (try --help)");
+	assert_int_equal(parse("test --bogus", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unknown option --bogus (try --help)");
-	assert_int_equal(parse("test -x", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test -x", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unknown option -x (try --help)");
-	assert_int_equal(parse("test --port 70000", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --port 70000", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "70000"));
-	assert_int_equal(parse("test -i 0.01", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test -i 0.01", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "at least 0.1s"));
-	assert_int_equal(parse("test --prefix4 33", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test --prefix4 33", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_non_null(strstr(err, "--prefix4"));
-	assert_int_equal(parse("test extra", &p, err, sizeof(err)), WW_EXIT_USAGE);
+	assert_int_equal(parse("test extra", &p, err, sizeof(err)), -WW_EUSAGE);
 	assert_string_equal(err, "waitwatch: test: unexpected argument 'extra' (try --help)");
+}
+
+/* --help: 1, on stdout, every row once; a command's own row replaces the group's. */
+static void test_help(void **state)
+{
+	static const struct ww_opt opts[] = {
+		{ "interval", 'i', "SECS", "a row of the command's own, whose text is long enough "
+		  "to be wrapped onto a second line" },
+		WW_GROUP(WW_COMMON_OPTS),
+		WW_GROUP(WW_OUTPUT_OPTS),
+		{ "json", OPT_JSON, NULL, "the command's own words" },
+		{},
+	};
+	struct ww_parser ps = {
+		.cmd = "test", .synopsis = "[OPTIONS]", .about = "About it.\n", .opts = opts,
+		.epilogue = "The end.\n",
+	};
+	const char *want =
+		"Usage: waitwatch test [OPTIONS]\n\n"
+		"About it.\n\n"
+		"  -i, --interval SECS  a row of the command's own, whose text is long enough to\n"
+		"                       be wrapped onto a second line\n"
+		"  -v, --verbose        more messages on stderr (-vv: libbpf's too)\n"
+		"  -h, --help           this text\n\n"
+		"Output:\n"
+		"      --json           the command's own words\n\n"
+		"The end.\n";
+	char *argv[] = { "test", "-i", "2", "--help", "--bogus", NULL }, buf[1024] = "";
+	struct parsed p = {};
+	int first, saved, ret;
+	FILE *tmp;
+
+	ps.local = local;
+	ps.ctx = &p;
+	tmp = capture(1, &saved);
+	ret = ww_parse(5, argv, &ps, &first);
+	restore(1, saved, tmp, buf, sizeof(buf));
+	assert_int_equal(ret, 1);
+	assert_string_equal(buf, want);
+}
+
+/* Only what the table lists is taken, with or without a value as it says. */
+static void test_only_listed(void **state)
+{
+	static const struct ww_opt opts[] = {
+		WW_GROUP(WW_COMMON_OPTS),
+		WW_GROUP(WW_SOCKET_FILTER_OPTS),
+		{},
+	};
+	struct parsed p;
+	char err[256];
+
+	assert_int_equal(parse_with(opts, "test -6 --netns 7 -v", &p, err, sizeof(err)), 0);
+	assert_int_equal(p.f.netns, 7);
+	assert_int_equal(parse_with(opts, "test --json", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: unknown option --json (try --help)");
+	assert_int_equal(parse_with(opts, "test -i 1", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: unknown option -i (try --help)");
+	assert_int_equal(parse_with(opts, "test --netns", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: --netns needs a value (try --help)");
+}
+
+/* A listed option no handler takes is a usage error, not silence. */
+static void test_listed_not_handled(void **state)
+{
+	static const struct ww_opt opts[] = { { "once", OPT_FIRST_LOCAL, NULL, "once" }, {} };
+	struct parsed p;
+	char err[256];
+
+	assert_int_equal(parse_with(opts, "test --once", &p, err, sizeof(err)), -WW_EUSAGE);
+	assert_string_equal(err, "waitwatch: test: --once does not apply here (try --help)");
 }
 
 int main(void)
@@ -189,6 +292,9 @@ int main(void)
 		cmocka_unit_test(test_pid_needs_owner),
 		cmocka_unit_test(test_parse_values),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_only_listed),
+		cmocka_unit_test(test_listed_not_handled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
