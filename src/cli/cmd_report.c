@@ -15,6 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "record.h"
+#include "record_file.h"
 #include "replay.h"
 #include "out_json.h"
 #include "out_term.h"

@@ -18,6 +18,7 @@
 #include "options.h"
 #include "out_trace.h"
 #include "record.h"
+#include "record_file.h"
 
 #define LOSS_CHECK_NS 1000000000ull
 

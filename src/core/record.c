@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include <sys/stat.h>
 #include "record.h"
 
 #define BLOCK_HDR 16
@@ -86,8 +85,8 @@ static int write_all(struct rec_writer *w, const void *p, size_t len)
 	return 0;
 }
 
-struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *meta, char *err,
-				   size_t errlen)
+struct rec_writer *rec_writer__new(FILE *f, const char *name, const struct rec_meta *meta,
+				  char *err, size_t errlen)
 {
 	uint8_t hdr[16 + REC_MAX_META + 4];
 	struct rec_writer *w = calloc(1, sizeof(*w));
@@ -98,25 +97,20 @@ struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *met
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	w->f = fopen(path, "wbe");
-	if (!w->f) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		goto fail;
-	}
+	w->f = f;
 	memcpy(hdr, REC_MAGIC, 8);
 	put32(hdr + 8, REC_VERSION);
 	n = meta_text((char *)hdr + 16, REC_MAX_META, meta);
 	put32(hdr + 12, n);
 	put32(hdr + 16 + n, crc32(0, hdr, 16 + n));
 	if (write_all(w, hdr, 16 + n + 4) || fflush(w->f)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", name, strerror(errno));
 		goto fail;
 	}
 	return w;
 fail:
+	fclose(f);
 	if (w) {
-		if (w->f)
-			fclose(w->f);
 		free(w->buf);
 		free(w->zbuf);
 		free(w);
@@ -326,6 +320,8 @@ static struct rec_reader *reader_new(FILE *f, const void *mem, size_t len, char 
 	if (!r || !(r->buf = malloc(REC_MAX_BLOCK)) ||
 	    !(r->zbuf = malloc(compressBound(REC_MAX_BLOCK)))) {
 		snprintf(err, errlen, "out of memory");
+		if (f)
+			fclose(f);
 		rec_reader__close(r);
 		return NULL;
 	}
@@ -339,21 +335,8 @@ static struct rec_reader *reader_new(FILE *f, const void *mem, size_t len, char 
 	return r;
 }
 
-struct rec_reader *rec_reader__open(const char *path, char *err, size_t errlen)
+struct rec_reader *rec_reader__new(FILE *f, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rbe");
-	struct stat st;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "not a regular file%s",
-			 S_ISDIR(st.st_mode) ? " (a directory)" : "");
-		fclose(f);
-		return NULL;
-	}
 	return reader_new(f, NULL, 0, err, errlen);
 }
 

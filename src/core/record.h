@@ -74,9 +74,13 @@ struct rec_item {
 
 struct rec_writer;
 
-/* Creates (truncates) path and writes the header. NULL with err set. */
-struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *meta, char *err,
-				   size_t errlen);
+/*
+ * Write the header to f, which the writer then owns (and closes, also on
+ * failure); name is f's for messages. NULL with err set. Opening the file
+ * is the caller's (host/record_file.h).
+ */
+struct rec_writer *rec_writer__new(FILE *f, const char *name, const struct rec_meta *meta,
+				  char *err, size_t errlen);
 /* Each returns 0 or -errno; blocks are written when full or on rec_writer__flush(). */
 int rec_writer__event(struct rec_writer *w, const struct ww_event *e);
 int rec_writer__sweep_begin(struct rec_writer *w, __u64 ts);
@@ -94,8 +98,9 @@ int rec_writer__close(struct rec_writer *w);
 
 struct rec_reader;
 
-/* From a file, or from memory (not copied; for the fuzzer). NULL with err set. */
-struct rec_reader *rec_reader__open(const char *path, char *err, size_t errlen);
+/* Read from f, which the reader then owns (and closes, also on failure). NULL with err set. */
+struct rec_reader *rec_reader__new(FILE *f, char *err, size_t errlen);
+/* The same from memory (not copied; for the fuzzer). */
 struct rec_reader *rec_reader__open_mem(const void *buf, size_t len, char *err, size_t errlen);
 const struct rec_meta *rec_reader__meta(const struct rec_reader *r);
 

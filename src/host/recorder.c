@@ -10,6 +10,7 @@
 #include "log.h"
 #include "procfs.h"
 #include "record.h"
+#include "record_file.h"
 #include "recorder.h"
 
 struct recorder {

@@ -426,6 +426,10 @@ bad "cut off inside the header" "$T/short.wwr" "truncated header at byte 30"
 bad "missing file" "$T/nonexistent.wwr" 'No such file or directory'
 mkdir "$T/dir.wwr"
 bad "a directory" "$T/dir.wwr" '.'
+# a FIFO without a writer: refused before it is read, not waited on
+mkfifo "$T/fifo.wwr"
+bad "a FIFO" "$T/fifo.wwr" 'not a regular file'
+bad "a FIFO (trace --replay)" "$T/fifo.wwr" 'not a regular file' trace --replay "$T/fifo.wwr"
 
 # ---- 5. the sample recordings, through the command line --------------------------------
 

@@ -37,6 +37,7 @@
 #include "json_writer.h"
 #include "out_trace.h"
 #include "record.h"
+#include "record_file.h"
 #include "replay.h"
 #include "out_json.h"
 #include "out_term.h"

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "record_file.h"
+
+struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *meta, char *err,
+				   size_t errlen)
+{
+	FILE *f = fopen(path, "wbe");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return rec_writer__new(f, path, meta, err, errlen);
+}
+
+/* O_NONBLOCK: opening a FIFO without a writer would wait for one. */
+static int open_regular(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file%s",
+			 S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+struct rec_reader *rec_reader__open(const char *path, char *err, size_t errlen)
+{
+	int fd = open_regular(path, err, errlen);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return rec_reader__new(f, err, errlen);
+}
