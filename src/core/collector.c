@@ -502,15 +502,22 @@ static __u32 listener_find(const struct collector *c, const struct listener_key 
 	return POOL_NIL;
 }
 
+/* The listener entry of a listening socket, and its key. */
+static __u32 listener_of_sock(const struct collector *c, const struct sock_ent *s,
+			      struct listener_key *lk)
+{
+	listener_key_of(c, lk, s, false);
+	return listener_find(c, lk);
+}
+
 static void listener_add(struct collector *c, const struct sock_ent *s)
 {
-	struct listener_ent *l;
 	struct listener_key lk;
-	__u32 idx;
+	__u32 idx = listener_of_sock(c, s, &lk);
 
-	listener_key_of(c, &lk, s, false);
-	idx = listener_find(c, &lk);
 	if (idx == POOL_NIL) {
+		struct listener_ent *l;
+
 		idx = pool__insert(&c->listeners, listener_hash(&lk));
 		if (idx == POOL_NIL)
 			return;
@@ -523,12 +530,10 @@ static void listener_add(struct collector *c, const struct sock_ent *s)
 
 static void listener_del(struct collector *c, const struct sock_ent *s)
 {
-	struct listener_ent *l;
 	struct listener_key lk;
-	__u32 idx;
+	__u32 idx = listener_of_sock(c, s, &lk);
+	struct listener_ent *l;
 
-	listener_key_of(c, &lk, s, false);
-	idx = listener_find(c, &lk);
 	if (idx == POOL_NIL)
 		return;
 	l = pool__entry(&c->listeners, idx);

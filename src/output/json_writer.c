@@ -275,42 +275,6 @@ void jw__null(struct json_writer *jw)
 	raw_value(jw, "null");
 }
 
-void jw__kv_string(struct json_writer *jw, const char *name, const char *s)
-{
-	jw__name(jw, name);
-	jw__string(jw, s);
-}
-
-void jw__kv_uint(struct json_writer *jw, const char *name, uint64_t v)
-{
-	jw__name(jw, name);
-	jw__uint(jw, v);
-}
-
-void jw__kv_int(struct json_writer *jw, const char *name, int64_t v)
-{
-	jw__name(jw, name);
-	jw__int(jw, v);
-}
-
-void jw__kv_double(struct json_writer *jw, const char *name, double v)
-{
-	jw__name(jw, name);
-	jw__double(jw, v);
-}
-
-void jw__kv_bool(struct json_writer *jw, const char *name, bool v)
-{
-	jw__name(jw, name);
-	jw__bool(jw, v);
-}
-
-void jw__kv_null(struct json_writer *jw, const char *name)
-{
-	jw__name(jw, name);
-	jw__null(jw);
-}
-
 /*
  * Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0.
  * Per Unicode table 3-7: no overlong forms (C0, C1, E0 80..9F, F0 80..8F),

@@ -40,13 +40,14 @@ void jw__fixed(struct json_writer *jw, double v, int decimals);
 void jw__bool(struct json_writer *jw, bool v);
 void jw__null(struct json_writer *jw);
 
-/* name + value shorthands */
-void jw__kv_string(struct json_writer *jw, const char *name, const char *s);
-void jw__kv_uint(struct json_writer *jw, const char *name, uint64_t v);
-void jw__kv_int(struct json_writer *jw, const char *name, int64_t v);
-void jw__kv_double(struct json_writer *jw, const char *name, double v);
-void jw__kv_bool(struct json_writer *jw, const char *name, bool v);
-void jw__kv_null(struct json_writer *jw, const char *name);
+/* A member: its name, then its value as jw__string, jw__uint, ... write it. */
+#define JW_KV(kind, jw, name, ...) (jw__name((jw), (name)), jw__##kind((jw), ##__VA_ARGS__))
+#define jw__kv_string(jw, name, s) JW_KV(string, jw, name, s)
+#define jw__kv_uint(jw, name, v) JW_KV(uint, jw, name, v)
+#define jw__kv_int(jw, name, v) JW_KV(int, jw, name, v)
+#define jw__kv_double(jw, name, v) JW_KV(double, jw, name, v)
+#define jw__kv_bool(jw, name, v) JW_KV(bool, jw, name, v)
+#define jw__kv_null(jw, name) JW_KV(null, jw, name)
 
 /*
  * Escape len bytes (stopping at NUL) as the inside of a JSON string into f:

@@ -17,22 +17,21 @@ int trace_out__init(struct trace_out *o, FILE *f, bool json, int64_t mono_to_rea
 	return 0;
 }
 
-static const char *dir_name(__u16 flags)
+/* The name of the first of two flags that is set, or NULL. */
+static const char *flag_name(__u16 flags, __u16 a, const char *a_name, __u16 b, const char *b_name)
 {
-	if (flags & WW_EF_DIR_OUT)
-		return "out";
-	if (flags & WW_EF_DIR_IN)
-		return "in";
-	return NULL;
+	return (flags & a) ? a_name : (flags & b) ? b_name : NULL;
 }
 
+static const char *dir_name(__u16 flags)
+{
+	return flag_name(flags, WW_EF_DIR_OUT, "out", WW_EF_DIR_IN, "in");
+}
+
+/* The substate of the TIME_WAIT socket a ->CLOSE leaves behind, or NULL. */
 static const char *tw_name(__u16 flags)
 {
-	if (flags & WW_EF_TW)
-		return "TIME_WAIT";
-	if (flags & WW_EF_TW_FW2)
-		return "FIN_WAIT2";
-	return NULL;
+	return flag_name(flags, WW_EF_TW, "TIME_WAIT", WW_EF_TW_FW2, "FIN_WAIT2");
 }
 
 /*
