@@ -62,6 +62,8 @@ INC_core := -Ibpf -Isrc/core
 INC_output := $(INC_core) -Isrc/output
 INC_host := $(INC_output) -Isrc/host -I$(OUTPUT)
 INC_cli := $(INC_host) -Isrc/cli
+# option rows (cli/options.h) name only the fields they use
+CFLAGS_cli := -Wno-missing-field-initializers
 INC_ALL := $(INC_cli)
 layer_srcs = $(wildcard src/$(1)/*.c)
 layer_objs = $(patsubst src/%.c,$(OUTPUT)/%.o,$(call layer_srcs,$(1)))
@@ -131,7 +133,7 @@ $(OUTPUT)/host/loader.o: $(OUTPUT)/waitwatch.skel.h
 define layer_rules
 $(OUTPUT)/$(1)/%.o: src/$(1)/%.c $(DEPS_STAMP) | $(OUTPUT)/$(1)
 	$$(call msg,CC,$$@)
-	$$(Q)$$(CC) $$(USER_CFLAGS) $$(INC_$(1)) -c $$< -o $$@
+	$$(Q)$$(CC) $$(USER_CFLAGS) $$(CFLAGS_$(1)) $$(INC_$(1)) -c $$< -o $$@
 
 $(OUTPUT)/libww-$(1).a: $(call layer_objs,$(1))
 	$$(call msg,AR,$$@)

@@ -53,9 +53,12 @@ static const char leaks_about[] =
 static const struct ww_opt leaks_opts[] = {
 	{ "state", OPT_STATE, "STATE", "close-wait (default), time-wait, fin-wait-2, ..." },
 	{ "min-age", OPT_MIN_AGE, "SECS", "only sockets in the state for longer (default 30s; "
-	  "the kernel dates CLOSE_WAIT and TIME_WAIT only)" },
-	{ "watch", OPT_WATCH, NULL, "refresh every interval until interrupted" },
-	{ "interval", 'i', "SECS", "refresh interval, and time-wait's window (default 5s)" },
+	  "the kernel dates CLOSE_WAIT and TIME_WAIT only)",
+	  WW_INTO(struct leaks_args, min_age_ns, WW_V_DURATION) },
+	{ "watch", OPT_WATCH, NULL, "refresh every interval until interrupted",
+	  WW_INTO(struct leaks_args, watch, WW_V_FLAG) },
+	{ "interval", 'i', "SECS", "refresh interval, and time-wait's window (default 5s)",
+	  WW_INTO(struct leaks_args, interval_ns, WW_V_INTERVAL) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
 	WW_GROUP(WW_OUTPUT_OPTS),
@@ -77,13 +80,6 @@ static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t le
 			return -EINVAL;
 		}
 		return 1;
-	case OPT_MIN_AGE:
-		return parse_duration(arg, &a->min_age_ns, err, len) ?: 1;
-	case OPT_WATCH:
-		a->watch = true;
-		return 1;
-	case 'i':
-		return ww_interval_opt(arg, &a->interval_ns, err, len);
 	}
 	return 0;
 }

@@ -34,39 +34,24 @@ static const char record_about[] =
 	"--replay FILE.\n";
 
 static const struct ww_opt record_opts[] = {
-	{ "output", 'o', "FILE", "the recording (created, or truncated)" },
+	{ "output", 'o', "FILE", "the recording (created, or truncated)",
+	  WW_INTO(struct record_args, path, WW_V_STRING) },
 	{ "max-size", OPT_MAX_SIZE, "SIZE", "past SIZE (e.g. 100M), move FILE to FILE.1 and "
-	  "start a new one (at most 2 x SIZE on disk)" },
+	  "start a new one (at most 2 x SIZE on disk)", WW_INTO(struct record_args, max_size, WW_V_SIZE) },
 	{ "interval", 'i', "SECS", "sweep every SECS (default 1s): TIME_WAIT exits are exact at "
-	  "each sweep" },
+	  "each sweep", WW_INTO(struct record_args, interval_ns, WW_V_INTERVAL) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
 	WW_GROUP(WW_TRACING_OPTS),
 	{},
 };
 
-static int record_local(int opt, const char *arg, void *ctx, char *err, size_t len)
-{
-	struct record_args *a = ctx;
-
-	switch (opt) {
-	case 'o':
-		a->path = arg;
-		return 1;
-	case OPT_MAX_SIZE:
-		return ww_size_opt("--max-size", arg, 65536, &a->max_size, err, len);
-	case 'i':
-		return ww_interval_opt(arg, &a->interval_ns, err, len);
-	}
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	struct ww_parser p = {
 		.cmd = "record", .synopsis = "-o FILE [OPTIONS]", .about = record_about,
 		.opts = record_opts, .filters = &a->filters, .common = &a->common,
-		.local = record_local, .ctx = a,
+		.ctx = a,
 	};
 	int first, ret = ww_parse(argc, argv, &p, &first);
 

@@ -40,7 +40,7 @@ static const char report_about[] =
 
 static const struct ww_opt report_opts[] = {
 	{ "at", OPT_AT, "TIME", "+DURATION from the start (+90s, +5m), or a UTC time "
-	  "YYYY-MM-DDTHH:MM:SS[Z]" },
+	  "YYYY-MM-DDTHH:MM:SS[Z]", WW_INTO(struct report_args, at, WW_V_STRING) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_GROUP(WW_ENDPOINT_OPTS),
 	WW_GROUP(WW_ENDPOINT_OUTPUT_OPTS),
@@ -54,9 +54,6 @@ static int report_local(int opt, const char *arg, void *ctx, char *err, size_t l
 	switch (opt) {
 	case OPT_JSON:
 		a->json = true;
-		return 1;
-	case OPT_AT:
-		a->at = arg;
 		return 1;
 	}
 	return 0;

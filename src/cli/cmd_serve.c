@@ -53,7 +53,8 @@ static const char serve_about[] =
 	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n";
 
 static const struct ww_opt serve_opts[] = {
-	{ "interval", 'i', "SECS", "sweep and rebuild /metrics every SECS (default 1s)" },
+	{ "interval", 'i', "SECS", "sweep and rebuild /metrics every SECS (default 1s)",
+	  WW_INTO(struct serve_args, interval_ns, WW_V_INTERVAL) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_HEADING("HTTP:"),
 	{ "listen", OPT_LISTEN, "ADDR:PORT", "where to serve (default 127.0.0.1:" PORT_STR "; use "
@@ -61,9 +62,10 @@ static const struct ww_opt serve_opts[] = {
 	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "concurrent HTTP connections (default "
 	  WW_STR(WW_HTTP_MAX_CONNECTIONS) ")" },
 	WW_HEADING("Recording:"),
-	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)" },
+	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)",
+	  WW_INTO(struct serve_args, record, WW_V_STRING) },
 	{ "record-max-size", OPT_RECORD_MAX, "SIZE", "past SIZE (default 100M), move FILE to "
-	  "FILE.1 and start a new one" },
+	  "FILE.1 and start a new one", WW_INTO(struct serve_args, record_max, WW_V_SIZE) },
 	WW_GROUP(WW_ENDPOINT_OPTS),
 	{ "max-endpoints", OPT_MAX_ENDPOINTS, "N", "rows kept exact; the rest fold into 'other' "
 	  "(default " WW_STR(SERVE_DEFAULT_MAX_ENDPOINTS) ")" },
@@ -89,13 +91,6 @@ static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t le
 		}
 		a->http.max_connections = v;
 		return 1;
-	case OPT_RECORD:
-		a->record = arg;
-		return 1;
-	case OPT_RECORD_MAX:
-		return ww_size_opt("--record-max-size", arg, 65536, &a->record_max, err, len);
-	case 'i':
-		return ww_interval_opt(arg, &a->interval_ns, err, len);
 	}
 	return 0;
 }

@@ -61,8 +61,10 @@ static const char snapshot_about[] =
 	"kernel's socket table in every network namespace, then exit.\n";
 
 static const struct ww_opt top_opts[] = {
-	{ "interval", 'i', "SECS", "refresh interval (default 1s)" },
-	{ "once", OPT_ONCE, NULL, "print one refresh after one interval, then exit" },
+	{ "interval", 'i', "SECS", "refresh interval (default 1s)",
+	  WW_INTO(struct top_args, interval_ns, WW_V_INTERVAL) },
+	{ "once", OPT_ONCE, NULL, "print one refresh after one interval, then exit",
+	  WW_INTO(struct top_args, once, WW_V_FLAG) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_GROUP(WW_ENDPOINT_OPTS),
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
@@ -80,20 +82,6 @@ static const struct ww_opt snapshot_opts[] = {
 	{},
 };
 
-static int top_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
-{
-	struct top_args *a = ctx;
-
-	switch (opt) {
-	case 'i':
-		return ww_interval_opt(arg, &a->interval_ns, err, errlen);
-	case OPT_ONCE:
-		a->once = true;
-		return 1;
-	}
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd)
 {
 	struct ww_parser p = {
@@ -101,7 +89,7 @@ static int parse_args(int argc, char **argv, struct top_args *a, const char *cmd
 		.about = a->snapshot ? snapshot_about : top_about,
 		.opts = a->snapshot ? snapshot_opts : top_opts,
 		.filters = &a->filters, .common = &a->common, .copts = &a->copts,
-		.local = top_local, .ctx = a,
+		.ctx = a,
 	};
 	int first;
 

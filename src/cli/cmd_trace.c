@@ -35,10 +35,17 @@ static const char trace_about[] =
 	"namespace: who owns the socket, its addresses, the transition and the time\n"
 	"spent in the old state (MS; '-' on a socket's first transition seen).\n";
 
+struct trace_args {
+	struct ww_filters filters;
+	struct ww_common common;
+	uint64_t max_events;
+	const char *replay; /* a recording instead of the kernel */
+};
+
 static const struct ww_opt trace_opts[] = {
 	{ "count", OPT_COUNT_MAX, "N", "stop after N transitions" },
 	{ "replay", OPT_REPLAY, "FILE", "print the transitions of a recording (waitwatch record) "
-	  "instead; needs no root" },
+	  "instead; needs no root", WW_INTO(struct trace_args, replay, WW_V_STRING) },
 	WW_GROUP(WW_COMMON_OPTS),
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
 	WW_GROUP(WW_TRANSITION_FILTER_OPTS),
@@ -57,21 +64,11 @@ static int on_event(void *ctx, const struct ww_event *e)
 	return 0;
 }
 
-struct trace_args {
-	struct ww_filters filters;
-	struct ww_common common;
-	uint64_t max_events;
-	const char *replay; /* a recording instead of the kernel */
-};
-
 static int trace_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
 {
 	struct trace_args *a = ctx;
 
 	switch (opt) {
-	case OPT_REPLAY:
-		a->replay = arg;
-		return 1;
 	case OPT_COUNT_MAX:
 		if (parse_u64(arg, 1, UINT64_MAX, &a->max_events, err, errlen)) {
 			snprintf(err, errlen, "--count '%.32s' must be a positive number", arg);

@@ -426,6 +426,8 @@ struct getopt_run {
 	struct option longopts[MAX_ROWS + 1];
 	char shortopts[2 * MAX_ROWS + 2];
 	int longindex; /* of the long option it returned, or -1 */
+	const struct ww_opt *rows[MAX_ROWS];
+	size_t nrows;
 };
 
 /* The option getopt_long returned as opt, for messages: "-x" or "--name". */
@@ -460,9 +462,48 @@ static int one_option(const struct ww_parser *p, int opt, const char *arg, char 
 	return ret;
 }
 
+static const struct ww_opt *row_of(const struct ww_opt *const *rows, size_t n, int key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i]->name && rows[i]->key == key)
+			return rows[i];
+	return NULL;
+}
+
+/* A row with WW_INTO: its value into the command's ctx. 1, or -EINVAL with err set. */
+static int store(const struct ww_opt *o, const char *arg, void *ctx, char *err, size_t errlen)
+{
+	void *dst = (char *)ctx + o->off;
+	char name[64];
+
+	snprintf(name, sizeof(name), "--%s", o->name);
+	switch (o->value) {
+	case WW_V_FLAG:
+		*(bool *)dst = true;
+		return 1;
+	case WW_V_STRING:
+		if (arg[0] == '-') {
+			snprintf(err, errlen, "%s needs a value, not an option ('%.32s')", name, arg);
+			return -EINVAL;
+		}
+		*(const char **)dst = arg;
+		return 1;
+	case WW_V_INTERVAL:
+		return ww_interval_opt(arg, dst, err, errlen);
+	case WW_V_DURATION:
+		return parse_duration(arg, dst, err, errlen) ?: 1;
+	case WW_V_SIZE:
+		return ww_size_opt(name, arg, 65536, dst, err, errlen);
+	case WW_V_HANDLER:
+		break;
+	}
+	return 0;
+}
+
 /* One result of getopt_long: 0 to go on, 1 after --help, or -WW_EUSAGE. */
 static int take(const struct ww_parser *p, const struct getopt_run *g, int opt)
 {
+	const struct ww_opt *row = row_of(g->rows, g->nrows, opt);
 	char err[WW_ERR_LEN], buf[64];
 	int ret;
 
@@ -478,7 +519,10 @@ static int take(const struct ww_parser *p, const struct getopt_run *g, int opt)
 	case '?':
 		return ww_usage_error(p->cmd, "unknown option %s", typed(g, opt, buf, sizeof(buf)));
 	}
-	ret = one_option(p, opt, optarg, err, sizeof(err));
+	if (row && row->value != WW_V_HANDLER)
+		ret = store(row, optarg, p->ctx, err, sizeof(err));
+	else
+		ret = one_option(p, opt, optarg, err, sizeof(err));
 	if (ret < 0)
 		return ww_usage_error(p->cmd, "%s", err);
 	if (ret == 0)
@@ -490,10 +534,10 @@ static int take(const struct ww_parser *p, const struct getopt_run *g, int opt)
 int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg)
 {
 	struct getopt_run g = { .argc = argc, .argv = argv };
-	const struct ww_opt *rows[MAX_ROWS];
 	int opt, ret, nargs;
 
-	getopt_tables(rows, flatten(p->opts, rows), g.longopts, g.shortopts);
+	g.nrows = flatten(p->opts, g.rows);
+	getopt_tables(g.rows, g.nrows, g.longopts, g.shortopts);
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read option group */
 	opterr = 0;
 	for (;;) {

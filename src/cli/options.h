@@ -9,6 +9,7 @@
 #define WW_OPTIONS_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,12 +60,27 @@ enum {
  * group's row of the same key: that is how a command words --json its own
  * way, or gives --max-endpoints another default.
  */
+/* Where a row's value goes without a handler of the command's: WW_INTO. */
+enum ww_value {
+	WW_V_HANDLER,  /* the command's local handler, or a shared one */
+	WW_V_FLAG,     /* bool, set */
+	WW_V_STRING,   /* const char *: the argument; one that starts with '-' is refused */
+	WW_V_INTERVAL, /* uint64_t ns: a duration of at least 0.1 s */
+	WW_V_DURATION, /* uint64_t ns */
+	WW_V_SIZE,     /* uint64_t bytes: a size of at least 64K */
+};
+
 struct ww_opt {
 	const char *name; /* --name; NULL in a heading or a group */
 	int key;          /* what getopt returns: the letter, or OPT_*; in a group, -group */
 	const char *arg;  /* the value's name in --help (N, SECS); NULL: it takes none */
 	const char *help; /* one paragraph, wrapped to fit; or the heading */
+	enum ww_value value;
+	size_t off;       /* of the field in the parser's ctx */
 };
+
+/* The row's value into field of the command's ctx (a struct type). */
+#define WW_INTO(type, field, kind) .value = (kind), .off = offsetof(type, field)
 
 /* A heading starts a section of --help, after a blank line. */
 #define WW_HEADING(text) { .help = (text) }

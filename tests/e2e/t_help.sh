@@ -127,6 +127,9 @@ usage_err trace-port-zero "'0'" trace --port 0
 usage_err trace-lport-junk 80x trace --lport 80x
 usage_err trace-addr 300.1.1.1 trace --addr 300.1.1.1/33
 usage_err trace-addr-prefix 33 trace --addr 198.51.100.0/33
+# a value that is an option is refused, not swallowed as a file name
+usage_err serve-record-option "not an option" serve --record --help
+usage_err record-output-option "not an option" record -o --duration 1s
 usage_err trace-state foo trace --state foo
 usage_err trace-duration -1 trace --duration -1
 usage_err trace-netns-junk abc trace --netns abc
