@@ -43,7 +43,8 @@ struct trace_args {
 };
 
 static const struct ww_opt trace_opts[] = {
-	{ "count", OPT_COUNT_MAX, "N", "stop after N transitions" },
+	{ "count", OPT_COUNT_MAX, "N", "stop after N transitions",
+	  WW_INTO(struct trace_args, max_events, WW_V_COUNT) },
 	{ "replay", OPT_REPLAY, "FILE", "print the transitions of a recording (waitwatch record) "
 	  "instead; needs no root", WW_INTO(struct trace_args, replay, WW_V_STRING) },
 	WW_GROUP(WW_COMMON_OPTS),
@@ -64,21 +65,6 @@ static int on_event(void *ctx, const struct ww_event *e)
 	return 0;
 }
 
-static int trace_local(int opt, const char *arg, void *ctx, char *err, size_t errlen)
-{
-	struct trace_args *a = ctx;
-
-	switch (opt) {
-	case OPT_COUNT_MAX:
-		if (parse_u64(arg, 1, UINT64_MAX, &a->max_events, err, errlen)) {
-			snprintf(err, errlen, "--count '%.32s' must be a positive number", arg);
-			return -EINVAL;
-		}
-		return 1;
-	}
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
 	struct ww_parser p = {
@@ -87,7 +73,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			    "  waitwatch trace --state time-wait,close-wait\n"
 			    "  waitwatch trace --json --port 5432 | jq .\n",
 		.filters = &a->filters, .common = &a->common,
-		.local = trace_local, .ctx = a,
+		.ctx = a,
 	};
 	int first;
 

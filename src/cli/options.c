@@ -494,6 +494,12 @@ static int store(const struct ww_opt *o, const char *arg, void *ctx, char *err, 
 		return parse_duration(arg, dst, err, errlen) ?: 1;
 	case WW_V_SIZE:
 		return ww_size_opt(name, arg, 65536, dst, err, errlen);
+	case WW_V_COUNT:
+		if (parse_u64(arg, 1, UINT64_MAX, dst, err, errlen)) {
+			snprintf(err, errlen, "%s '%.32s' must be a positive number", name, arg);
+			return -EINVAL;
+		}
+		return 1;
 	case WW_V_HANDLER:
 		break;
 	}

@@ -68,6 +68,7 @@ enum ww_value {
 	WW_V_INTERVAL, /* uint64_t ns: a duration of at least 0.1 s */
 	WW_V_DURATION, /* uint64_t ns */
 	WW_V_SIZE,     /* uint64_t bytes: a size of at least 64K */
+	WW_V_COUNT,    /* uint64_t: a number of at least 1 */
 };
 
 struct ww_opt {

@@ -88,6 +88,18 @@ static void endpoint(struct json_writer *jw, const struct ep_row *r, const struc
 	jw__end_object(jw);
 }
 
+struct uint_member {
+	const char *name;
+	uint64_t v;
+};
+
+/* Members in the order given, up to the one without a name. */
+static void uint_members(struct json_writer *jw, const struct uint_member *m)
+{
+	for (; m->name; m++)
+		jw__kv_uint(jw, m->name, m->v);
+}
+
 static void totals(struct json_writer *jw, const struct snapshot *s, const struct view_meta *m,
 		   const char *when)
 {
@@ -104,15 +116,18 @@ static void totals(struct json_writer *jw, const struct snapshot *s, const struc
 	jw__kv_uint(jw, "events", m->events);
 	jw__kv_double(jw, "events_per_s", m->events_per_s);
 	jw__kv_uint(jw, "lost", m->lost);
-	jw__kv_uint(jw, "repairs", st->repairs);
-	jw__kv_uint(jw, "seeded", st->seeded);
-	jw__kv_uint(jw, "tw_entries", st->tw_entries);
-	jw__kv_uint(jw, "tw_exits_sweep", st->tw_exits_sweep);
-	jw__kv_uint(jw, "tw_exits_reuse", st->tw_exits_reuse);
-	jw__kv_uint(jw, "sockets_dropped", st->sockets_dropped);
-	jw__kv_uint(jw, "endpoints_evicted", st->endpoints_evicted);
-	jw__kv_uint(jw, "namespaces", m->namespaces);
-	jw__kv_uint(jw, "memory_bytes", st->memory_bytes);
+	uint_members(jw, (const struct uint_member[]){
+		{ "repairs", st->repairs },
+		{ "seeded", st->seeded },
+		{ "tw_entries", st->tw_entries },
+		{ "tw_exits_sweep", st->tw_exits_sweep },
+		{ "tw_exits_reuse", st->tw_exits_reuse },
+		{ "sockets_dropped", st->sockets_dropped },
+		{ "endpoints_evicted", st->endpoints_evicted },
+		{ "namespaces", m->namespaces },
+		{ "memory_bytes", st->memory_bytes },
+		{},
+	});
 	jw__end_object(jw);
 }
 
