@@ -126,7 +126,7 @@ static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_
 	fflush(stdout);
 	leak_report__free(&rep);
 	suspects__free(&s);
-	return err ? 1 : 0;
+	return err;
 }
 
 static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
@@ -137,7 +137,7 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 	int ret;
 
 	if (!l)
-		return 1;
+		return -EPERM; /* printed */
 	do {
 		if (a->watch && tty)
 			fputs("\033[H\033[2J", stdout);

@@ -186,7 +186,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 	if (ret && ret != -ENODATA) {
 		elog("%s: %s", a->path, err);
 		collector__free(c);
-		return 1;
+		return ret;
 	}
 	if (ret == -ENODATA)
 		wlog("%s: %s", a->path, err);
@@ -214,7 +214,7 @@ int cmd_report(int argc, char **argv)
 	r = rec_reader__open(a.path, err, sizeof(err));
 	if (!r) {
 		elog("%s: %s", a.path, err);
-		return 1;
+		return -EIO;
 	}
 	ret = replay_and_print(&a, r);
 	rec_reader__close(r);

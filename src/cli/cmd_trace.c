@@ -145,7 +145,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 			break;
 		if (n < 0 && n != -EINTR) {
 			elog("reading the ring buffer failed: %s", strerror(-n));
-			return 1;
+			return n;
 		}
 		if (now_mono_ns() >= next_check) {
 			check_losses(l, &last);
@@ -180,12 +180,13 @@ static int replay(const struct trace_args *a)
 	r = rec_reader__open(a->replay, err, sizeof(err));
 	if (!r) {
 		elog("%s: %s", a->replay, err);
-		return 1;
+		return -EIO;
 	}
 	if (trace_out__init(&ts.out, stdout, a->common.json,
 			   rec_reader__meta(r)->mono_to_real_ns)) {
-		rec_reader__close(r);
-		return elog("out of memory"), 1;
+		elog("out of memory");
+		ret = -ENOMEM;
+		goto out;
 	}
 	while (!ww_exiting && (ret = rec_reader__next(r, &it, err, sizeof(err))) > 0) {
 		if (it.type != REC_EVENT || !filters__match_event(&a->filters, &it.event))
@@ -198,8 +199,9 @@ static int replay(const struct trace_args *a)
 	if (ret < 0)
 		elog("%s: %s", a->replay, err);
 	trace_out__fini(&ts.out);
+out:
 	rec_reader__close(r);
-	return ret < 0 ? 1 : 0;
+	return ret < 0 ? ret : 0;
 }
 
 int cmd_trace(int argc, char **argv)
@@ -224,16 +226,17 @@ int cmd_trace(int argc, char **argv)
 	ts.max_events = a.max_events;
 	if (trace_out__init(&ts.out, stdout, a.common.json, clock_mono_to_real_ns())) {
 		elog("out of memory");
-		return 1;
+		return -ENOMEM;
 	}
 	l = loader__new(&lo, on_event, &ts);
 	if (!l) {
-		trace_out__fini(&ts.out);
-		return 1;
+		ret = -EPERM; /* printed: privileges, BTF, the tracepoint */
+		goto out;
 	}
 	vlog("tracing TCP state transitions with %s; Ctrl-C to stop", loader__mode(l));
 	ret = run(l, &ts, &a);
 	loader__free(l);
+out:
 	trace_out__fini(&ts.out);
 	return ret;
 }
