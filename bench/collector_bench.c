@@ -259,7 +259,7 @@ static void refresh(struct collector *c, uint64_t now, double *sweep_s, double *
 		fprintf(stderr, "collector_bench: snapshot: out of memory\n");
 		exit(1);
 	}
-	snapshot_free(&s);
+	snapshot__free(&s);
 	*sweep_s += t1 - t0;
 	*snap_s += clock_s(CLOCK_THREAD_CPUTIME_ID) - t1;
 }
