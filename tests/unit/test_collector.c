@@ -212,6 +212,34 @@ static void sweep_recs(struct collector *c, __u64 ts, const struct ww_sock_rec *
 	sweep_recs(c, ts, (const struct ww_sock_rec[]){ __VA_ARGS__ },          \
 		   sizeof((const struct ww_sock_rec[]){ __VA_ARGS__ }) / sizeof(struct ww_sock_rec))
 
+/*
+ * A sweep at ts that meets no socket: none is left, tw_exits_sweep TIME_WAIT
+ * sockets have ended by a sweep so far, and nothing needed a repair.
+ */
+static void sweep_all_gone(struct coll_fx *f, __u64 ts, __u64 tw_exits_sweep)
+{
+	sweep_empty(f->c, ts);
+	take(f, ts, false);
+	EXPECT_COUNTS(f->s.totals, ST_ALL_ZERO);
+	EXPECT_FIELDS(&f->s.stats, FV(tw_exits_sweep, tw_exits_sweep), FV(repairs, 0),
+		      FV(sockets, 0));
+}
+
+/*
+ * The race tests' start: three outbound sockets to 203.0.113.5:80 (ids from
+ * id, local ports from lport), the first two connected at 2 s after an
+ * empty sweep at 1 s; then a sweep begins at 10 s.
+ */
+static void race_start(struct coll_fx *f, struct tsock s[3], __u64 id, __u16 lport)
+{
+	for (int i = 0; i < 3; i++)
+		s[i] = t_out(id + i, "192.0.2.10", lport + i, "203.0.113.5", 80);
+	sweep_empty(f->c, 1 * SEC);
+	t_connect(f->c, &s[0], 2 * SEC);
+	t_connect(f->c, &s[1], 2 * SEC);
+	collector__sweep_begin(f->c, 10 * SEC);
+}
+
 /* ---- 1. the transition paths of docs/counting.md ------------------------- */
 
 static void test_active_close_client(void **state)
@@ -331,8 +359,8 @@ static void test_simultaneous_close(void **state)
 	EXPECT_COUNTS(ROW(f, "198.51.100.1:8080", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_COUNTS(ROW(f, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
 		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(f->s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_TIME_WAIT] = 2);
 	EXPECT_FIELDS(&f->s.stats, FV(tw_entries, 2), FV(sockets, 3));
+	EXPECT_COUNTS(f->s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_TIME_WAIT] = 2);
 }
 
 /* SO_LINGER 0: the closer's ESTABLISHED->CLOSE, the peer's with ECONNRESET/EPIPE. */
@@ -438,10 +466,10 @@ static void test_listener_open_close(void **state)
 static void test_unaccepted_children_closed_with_listener(void **state)
 {
 	struct coll_fx *f = *state;
+	const struct ep_row *r;
 	struct tsock l = t_listener(700, "0.0.0.0", 9090);
 	struct tsock a = t_in(701, "198.51.100.1", 9090, "192.0.2.60", 50010);
 	struct tsock b = t_in(702, "198.51.100.1", 9090, "192.0.2.60", 50011);
-	const struct ep_row *r;
 
 	t_owner(&l, 900, "app");
 	t_listen(f->c, &l, 1 * SEC);
@@ -501,10 +529,7 @@ static void test_shutdown_wr_fin_wait2_substate(void **state)
 	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_TIME_WAIT] = 1);
 	EXPECT_FIELDS(&f->s.stats, FV(repairs, 0), FV(tw_entries, 1));
 
-	sweep_empty(f->c, 70 * SEC);
-	take(f, 70 * SEC, false);
-	EXPECT_COUNTS(f->s.totals, ST_ALL_ZERO);
-	EXPECT_FIELDS(&f->s.stats, FV(tw_exits_sweep, 1), FV(repairs, 0), FV(sockets, 0));
+	sweep_all_gone(f, 70 * SEC, 1);
 }
 
 /*
@@ -760,10 +785,7 @@ static void test_tw_exit_by_sweep(void **state)
 	assert_int_equal(HIST_SUM(r, WW_TCP_TIME_WAIT),
 			 5 * SEC + 5 * MSEC - (2 * SEC + 12 * MSEC));
 
-	sweep_empty(f->c, 70 * SEC);
-	take(f, 70 * SEC, false);
-	EXPECT_COUNTS(f->s.totals, ST_ALL_ZERO);
-	EXPECT_FIELDS(&f->s.stats, FV(tw_exits_sweep, 2), FV(repairs, 0), FV(sockets, 0));
+	sweep_all_gone(f, 70 * SEC, 2);
 }
 
 static void test_tw_exit_by_reuse(void **state)
@@ -874,19 +896,14 @@ static void test_lost_creation_repaired(void **state)
 static void test_sweep_race_events_first(void **state)
 {
 	struct coll_fx *f = *state;
-	struct tsock x = t_out(1501, "192.0.2.10", 40040, "203.0.113.5", 80);
-	struct tsock w = t_out(1502, "192.0.2.10", 40041, "203.0.113.5", 80);
-	struct tsock z = t_out(1503, "192.0.2.10", 40042, "203.0.113.5", 80);
+	struct tsock s[3], *x = &s[0], *w = &s[1], *z = &s[2];
 
-	sweep_empty(f->c, 1 * SEC);
-	t_connect(f->c, &x, 2 * SEC);
-	t_connect(f->c, &w, 2 * SEC);
-	collector__sweep_begin(f->c, 10 * SEC);
-	tr(f->c, &x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
-	tr(f->c, &w, 10 * SEC + 300 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
-	t_connect(f->c, &z, 10 * SEC + 400 * MSEC); /* after the iterator passed */
-	sweep_rec(f->c, rec_full(&x, WW_TCP_CLOSE_WAIT));
-	sweep_rec(f->c, rec_full(&w, WW_TCP_ESTABLISHED)); /* read before w's transition */
+	race_start(f, s, 1501, 40040);
+	tr(f->c, x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	tr(f->c, w, 10 * SEC + 300 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	t_connect(f->c, z, 10 * SEC + 400 * MSEC); /* after the iterator passed */
+	sweep_rec(f->c, rec_full(x, WW_TCP_CLOSE_WAIT));
+	sweep_rec(f->c, rec_full(w, WW_TCP_ESTABLISHED)); /* read before w's transition */
 	collector__sweep_end(f->c);
 	take(f, 11 * SEC, false);
 	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_CLOSE_WAIT] = 1,
@@ -903,21 +920,16 @@ static void test_sweep_race_events_first(void **state)
 static void test_sweep_race_records_first(void **state)
 {
 	struct coll_fx *f = *state;
-	struct tsock x = t_out(1511, "192.0.2.10", 40050, "203.0.113.5", 80);
-	struct tsock y = t_out(1512, "192.0.2.10", 40051, "203.0.113.5", 80);
-	struct tsock z = t_out(1513, "192.0.2.10", 40052, "203.0.113.5", 80);
+	struct tsock s[3], *x = &s[0], *y = &s[1], *z = &s[2];
 
-	sweep_empty(f->c, 1 * SEC);
-	t_connect(f->c, &x, 2 * SEC);
-	t_connect(f->c, &y, 2 * SEC);
-	collector__sweep_begin(f->c, 10 * SEC);
-	sweep_rec(f->c, rec_full(&x, WW_TCP_CLOSE_WAIT));  /* read after x's transition */
-	sweep_rec(f->c, rec_full(&y, WW_TCP_ESTABLISHED)); /* read before y's */
-	sweep_rec(f->c, rec_full(&z, WW_TCP_ESTABLISHED)); /* created during the sweep */
-	tr(f->c, &z, 10 * SEC + 50 * MSEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
-	tr(f->c, &z, 10 * SEC + 60 * MSEC, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 0, 0);
-	tr(f->c, &x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
-	tr(f->c, &y, 10 * SEC + 200 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
+	race_start(f, s, 1511, 40050);
+	sweep_rec(f->c, rec_full(x, WW_TCP_CLOSE_WAIT));  /* read after x's transition */
+	sweep_rec(f->c, rec_full(y, WW_TCP_ESTABLISHED)); /* read before y's */
+	sweep_rec(f->c, rec_full(z, WW_TCP_ESTABLISHED)); /* created during the sweep */
+	tr(f->c, z, 10 * SEC + 50 * MSEC, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 0);
+	tr(f->c, z, 10 * SEC + 60 * MSEC, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 0, 0);
+	tr(f->c, x, 10 * SEC + 100 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE_WAIT, 0, 0);
+	tr(f->c, y, 10 * SEC + 200 * MSEC, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 0, 0);
 	collector__sweep_end(f->c);
 	take(f, 11 * SEC, false);
 	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_CLOSE_WAIT] = 1,
@@ -1051,10 +1063,10 @@ static const struct ep_row *row_by_addr(const struct snapshot *s, const char *ad
 static void test_prefix_fold_v6(void **state)
 {
 	struct coll_fx *f = *state;
+	const struct ep_row *r;
 	struct tsock x1 = t_out(1711, "2001:db8::10", 40080, "2001:db8::1", 80);
 	struct tsock x2 = t_out(1712, "2001:db8::10", 40081, "2001:db8::2", 80);
 	struct tsock x3 = t_out(1713, "2001:db8::10", 40082, "2001:db8:0:1::1", 80);
-	const struct ep_row *r;
 
 	f->o.prefix6 = 64;
 	remake(f);
@@ -1198,9 +1210,9 @@ static void test_rates(void **state)
 	take(f, 30 * SEC, true);
 	ASSERT_RATE(ROW(f, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0.2);
 	take(f, 40 * SEC, true);
-	ASSERT_RATE(ROW(f, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0);
 	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1,
 		      [WW_TCP_TIME_WAIT] = 7);
+	ASSERT_RATE(ROW(f, "203.0.113.5:80", DIR_OUT)->rate[WW_TCP_TIME_WAIT], 0);
 }
 
 /* An endpoint first seen between two snapshots: the rate is still per the interval. */
@@ -1316,7 +1328,6 @@ static void test_table_full_drops_counted_per_socket(void **state)
  */
 static void mixed_host(struct coll_fx *f)
 {
-	remake(f);
 	struct tsock l = t_listener(2500, "198.51.100.1", 8080);
 	struct tsock a = t_in(2501, "198.51.100.1", 8080, "192.0.2.50", 50001);
 	struct tsock b = t_in(2502, "198.51.100.1", 8080, "192.0.2.51", 50002);
@@ -1332,6 +1343,7 @@ static void mixed_host(struct coll_fx *f)
 	t_owner(&z, 1002, "wget");
 	z.cgroup_id = 99;
 	z.netns = NETNS_OTHER;
+	remake(f);
 	t_listen(f->c, &l, 1 * SEC);
 	t_accept(f->c, &a, 2 * SEC);
 	t_accept(f->c, &b, 2 * SEC);
@@ -1341,128 +1353,129 @@ static void mixed_host(struct coll_fx *f)
 	t_connect(f->c, &z, 2 * SEC);
 }
 
-static void test_by_service(void **state)
-{
-	struct coll_fx *f = *state;
+/* A row of a snapshot, exactly with these counts; dir -1 and netns 0: any. */
+struct row_want {
+	const char *name;
+	int dir;
+	__u32 netns;
+	__u32 count[WW_TCP_NSTATES];
+};
 
+/* The mixed host grouped by one --by: its rows (nrows 0: not counted), at 4 s. */
+static const struct by_case {
+	enum ww_by by;
+	size_t nrows;
+	struct row_want rows[6]; /* up to the first without a name */
+} by_cases[] = {
+	{ BY_SERVICE, 3, {
+		{ "198.51.100.1:8080", DIR_IN, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+						    [WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "203.0.113.5:80", DIR_OUT, 0, { [WW_TCP_ESTABLISHED] = 1,
+						  [WW_TCP_TIME_WAIT] = 1 } },
+		{ "203.0.113.6:443", DIR_OUT, NETNS_OTHER, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_LOCAL, 0, {
+		{ "198.51.100.1:8080", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+						[WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "192.0.2.10:40001", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } },
+		{ "192.0.2.10:40002", -1, 0, { [WW_TCP_TIME_WAIT] = 1 } },
+		{ "192.0.2.11:40003", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_REMOTE, 5, {
+		{ "0.0.0.0:0", -1, 0, { [WW_TCP_LISTEN] = 1 } },
+		{ "192.0.2.50:50001", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } },
+		{ "192.0.2.51:50002", -1, 0, { [WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "203.0.113.5:80", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "203.0.113.6:443", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_LPORT, 0, {
+		{ "*:8080", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+				     [WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "*:40001", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } },
+		{ "*:40002", -1, 0, { [WW_TCP_TIME_WAIT] = 1 } },
+		/* z's port in its own namespace */
+		{ "*:40003", -1, NETNS_OTHER, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_NETNS, 2, {
+		{ "netns:4026531840", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 2,
+					       [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "netns:4026532001", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_COMM, 4, {
+		{ "nginx", -1, 0, { [WW_TCP_LISTEN] = 1 } },
+		/* accepted sockets: no owner known from their events */
+		{ "-", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "curl", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "wget", -1, NETNS_OTHER, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_CGROUP, 3, {
+		{ "cgroup:77", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+					[WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "cgroup:88", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "cgroup:99", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_LADDR, 0, {
+		{ "198.51.100.1", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
+					   [WW_TCP_CLOSE_WAIT] = 1 } },
+		{ "192.0.2.10", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "192.0.2.11", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	{ BY_RPORT, 0, {
+		{ "*:80", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "*:0", -1, 0, { [WW_TCP_LISTEN] = 1 } },
+		{ "*:50002", -1, 0, { [WW_TCP_CLOSE_WAIT] = 1 } } } },
+};
+
+static void expect_by(struct coll_fx *f, enum ww_by by)
+{
+	const struct by_case *k = by_cases;
+
+	while (k->by != by)
+		k++;
+	f->o.by = by;
 	mixed_host(f);
 	take(f, 4 * SEC, false);
-	assert_int_equal(f->s.nrows, 3);
-	EXPECT_COUNTS(ROW(f, "198.51.100.1:8080", DIR_IN)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", DIR_OUT)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW_NS(f, "203.0.113.6:443", DIR_OUT, NETNS_OTHER)->count,
-		      [WW_TCP_ESTABLISHED] = 1);
+	if (k->nrows)
+		assert_int_equal(f->s.nrows, k->nrows);
+	for (const struct row_want *w = k->rows; w < k->rows + 6 && w->name; w++) {
+		const struct ep_row *r = row_get_at(&f->s, &f->o, w->name, w->dir, w->netns,
+						    __FILE__, __LINE__);
+
+		expect_counts_at(r->count, w->count, w->name, __FILE__, __LINE__);
+	}
+}
+
+static void test_by_service(void **state)
+{
+	expect_by(*state, BY_SERVICE);
 }
 
 static void test_by_local(void **state)
 {
 	struct coll_fx *f = *state;
 
-	f->o.by = BY_LOCAL;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	EXPECT_COUNTS(ROW(f, "198.51.100.1:8080", -1)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.10:40001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.10:40002", -1)->count, [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.11:40003", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	expect_by(f, BY_LOCAL);
 	EXPECT_COUNTS(f->s.totals, [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 3,
 		      [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
 }
 
 static void test_by_remote(void **state)
 {
-	struct coll_fx *f = *state;
-
-	f->o.by = BY_REMOTE;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	assert_int_equal(f->s.nrows, 5);
-	EXPECT_COUNTS(ROW(f, "0.0.0.0:0", -1)->count, [WW_TCP_LISTEN] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.50:50001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.51:50002", -1)->count, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "203.0.113.5:80", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "203.0.113.6:443", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	expect_by(*state, BY_REMOTE);
 }
 
 static void test_by_lport(void **state)
 {
-	struct coll_fx *f = *state;
-
-	f->o.by = BY_LPORT;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	EXPECT_COUNTS(ROW(f, "*:8080", -1)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "*:40001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-	EXPECT_COUNTS(ROW(f, "*:40002", -1)->count, [WW_TCP_TIME_WAIT] = 1);
-	/* z's port in its own namespace */
-	EXPECT_COUNTS(ROW_NS(f, "*:40003", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
+	expect_by(*state, BY_LPORT);
 }
 
 static void test_by_netns(void **state)
 {
-	struct coll_fx *f = *state;
-
-	f->o.by = BY_NETNS;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	assert_int_equal(f->s.nrows, 2);
-	EXPECT_COUNTS(ROW(f, "netns:4026531840", -1)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 2, [WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "netns:4026532001", -1)->count, [WW_TCP_ESTABLISHED] = 1);
+	expect_by(*state, BY_NETNS);
 }
 
 static void test_by_comm(void **state)
 {
-	struct coll_fx *f = *state;
-
-	f->o.by = BY_COMM;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	EXPECT_COUNTS(ROW(f, "nginx", -1)->count, [WW_TCP_LISTEN] = 1);
-	/* accepted sockets: no owner known from their events */
-	EXPECT_COUNTS(ROW(f, "-", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "curl", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW_NS(f, "wget", -1, NETNS_OTHER)->count, [WW_TCP_ESTABLISHED] = 1);
-	assert_int_equal(f->s.nrows, 4);
+	expect_by(*state, BY_COMM);
 }
 
 static void test_by_cgroup_laddr_rport(void **state)
 {
-	struct coll_fx *f = *state;
-
-	f->o.by = BY_CGROUP;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	assert_int_equal(f->s.nrows, 3);
-	EXPECT_COUNTS(ROW(f, "cgroup:77", -1)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "cgroup:88", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "cgroup:99", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-
-	f->o.by = BY_LADDR;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	EXPECT_COUNTS(ROW(f, "198.51.100.1", -1)->count, [WW_TCP_LISTEN] = 1,
-		      [WW_TCP_ESTABLISHED] = 1, [WW_TCP_CLOSE_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.10", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "192.0.2.11", -1)->count, [WW_TCP_ESTABLISHED] = 1);
-
-	f->o.by = BY_RPORT;
-	mixed_host(f);
-	take(f, 4 * SEC, false);
-	EXPECT_COUNTS(ROW(f, "*:80", -1)->count, [WW_TCP_ESTABLISHED] = 1,
-		      [WW_TCP_TIME_WAIT] = 1);
-	EXPECT_COUNTS(ROW(f, "*:0", -1)->count, [WW_TCP_LISTEN] = 1);
-	EXPECT_COUNTS(ROW(f, "*:50002", -1)->count, [WW_TCP_CLOSE_WAIT] = 1);
+	expect_by(*state, BY_CGROUP);
+	expect_by(*state, BY_LADDR);
+	expect_by(*state, BY_RPORT);
 }
 
 /*

@@ -245,7 +245,8 @@ static void test_fds_capped(void **state)
 	const struct leak_group *g = many_fds(f);
 
 	assert_int_equal(f->r.n, 1);
-	EXPECT_FIELDS(g, FV(count, MANY), FV(nfds, LEAK_MAX_FDS), FV(fds_more, MANY - LEAK_MAX_FDS));
+	EXPECT_FIELDS(g, FV(count, MANY), FV(nfds, LEAK_MAX_FDS),
+		      FV(fds_more, MANY - LEAK_MAX_FDS));
 	for (uint32_t i = 1; i < g->nfds; i++)
 		assert_true(g->fds[i - 1] < g->fds[i]);
 	for (uint32_t i = 0; i < g->nfds; i++)
