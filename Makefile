@@ -191,13 +191,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LAYER_LIBS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
 		-lcmocka -lz -lm -o $@
 
+# tests/tools/tools.h: the helpers the tools and bench/loadgen.c share.
 $(OUTPUT)/tools/%: tests/tools/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -MF $@.d $< -lpthread -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -Itests/tools -MF $@.d $< -lpthread -o $@
 
 $(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -MF $@.d $< -lpthread -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -Itests/tools -MF $@.d $< -lpthread -o $@
 
 $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)

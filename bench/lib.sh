@@ -1,8 +1,38 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # shellcheck shell=bash
-# Sourced by the benchmark scripts: what their cleanup traps share.
+# Sourced by the benchmark scripts: where the build is, their sizes, and
+# what their cleanup traps share.
+
+# The repository, the load generator, and waitwatch (WW overrides it).
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LOADGEN=$ROOT/.output/tools/loadgen
+# shellcheck disable=SC2034
+WW_SRC=${WW:-$ROOT/waitwatch}
+
+# bench_sizes NAME=SMOKE/FULL...: each NAME as the environment sets it, else
+# SMOKE with BENCH_SMOKE=1 (the tiny run), else FULL.
+bench_sizes() {
+	local spec name value
+	for spec in "$@"; do
+		name=${spec%%=*}
+		value=${spec#*=}
+		if [ "${BENCH_SMOKE:-0}" = 1 ]; then value=${value%%/*}; else value=${value#*/}; fi
+		[ -n "${!name:-}" ] || printf -v "$name" '%s' "$value"
+	done
+}
 
 log() { echo "# $*" >&2; }
+
+# poll "CMD" SECONDS: eval CMD every 50 ms until it succeeds (bounded).
+poll() {
+	local n=$(( $2 * 20 )) i
+	for ((i = 0; i < n; i++)); do
+		eval "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # stop_pids PID...: TERM, up to 2 s to go, then KILL; reaps each.
 stop_pids() {

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "tools.h"
 
 #define MAX_FDS 65536
 #define MAX_SOURCES 64
@@ -61,14 +62,6 @@ static void on_release(int sig)
 	release = 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int die(const char *what)
 {
 	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
@@ -77,22 +70,9 @@ static int die(const char *what)
 
 static int to_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in6 *a6 = (void *)ss;
-	struct sockaddr_in *a4 = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
+	*len = sockaddr_of(addr, port, ss);
+	if (*len)
 		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
 	fprintf(stderr, "loadgen: bad address '%s'\n", addr);
 	return -1;
 }
@@ -130,18 +110,11 @@ static int listen_on(const struct opts *o)
 
 static void write_ready(const char *path)
 {
-	char tmp[4096];
-	FILE *f;
+	char text[64];
+	const char *failed;
 
-	if (!path)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "pid=%d\nready\n", getpid());
-	fclose(f);
-	rename(tmp, path);
+	snprintf(text, sizeof(text), "pid=%d\nready", getpid());
+	ready_file(path, text, &failed);
 }
 
 struct conns {
@@ -184,7 +157,7 @@ static void serve_readable(struct conns *c, int i, enum mode mode)
 static int run_server(const struct opts *o)
 {
 	struct conns *c = calloc(1, sizeof(*c));
-	double end = now() + o->seconds;
+	double end = mono_now() + o->seconds;
 	int lfd = listen_on(o);
 
 	if (lfd < 0 || !c || !(c->p = calloc(MAX_FDS + 1, sizeof(*c->p))))
@@ -193,7 +166,7 @@ static int run_server(const struct opts *o)
 	c->p[0].events = POLLIN;
 	c->n = 1;
 	write_ready(o->ready);
-	while (!stop && now() < end) {
+	while (!stop && mono_now() < end) {
 		if (release) {
 			for (int i = 0; i < c->nheld; i++)
 				close(c->held[i]);
@@ -262,13 +235,13 @@ static int parse_sources(struct opts *o, char *list, int port_family)
 static int run_client(const struct opts *o)
 {
 	struct sockaddr_storage dst;
-	double start = now(), end = start + o->seconds;
+	double start = mono_now(), end = start + o->seconds;
 	uint64_t done = 0, errors = 0;
 	socklen_t len;
 
 	if (to_sockaddr(o->addr, o->port, &dst, &len))
 		return 2;
-	while (!stop && done < o->count && now() < end) {
+	while (!stop && done < o->count && mono_now() < end) {
 		if (one_connection(o, &dst, len, done + errors))
 			errors++;
 		else
@@ -277,8 +250,8 @@ static int run_client(const struct opts *o)
 			break;
 	}
 	printf("{\"connections\":%llu,\"errors\":%llu,\"seconds\":%.3f,\"rate\":%.1f}\n",
-	       (unsigned long long)done, (unsigned long long)errors, now() - start,
-	       done / (now() - start));
+	       (unsigned long long)done, (unsigned long long)errors, mono_now() - start,
+	       done / (mono_now() - start));
 	return errors && !done ? 1 : 0;
 }
 

@@ -43,17 +43,9 @@
 set -u
 export LC_ALL=C
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 HERE=$ROOT/bench
-LOADGEN=$ROOT/.output/tools/loadgen
-WW_SRC=${WW:-$ROOT/waitwatch}
-if [ "${BENCH_SMOKE:-0}" = 1 ]; then
-	ROUNDS=${ROUNDS:-1}
-	DURATION=${DURATION:-1}
-else
-	ROUNDS=${ROUNDS:-5}
-	DURATION=${DURATION:-5}
-fi
+bench_sizes ROUNDS=1/5 DURATION=1/5
 ALL_VARIANTS="none trace top filtered serve ww-empty ww-reads ww-resv bt-print bt-count bt-empty"
 VARIANTS=${VARIANTS:-$ALL_VARIANTS}
 NS=ww-bench-oh-$$
@@ -62,8 +54,6 @@ SRV_PORT=5432
 HTTP_PORT=$((30000 + $$ % 10000))
 pids=()
 OLD_BPF_STATS=
-
-. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	local rc=$?
@@ -161,16 +151,6 @@ OLD_BPF_STATS=$(sysctl -n kernel.bpf_stats_enabled) || exit 1
 sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
 
 # ---- helpers ---------------------------------------------------------------
-
-# poll "CMD" SECONDS: eval CMD every 50 ms until it succeeds (bounded).
-poll() {
-	local n=$(( $2 * 20 )) i
-	for ((i = 0; i < n; i++)); do
-		eval "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 alive() { kill -0 "$1" 2>/dev/null; }
 

@@ -15,16 +15,10 @@
 set -u
 export LC_ALL=C
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 BENCH=$ROOT/.output/tools/collector_bench
 BPF_OBJ=$ROOT/.output/waitwatch.bpf.o
-if [ "${BENCH_SMOKE:-0}" = 1 ]; then
-	EVENTS=${EVENTS:-100000}
-	SOCKETS=${SOCKETS:-20000}
-else
-	EVENTS=${EVENTS:-5000000}
-	SOCKETS=${SOCKETS:-1000000}
-fi
+bench_sizes EVENTS=100000/5000000 SOCKETS=20000/1000000
 
 [ -x "$BENCH" ] || { echo "replay: $BENCH missing: run make tools" >&2; exit 1; }
 out=$(mktemp /tmp/ww-bench-replay.XXXXXX)

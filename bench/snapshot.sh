@@ -20,21 +20,11 @@
 set -u
 export LC_ALL=C
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-LOADGEN=$ROOT/.output/tools/loadgen
-WW_SRC=${WW:-$ROOT/waitwatch}
-if [ "${BENCH_SMOKE:-0}" = 1 ]; then
-	SOCKETS=${SOCKETS:-2000}
-	RUNS=${RUNS:-1}
-else
-	SOCKETS=${SOCKETS:-100000}
-	RUNS=${RUNS:-5}
-fi
+. "$(dirname "$0")/lib.sh"
+bench_sizes SOCKETS=2000/100000 RUNS=1/5
 NS=ww-bench-snap-$$
 NE_PORT=9100 # inside the namespace
 pids=()
-
-. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	local rc=$?
@@ -59,15 +49,6 @@ case $RUNS in '' | *[!0-9]* | 0) echo "snapshot: RUNS must be 1..20" >&2; exit 2
 T=$(mktemp -d /tmp/ww-bench-snap.XXXXXX)
 cp "$WW_SRC" "$T/waitwatch" || exit 1
 WW=$T/waitwatch
-
-poll() { # "CMD" SECONDS
-	local n=$(( $2 * 20 )) i
-	for ((i = 0; i < n; i++)); do
-		eval "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 ms_of() { # CMD...: run it, print the wall time in ms
 	local t0 t1

@@ -18,6 +18,8 @@ export LC_ALL=C
 WW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WW=${WW:-$WW_ROOT/waitwatch}
 TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
+# shellcheck disable=SC2034 # run by the tests that churn connections
+LOADGEN=$WW_ROOT/.output/tools/loadgen
 WW_TEST=$(basename "$0" .sh)
 
 # The live commands (top, serve, record, trace) run on tp_btf; with
@@ -141,6 +143,25 @@ ww_ns_new() {
 	WW_NS=$ns
 }
 
+# ww_ns_main NAME: ww_ns_new NAME, the test's namespace: its name in NS, its
+# inode (for --netns) in INO.
+ww_ns_main() {
+	ww_ns_new "$1"
+	NS=$WW_NS
+	# shellcheck disable=SC2034 # read by the tests
+	INO=$(ww_ns_inode "$NS")
+}
+
+# ww_ns_churn NAME: ww_ns_main NAME for connection churn: a little headroom
+# for the client-side ports (20000-60999, whatever the host's default) and no
+# reuse of TIME_WAIT 4-tuples (the default allows it on loopback), so that
+# the test knows exactly how many TIME_WAIT sockets it made.
+ww_ns_churn() {
+	ww_ns_main "$1"
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+}
+
 # ww_veth_pair NS1 NS2: veth between them; NS1 gets 198.51.100.1/24 and
 # 2001:db8::1/64, NS2 198.51.100.2/24 and 2001:db8::2/64 (nodad).
 WW_VETH_N=0
@@ -196,15 +217,37 @@ trap ww_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Preconditions every e2e test shares: stated as a FAIL, never skipped.
+# ww_require [TOOL...]: the preconditions every e2e test shares, and the
+# test's own: a TOOL with a / is a binary make tools builds, any other a
+# command to find. Stated as a FAIL, never skipped.
 ww_require() {
 	[ "$(id -u)" -eq 0 ] || fatal root "end-to-end tests need root (uid $(id -u))"
 	[ -x "$WW" ] || fatal binary "$WW missing: run make"
-	[ -x "$TCPDRIVE" ] || fatal binary "$TCPDRIVE missing: run make tools"
 	local c
-	for c in ip jq timeout stat; do
-		command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
+	for c in "$TCPDRIVE" ip jq timeout stat "$@"; do
+		case $c in
+		*/*) [ -x "$c" ] || fatal binary "$c missing: run make tools" ;;
+		*) command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)" ;;
+		esac
 	done
+}
+
+# ww_repairs LABEL LOST REPAIRS: the repairs that LOST events called for. None
+# without lost events; else at most two sockets per lost event (a lost
+# ->CLOSE keeps the full socket and misses the TIME_WAIT socket it left).
+# Not "at least one": a lost transition that a later one of the same socket
+# overrides (FIN_WAIT1->FIN_WAIT2), or one in another namespace (misses are
+# counted before the --netns filter), needs no repair. LABEL starts the
+# checks' names.
+ww_repairs() {
+	local label=$1 lost=$2 repairs=$3
+	if [ "$lost" -eq 0 ]; then
+		assert_eq "${label}no repairs without lost events" 0 "$repairs"
+	elif [ "$repairs" -le $((2 * lost)) ]; then
+		pass "${label}lost $lost events, $repairs repairs (at most 2 per lost event)"
+	else
+		fail "${label}repairs" "$repairs repairs for $lost lost events (at most 2 per lost event)"
+	fi
 }
 
 # ---- waitwatch processes ---------------------------------------------------

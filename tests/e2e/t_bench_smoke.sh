@@ -7,14 +7,8 @@
 # suite starts inherits WW_BENCH_TAG from its environment: any left alive
 # afterwards is found by it.
 . "$(dirname "$0")/lib.sh"
-ww_require
-
-LOADGEN=$WW_ROOT/.output/tools/loadgen
 BENCH=$WW_ROOT/.output/tools/collector_bench
-[ -x "$LOADGEN" ] && [ -x "$BENCH" ] || fatal binary "loadgen or collector_bench missing: run make tools"
-for c in bpftool curl ss sysctl; do
-	command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
-done
+ww_require "$LOADGEN" "$BENCH" bpftool curl ss sysctl
 
 before_stats=$(sysctl -n kernel.bpf_stats_enabled)
 ip netns list | awk '{ print $1 }' | grep '^ww-bench-' | sort >"$WW_TMP/ns.before"

@@ -7,6 +7,7 @@
 # (exit 1, mentions root/CAP_BPF).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2119 # no tools of its own to check
 ww_require
 
 out=$WW_TMP/out err=$WW_TMP/err

@@ -19,12 +19,7 @@
 # d. Bad input exits 2 with one line.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-ww_require
-command -v ss >/dev/null || fatal tools "ss not installed (make deps)"
-command -v bpftool >/dev/null || fatal tools "bpftool not installed (make deps)"
-
-LOADGEN=$WW_ROOT/.output/tools/loadgen
-[ -x "$LOADGEN" ] || fatal binary "$LOADGEN missing: run make tools"
+ww_require ss bpftool "$LOADGEN"
 T=$WW_TMP
 
 # ---- a cgroup v2 of our own, removed once its processes are gone -----------

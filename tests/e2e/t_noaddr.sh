@@ -12,15 +12,10 @@
 # The sock_ids of the JSON trace must also be small: ids count socket lives.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-ww_require
-
-LOADGEN=$WW_ROOT/.output/tools/loadgen
-[ -x "$LOADGEN" ] || fatal binary "$LOADGEN missing: run make tools"
+ww_require "$LOADGEN"
 T=$WW_TMP
 
-ww_ns_new noaddr
-NS=$WW_NS
-INO=$(ww_ns_inode "$NS")
+ww_ns_main noaddr
 
 # kernel_addrs FILE...: the kernel addresses found in the files, one a line
 kernel_addrs() {

@@ -17,19 +17,9 @@
 # The exporter and Prometheus listen on 127.0.0.1 ports picked free in
 # 20000-29999; the TCP workload lives in the test's namespace.
 . "$(dirname "$0")/lib.sh"
-ww_require
+ww_require "$LOADGEN" curl promtool prometheus gzip ss
 
-LOADGEN=$WW_ROOT/.output/tools/loadgen
-[ -x "$LOADGEN" ] || fatal binary "$LOADGEN missing: run make tools"
-for c in curl promtool prometheus gzip ss; do
-	command -v "$c" >/dev/null || fatal tools "$c not installed (make deps)"
-done
-
-ww_ns_new serve
-NS=$WW_NS
-INO=$(ww_ns_inode "$NS")
-ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
-ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+ww_ns_churn serve
 
 # ---- the exporter ----------------------------------------------------------
 

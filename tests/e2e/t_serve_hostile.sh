@@ -16,18 +16,10 @@
 # The exporter listens on 127.0.0.1 (a port picked free in 20000-29999) and
 # watches only the test's namespace; the start failures run inside it.
 . "$(dirname "$0")/lib.sh"
-ww_require
-
 ABUSE=$WW_ROOT/.output/tools/httpabuse
-LOADGEN=$WW_ROOT/.output/tools/loadgen
-for b in "$ABUSE" "$LOADGEN"; do
-	[ -x "$b" ] || fatal binary "$b missing: run make tools"
-done
-command -v curl >/dev/null || fatal tools "curl not installed (make deps)"
+ww_require "$ABUSE" "$LOADGEN" curl
 
-ww_ns_new hostile
-NS=$WW_NS
-INO=$(ww_ns_inode "$NS")
+ww_ns_main hostile
 
 start_serve() {
 	ww_serve_start -i 1 --netns "$INO"
@@ -54,18 +46,29 @@ sockets() {
 	find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l
 }
 
+# abuse_bg NAME SECS MODE ARGS...: httpabuse MODE ARGS against the daemon, in
+# the background (pid in ABUSE_PID), its ready file, stdout and stderr
+# $WW_TMP/NAME.ready, .json, .err; once ready, within SECS, or fatal NAME.
+abuse_bg() {
+	local name=$1 secs=$2 mode=$3
+	shift 3
+	"$ABUSE" "$mode" -a 127.0.0.1 -p "$PORT" "$@" -r "$WW_TMP/$name.ready" \
+		>"$WW_TMP/$name.json" 2>"$WW_TMP/$name.err" &
+	ABUSE_PID=$!
+	ww_bg $ABUSE_PID
+	wait_for "[ -s $WW_TMP/$name.ready ] || ww_gone $ABUSE_PID" "$secs" ||
+		fatal "$name" "httpabuse $mode not ready in $secs s: $(cat "$WW_TMP/$name.err")"
+}
+
 start_serve
 healthy start
 base=$(sockets "$WW_PID")
 
 # ---- 1. 1,000 connections held ------------------------------------------------
 
-"$ABUSE" hold -a 127.0.0.1 -p "$PORT" -n 1000 -t 40 -r "$WW_TMP/hold.ready" \
-	>"$WW_TMP/hold.json" 2>"$WW_TMP/hold.err" &
-HOLD=$!
-ww_bg $HOLD
-wait_for "[ -s $WW_TMP/hold.ready ] || ww_gone $HOLD" 10 ||
-	fatal hold "1,000 connections not set up in 10 s: $(cat "$WW_TMP/hold.err")"
+# 1,000 connections set up in 10 s
+abuse_bg hold 10 hold -n 1000 -t 40
+HOLD=$ABUSE_PID
 assert_eq "1,000 connections opened" 1000 "$(jq -r .connected "$WW_TMP/hold.ready" 2>/dev/null)"
 # let the daemon accept what it will
 sleep 1
@@ -94,12 +97,9 @@ healthy hold
 
 # ---- 2. slowloris ----------------------------------------------------------------
 
-"$ABUSE" slow -a 127.0.0.1 -p "$PORT" -i 1 -t 20 -r "$WW_TMP/slow.ready" \
-	>"$WW_TMP/slow.json" 2>"$WW_TMP/slow.err" &
-SLOW=$!
-ww_bg $SLOW
-wait_for "[ -s $WW_TMP/slow.ready ] || ww_gone $SLOW" 5 ||
-	fatal slowloris "slow client not connected: $(cat "$WW_TMP/slow.err")"
+# the slow client connected within 5 s
+abuse_bg slow 5 slow -i 1 -t 20
+SLOW=$ABUSE_PID
 sleep 3
 t=$(curl -s -o /dev/null -m 2 -w '%{http_code} %{time_total}' "$URL/metrics")
 assert_eq "a scrape during the slow client is answered" 200 "${t%% *}"

@@ -26,8 +26,7 @@
 #   and expects the one right value.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
-ww_require
-command -v bpftool >/dev/null || fatal tools "bpftool not installed (make deps)"
+ww_require bpftool
 
 T=$WW_TMP
 SPECS=$T/specs.jsonl
@@ -132,6 +131,31 @@ readonly SEQ_LISTENER="CLOSE>LISTEN LISTEN>CLOSE"
 readonly TW_ORPHAN='{"FIN_WAIT2>CLOSE": ["TIME_WAIT", "FIN_WAIT2"]}'
 readonly TW_DONE='{"FIN_WAIT2>CLOSE": ["TIME_WAIT"]}'
 
+# client_spec NAME PORT SEQ [KEY=VALUE...]: the socket of the last drive, an
+# unbound client (syn0=true unless given) from CA to SA:PORT.
+client_spec() {
+	local n=$1 port=$2 seq=$3
+	shift 3
+	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
+		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$seq" "$@"
+}
+
+# server_spec NAME PORT SEQ [KEY=VALUE...]: the last server's socket accepted
+# from the last drive's client, then its listener.
+server_spec() {
+	local n=$1 port=$2 seq=$3
+	shift 3
+	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
+		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$seq" "$@"
+	listener_spec "$n" "$SA" "$port"
+}
+
+# client_eof NAME: the last drive's client read the server's FIN.
+client_eof() {
+	grep -qx "end=eof local_port=$D_PORT" <<<"$D_OUT" ||
+		fail "$1" "client did not read EOF: $D_OUT"
+}
+
 # The listener of the last server: CLOSE->LISTEN, LISTEN->CLOSE.
 listener_spec() {
 	spec name="$1-listener" file=srv la="$2" lp="$3" ra="$ANY" rp=0 family=$FAM \
@@ -140,6 +164,18 @@ listener_spec() {
 
 # ---- scenarios ---------------------------------------------------------------
 
+# exchange NAME FAM PORT SERVER_MODE CLIENT_MODE [ARGS]: a server on the
+# family's SA:PORT (NS_S) and one client of it (NS_C); both must exit 0, or
+# NAME fails and it returns 1.
+exchange() {
+	local n=$1 fam=$2 port=$3 smode=$4 cmode=$5
+	shift 5
+	family "$fam"
+	server "$n" "$NS_S" "$SA" "$port" "$smode"
+	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode "$cmode" "$@" || return 1
+	server_done "$n"
+}
+
 # Active close: the client closes first (close(), orphaned), the server reads
 # EOF and closes. With BIND, the client binds its address first (so the
 # kernel knows its port already at CLOSE->SYN_SENT).
@@ -147,81 +183,47 @@ sc_active() { # FAM PORT [bind]
 	local n="v$1-active${3:+-bound}" port=$2 bind=() syn0=true
 	family "$1"
 	[ -n "${3:-}" ] && bind=(--bind "$CA") && syn0=false
-	server "$n" "$NS_S" "$SA" "$port" close-after-eof
-	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode close-first "${bind[@]}" ||
-		return
-	server_done "$n" || return
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=$syn0 \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_ACTIVE" tw="$TW_ORPHAN"
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_PASSIVE_IN"
-	listener_spec "$n" "$SA" "$port"
+	exchange "$n" "$1" "$port" close-after-eof close-first "${bind[@]}" || return
+	client_spec "$n" "$port" "$SEQ_ACTIVE" syn0=$syn0 tw="$TW_ORPHAN"
+	server_spec "$n" "$port" "$SEQ_PASSIVE_IN"
 }
 
 # Active close that sees the peer's FIN before close(): exactly TIME_WAIT.
 sc_shutdown() { # FAM PORT
 	local n="v$1-shutdown" port=$2
-	family "$1"
-	server "$n" "$NS_S" "$SA" "$port" close-after-eof
-	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode shutdown || return
-	grep -qx "end=eof local_port=$D_PORT" <<<"$D_OUT" ||
-		fail "$n" "client did not read EOF: $D_OUT"
-	server_done "$n" || return
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_ACTIVE" tw="$TW_DONE"
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_PASSIVE_IN"
-	listener_spec "$n" "$SA" "$port"
+	exchange "$n" "$1" "$port" close-after-eof shutdown || return
+	client_eof "$n"
+	client_spec "$n" "$port" "$SEQ_ACTIVE" tw="$TW_DONE"
+	server_spec "$n" "$port" "$SEQ_PASSIVE_IN"
 }
 
 # Passive close: the server closes first, the client reads EOF and closes.
 sc_passive() { # FAM PORT
 	local n="v$1-passive" port=$2
-	family "$1"
-	server "$n" "$NS_S" "$SA" "$port" close-first
-	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode wait-eof || return
-	grep -qx "end=eof local_port=$D_PORT" <<<"$D_OUT" ||
-		fail "$n" "client did not read EOF: $D_OUT"
-	server_done "$n" || return
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_PASSIVE_OUT"
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_ACTIVE_IN" tw="$TW_ORPHAN"
-	listener_spec "$n" "$SA" "$port"
+	exchange "$n" "$1" "$port" close-first wait-eof || return
+	client_eof "$n"
+	client_spec "$n" "$port" "$SEQ_PASSIVE_OUT"
+	server_spec "$n" "$port" "$SEQ_ACTIVE_IN" tw="$TW_ORPHAN"
 }
 
 # The client resets (SO_LINGER 0); the server, reading, gets ECONNRESET.
 sc_rst_client() { # FAM PORT
 	local n="v$1-rst-client" port=$2
-	family "$1"
-	server "$n" "$NS_S" "$SA" "$port" close-after-eof
-	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode rst || return
-	server_done "$n" || return
+	exchange "$n" "$1" "$port" close-after-eof rst || return
 	grep -qx "reset peer_port=$D_PORT" "$S_OUT_FILE" ||
 		fail "$n" "server saw no reset: $(tr '\n' ' ' <"$S_OUT_FILE")"
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_RST_OUT"
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_RST_IN" \
-		err='{"ESTABLISHED>CLOSE": [104]}'
-	listener_spec "$n" "$SA" "$port"
+	client_spec "$n" "$port" "$SEQ_RST_OUT"
+	server_spec "$n" "$port" "$SEQ_RST_IN" err='{"ESTABLISHED>CLOSE": [104]}'
 }
 
 # The server resets (SO_LINGER 0) after its greeting; the client gets ECONNRESET.
 sc_rst_server() { # FAM PORT
 	local n="v$1-rst-server" port=$2
-	family "$1"
-	server "$n" "$NS_S" "$SA" "$port" rst
-	drive "$n" "$NS_C" client --addr "$SA" --port "$port" --mode wait-eof || return
+	exchange "$n" "$1" "$port" rst wait-eof || return
 	grep -qx "end=reset local_port=$D_PORT" <<<"$D_OUT" ||
 		fail "$n" "client saw no reset: $D_OUT"
-	server_done "$n" || return
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_RST_OUT" \
-		err='{"ESTABLISHED>CLOSE": [104]}'
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_RST_IN"
-	listener_spec "$n" "$SA" "$port"
+	client_spec "$n" "$port" "$SEQ_RST_OUT" err='{"ESTABLISHED>CLOSE": [104]}'
+	server_spec "$n" "$port" "$SEQ_RST_IN"
 }
 
 # connect() to a port nobody listens on: SYN_SENT->CLOSE with ECONNREFUSED.
@@ -229,9 +231,7 @@ sc_refused() { # FAM PORT
 	local n="v$1-refused" port=$2
 	family "$1"
 	drive "$n" "$NS_C" refused --addr "$SA" --port "$port" || return
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" \
-		seq="CLOSE>SYN_SENT SYN_SENT>CLOSE" err='{"SYN_SENT>CLOSE": [111]}'
+	client_spec "$n" "$port" "CLOSE>SYN_SENT SYN_SENT>CLOSE" err='{"SYN_SENT>CLOSE": [111]}'
 }
 
 # A listener that lives 0.3 s and closes; LISTEN lasted at least 300 ms.
@@ -301,13 +301,8 @@ sc_hold() { # FAM PORT
 	assert_eq "$n-held" "LISTEN>SYN_RECV SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT " "$got"
 	kill -TERM "$WW_SRV_PID"
 	server_done "$n" || return
-	spec name="$n-server" file=srv la="$SA" lp="$port" ra="$CA" rp="$D_PORT" family=$FAM \
-		netns="$INO_S" dir=in owner="$WW_SRV_PID" seq="$SEQ_PASSIVE_IN" \
-		msmin='{"CLOSE_WAIT>LAST_ACK": 400}'
-	listener_spec "$n" "$SA" "$port"
-	spec name="$n-client" file=cli la="$CA" lp="$D_PORT" ra="$SA" rp="$port" syn0=true \
-		family=$FAM netns="$INO_C" dir=out owner="$D_PID" seq="$SEQ_ACTIVE" \
-		tw="{\"FIN_WAIT2>CLOSE\": [\"$ctw\"]}"
+	server_spec "$n" "$port" "$SEQ_PASSIVE_IN" msmin='{"CLOSE_WAIT>LAST_ACK": 400}'
+	client_spec "$n" "$port" "$SEQ_ACTIVE" tw="{\"FIN_WAIT2>CLOSE\": [\"$ctw\"]}"
 }
 
 # ---- run ---------------------------------------------------------------------

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "tools.h"
 
 #define MAX_CONNS 20000
 #define CONNECT_SECS 5.0
@@ -64,23 +65,6 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int ms_until(double deadline)
-{
-	double left = deadline - now();
-
-	if (left <= 0)
-		return 0;
-	return (int)(left * 1000) + 1;
-}
-
 static int die(const char *what)
 {
 	fprintf(stderr, "httpabuse: %s: %s\n", what, strerror(errno));
@@ -93,27 +77,6 @@ static int usage(void)
 			"       httpabuse slow -a ADDR -p PORT [-i SECS] [-t SECS] [-r READY]\n"
 			"       httpabuse send -a ADDR -p PORT -f FILE [-t SECS] [-s]\n");
 	return 2;
-}
-
-static int to_sockaddr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in6 *a6 = (void *)ss;
-	struct sockaddr_in *a4 = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
 }
 
 /* A non-blocking socket with connect() started; -1 on failure. */
@@ -149,19 +112,9 @@ static int finish_connect(int fd, double deadline)
 
 static int write_ready(const char *path, const char *json)
 {
-	char tmp[4096];
-	FILE *f;
+	const char *failed;
 
-	if (!path)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return die(tmp);
-	fprintf(f, "%s\n", json);
-	if (fclose(f) || rename(tmp, path))
-		return die(path);
-	return 0;
+	return ready_file(path, json, &failed) ? die(failed) : 0;
 }
 
 /* "HTTP/1.1 431 ..." -> 431; 0 if buf does not start with a status line. */
@@ -197,7 +150,7 @@ static int cmd_hold(const struct opts *o, const struct sockaddr_storage *ss, soc
 			failed++;
 	}
 	/* all connects are in flight: wait for them together */
-	deadline = now() + CONNECT_SECS;
+	deadline = mono_now() + CONNECT_SECS;
 	for (int pending = o->count - failed; pending > 0 && !stop;) {
 		int n = poll(p, o->count, ms_until(deadline));
 
@@ -233,9 +186,9 @@ static int cmd_hold(const struct opts *o, const struct sockaddr_storage *ss, soc
 		return 1;
 
 	/* hold them; count the ones the server closes */
-	t0 = now();
+	t0 = mono_now();
 	deadline = t0 + o->seconds;
-	while (!stop && now() < deadline) {
+	while (!stop && mono_now() < deadline) {
 		int n = poll(p, o->count, ms_until(deadline) < 200 ? ms_until(deadline) : 200);
 
 		if (n < 0 && errno != EINTR)
@@ -252,12 +205,12 @@ static int cmd_hold(const struct opts *o, const struct sockaddr_storage *ss, soc
 			close(p[i].fd);
 			p[i].fd = -1;
 			closed++;
-			last = now() - t0;
+			last = mono_now() - t0;
 			if (first < 0)
 				first = last;
 		}
 	}
-	held = now() - t0;
+	held = mono_now() - t0;
 	open_now = 0;
 	for (int i = 0; i < o->count; i++) {
 		if (p[i].fd >= 0) {
@@ -284,15 +237,15 @@ static int cmd_slow(const struct opts *o, const struct sockaddr_storage *ss, soc
 	size_t got = 0;
 	long sent = 0;
 
-	if (fd < 0 || finish_connect(fd, now() + CONNECT_SECS))
+	if (fd < 0 || finish_connect(fd, mono_now() + CONNECT_SECS))
 		return die("connect");
 	if (write_ready(o->ready, "{\"connected\":1}"))
 		return 1;
-	t0 = now();
+	t0 = mono_now();
 	deadline = t0 + o->seconds;
-	while (!stop && !closed && now() < deadline) {
+	while (!stop && !closed && mono_now() < deadline) {
 		char c = (size_t)sent < sizeof(head) - 1 ? head[sent] : 'a';
-		double next = now() + o->interval;
+		double next = mono_now() + o->interval;
 		struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
 
 		if (send(fd, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
@@ -304,7 +257,7 @@ static int cmd_slow(const struct opts *o, const struct sockaddr_storage *ss, soc
 		if (next > deadline)
 			next = deadline;
 		/* wait out the interval, watching for the server closing */
-		while (!stop && !closed && now() < next) {
+		while (!stop && !closed && mono_now() < next) {
 			ssize_t r;
 
 			if (poll(&p, 1, ms_until(next)) <= 0)
@@ -322,7 +275,7 @@ static int cmd_slow(const struct opts *o, const struct sockaddr_storage *ss, soc
 		}
 	}
 	printf("{\"sent\":%ld,\"closed\":%s,\"seconds\":%.3f,\"status\":%d}\n", sent,
-	       closed ? "true" : "false", now() - t0, status);
+	       closed ? "true" : "false", mono_now() - t0, status);
 	close(fd);
 	return 0;
 }
@@ -374,11 +327,11 @@ static int cmd_send(const struct opts *o, const struct sockaddr_storage *ss, soc
 	data = read_file(o->file, &dlen);
 	if (!data || !resp)
 		return die(o->file);
-	if (fd < 0 || finish_connect(fd, now() + CONNECT_SECS))
+	if (fd < 0 || finish_connect(fd, mono_now() + CONNECT_SECS))
 		return die("connect");
-	t0 = now();
+	t0 = mono_now();
 	deadline = t0 + o->seconds;
-	while (!stop && !closed && !complete && now() < deadline) {
+	while (!stop && !closed && !complete && mono_now() < deadline) {
 		struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
 		ssize_t r;
 
@@ -417,7 +370,7 @@ static int cmd_send(const struct opts *o, const struct sockaddr_storage *ss, soc
 				  '?';
 	printf("{\"sent\":%zu,\"closed\":%s,\"complete\":%s,\"seconds\":%.3f,\"status\":%d,"
 	       "\"status_line\":\"%s\"}\n",
-	       off, closed ? "true" : "false", complete ? "true" : "false", now() - t0, status,
+	       off, closed ? "true" : "false", complete ? "true" : "false", mono_now() - t0, status,
 	       line);
 	close(fd);
 	free(data);
@@ -439,36 +392,20 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	while ((opt = getopt(argc - 1, argv + 1, "a:p:n:t:i:r:f:sh")) != -1) {
 		switch (opt) {
-		case 'a':
-			o.addr = optarg;
-			break;
-		case 'p':
-			o.port = atoi(optarg);
-			break;
-		case 'n':
-			o.count = atoi(optarg);
-			break;
-		case 't':
-			o.seconds = atof(optarg);
-			break;
-		case 'i':
-			o.interval = atof(optarg);
-			break;
-		case 'r':
-			o.ready = optarg;
-			break;
-		case 'f':
-			o.file = optarg;
-			break;
-		case 's':
-			o.shut = true;
-			break;
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 'n': o.count = atoi(optarg); break;
+		case 't': o.seconds = atof(optarg); break;
+		case 'i': o.interval = atof(optarg); break;
+		case 'r': o.ready = optarg; break;
+		case 'f': o.file = optarg; break;
+		case 's': o.shut = true; break;
 		default:
 			return usage();
 		}
 	}
 	if (optind + 1 != argc || o.port <= 0 || o.port > 65535 || o.count < 1 ||
-	    o.count > MAX_CONNS || o.interval <= 0 || to_sockaddr(o.addr, o.port, &ss, &len))
+	    o.count > MAX_CONNS || o.interval <= 0 || !(len = sockaddr_of(o.addr, o.port, &ss)))
 		return usage();
 	if (o.seconds < 0)
 		o.seconds = strcmp(mode, "send") ? 20 : 10;

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "tools.h"
 
 #define MAX_CONNS 256
 #define GREETING 'H'
@@ -118,36 +119,29 @@ static const char usage_text[] =
 	"accepted local_port=<p> peer_port=<p>, eof/reset peer_port=<p>, holding.\n"
 	"Exit status: 0 done, 1 runtime error or timeout, 2 usage error.\n";
 
+/* "tcpdrive: " and the message, then tail, then exit with status. */
+static void vexit(int status, const char *tail, const char *fmt, va_list ap)
+{
+	fputs("tcpdrive: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	exit(status);
+}
+
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tcpdrive: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see tcpdrive --help)\n", stderr);
-	exit(2);
+	vexit(2, " (see tcpdrive --help)\n", fmt, ap);
 }
 
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tcpdrive: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	vexit(1, "\n", fmt, ap);
 }
 
 static void on_signal(int sig)
@@ -166,7 +160,7 @@ static int wait_fd(int fd, short events, double until)
 	struct pollfd p = { .fd = fd, .events = events };
 
 	for (;;) {
-		double t = now_s(), end = deadline;
+		double t = mono_now(), end = deadline;
 		int ms, r;
 
 		if (until > 0 && until < end)
@@ -196,7 +190,7 @@ static int wait_fd(int fd, short events, double until)
 static void hold_until(double until)
 {
 	while (!stop_flag) {
-		double t = now_s(), end = until > 0 && until <= deadline ? until : deadline;
+		double t = mono_now(), end = until > 0 && until <= deadline ? until : deadline;
 
 		if (t >= end) {
 			if (end != until && until > 0)
@@ -209,27 +203,16 @@ static void hold_until(double until)
 
 static double hold_end(const struct opts *o)
 {
-	return o->hold_seconds >= 0 ? now_s() + o->hold_seconds : 0;
+	return o->hold_seconds >= 0 ? mono_now() + o->hold_seconds : 0;
 }
 
 static socklen_t make_addr(const char *addr, int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = sockaddr_of(addr, port, ss);
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		return sizeof(*s4);
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		return sizeof(*s6);
-	}
-	usage_error("not an IPv4 or IPv6 address: '%s'", addr);
-	return 0;
+	if (!len)
+		usage_error("not an IPv4 or IPv6 address: '%s'", addr);
+	return len;
 }
 
 static int sa_port(const struct sockaddr_storage *ss)
@@ -278,18 +261,12 @@ static void set_linger0(int fd)
 
 static void write_ready(const char *path)
 {
-	char tmp[4096];
-	FILE *f;
+	char text[64];
+	const char *failed;
 
-	if (!path)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		die("%s: %s", tmp, strerror(errno));
-	fprintf(f, "pid=%d\nready\n", (int)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		die("%s: %s", path, strerror(errno));
+	snprintf(text, sizeof(text), "pid=%d\nready", (int)getpid());
+	if (ready_file(path, text, &failed))
+		die("%s: %s", failed, strerror(errno));
 }
 
 static int listen_on(const struct opts *o)
@@ -622,33 +599,15 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "a:p:n:m:r:b:H:Gt:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			o.addr = optarg;
-			break;
-		case 'p':
-			o.port = parse_long("--port", optarg, 0, 65535);
-			break;
-		case 'n':
-			o.count = parse_long("--count", optarg, 1, MAX_CONNS);
-			break;
-		case 'm':
-			mode = optarg;
-			break;
-		case 'r':
-			o.ready_file = optarg;
-			break;
-		case 'b':
-			o.bind_addr = optarg;
-			break;
-		case 'H':
-			o.hold_seconds = parse_seconds("--hold-seconds", optarg);
-			break;
-		case 'G':
-			o.no_greeting = true;
-			break;
-		case 't':
-			o.timeout = parse_seconds("--timeout", optarg);
-			break;
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = parse_long("--port", optarg, 0, 65535); break;
+		case 'n': o.count = parse_long("--count", optarg, 1, MAX_CONNS); break;
+		case 'm': mode = optarg; break;
+		case 'r': o.ready_file = optarg; break;
+		case 'b': o.bind_addr = optarg; break;
+		case 'H': o.hold_seconds = parse_seconds("--hold-seconds", optarg); break;
+		case 'G': o.no_greeting = true; break;
+		case 't': o.timeout = parse_seconds("--timeout", optarg); break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -677,7 +636,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	deadline = now_s() + o.timeout;
+	deadline = mono_now() + o.timeout;
 	printf("pid=%d\n", (int)getpid());
 
 	if (server)

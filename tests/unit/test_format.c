@@ -156,15 +156,20 @@ static void test_display_family(void **state)
 	assert_int_equal(AF_INET6, 10);
 }
 
+static void addr_of(uint8_t addr[16], int family, const char *text)
+{
+	if (family == AF_INET)
+		v4(addr, text);
+	else
+		v6(addr, text);
+}
+
 static void check_addr(int family, const char *in, const char *want)
 {
 	char buf[WW_ADDR_LEN];
 	uint8_t a[16];
 
-	if (family == AF_INET)
-		v4(a, in);
-	else
-		v6(a, in);
+	addr_of(a, family, in);
 	memset(buf, 'x', sizeof(buf));
 	addr_format(buf, sizeof(buf), family, a);
 	assert_string_equal(buf, want);
@@ -203,10 +208,7 @@ static void check_addrport(int family, const char *in, uint16_t port, const char
 	char buf[WW_ADDRPORT_LEN];
 	uint8_t a[16];
 
-	if (family == AF_INET)
-		v4(a, in);
-	else
-		v6(a, in);
+	addr_of(a, family, in);
 	addrport_format(buf, sizeof(buf), family, a, port);
 	assert_string_equal(buf, want);
 }

@@ -704,21 +704,26 @@ static void test_escape_control_bytes(void **state)
 	}
 }
 
+/* Well-formed sequences of each length, and the edges of the ranges: as they are. */
 static void test_escape_utf8(void **state)
 {
-	/* Well-formed sequences of each length, and the edges of the ranges. */
-	escape_expect("\xc3\xa9", SIZE_MAX, "\xc3\xa9");
-	escape_expect("\xc2\x80", SIZE_MAX, "\xc2\x80");
-	escape_expect("\xdf\xbf", SIZE_MAX, "\xdf\xbf");
-	escape_expect("\xe2\x82\xac", SIZE_MAX, "\xe2\x82\xac");
-	escape_expect("\xe0\xa0\x80", SIZE_MAX, "\xe0\xa0\x80");
-	escape_expect("\xed\x9f\xbf", SIZE_MAX, "\xed\x9f\xbf");
-	escape_expect("\xee\x80\x80", SIZE_MAX, "\xee\x80\x80");
-	escape_expect("\xef\xbf\xbf", SIZE_MAX, "\xef\xbf\xbf");
-	escape_expect("\xf0\x9f\x98\x80", SIZE_MAX, "\xf0\x9f\x98\x80");
-	escape_expect("\xf0\x90\x80\x80", SIZE_MAX, "\xf0\x90\x80\x80");
-	escape_expect("\xf4\x8f\xbf\xbf", SIZE_MAX, "\xf4\x8f\xbf\xbf");
-	escape_expect("\xe2\x80\xa8", SIZE_MAX, "\xe2\x80\xa8");
+	static const char *const valid[] = {
+		"\xc3\xa9",
+		"\xc2\x80",
+		"\xdf\xbf",
+		"\xe2\x82\xac",
+		"\xe0\xa0\x80",
+		"\xed\x9f\xbf",
+		"\xee\x80\x80",
+		"\xef\xbf\xbf",
+		"\xf0\x9f\x98\x80",
+		"\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf",
+		"\xe2\x80\xa8",
+	};
+
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		escape_expect(valid[i], SIZE_MAX, valid[i]);
 }
 
 static void test_escape_invalid_utf8(void **state)

@@ -20,11 +20,13 @@
 
 #include "collector.h"
 #include "leaks.h"
-#include "owners.h"
+#include "owner_map.h"
+#include "expect.h"
 
 #define NS 4026531840u
 #define NS2 4026532000u
 #define SEC 1000000000ull
+#define MSEC 1000000ull
 
 /* ---- constructing records ------------------------------------------------- */
 
@@ -72,35 +74,42 @@ static struct ww_sock_rec listener(const char *addr, uint16_t port, uint64_t ino
 	return rec(WW_TCP_LISTEN, addr, port, any, 0, ino, 7);
 }
 
-/* An owner map as owners__scan leaves it: sorted by inode, pid, fd. */
-struct map_builder {
-	struct owner_fd fds[512];
-	size_t n;
+/* What a leak_report__build test fills: the owner map, the report; freed after it. */
+struct leak_fx {
+	struct owner_map m;
+	struct leak_report r;
 };
 
-static void own(struct map_builder *b, uint64_t ino, uint32_t pid, uint32_t fd)
+static int fx_setup(void **state)
 {
-	assert_true(b->n < sizeof(b->fds) / sizeof(b->fds[0]));
-	b->fds[b->n++] = (struct owner_fd){ .ino = ino, .pid = pid, .fd = fd };
+	*state = test_calloc(1, sizeof(struct leak_fx));
+	return *state ? 0 : -1;
 }
 
-static int cmp_owner_fd(const void *a, const void *b)
+static int fx_teardown(void **state)
 {
-	const struct owner_fd *x = a, *y = b;
+	struct leak_fx *f = *state;
 
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->fd < y->fd ? -1 : x->fd > y->fd;
+	leak_report__free(&f->r);
+	owner_map__free(&f->m);
+	test_free(f);
+	return 0;
 }
 
-static struct owner_map map_of(struct map_builder *b)
-{
-	struct owner_map m = { .fds = b->fds, .n = b->n, .cap = b->n };
+#define FX_TEST(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
 
-	qsort(b->fds, b->n, sizeof(b->fds[0]), cmp_owner_fd);
-	return m;
+/* One fd of a process holding inode ino. */
+static void own(struct owner_map *m, uint64_t ino, uint32_t pid, uint32_t fd)
+{
+	assert_int_equal(owner_map__add(m, ino, pid, fd), 0);
+}
+
+/* The report of the sockets and listeners, the owners sorted as owners__scan leaves them. */
+static void build(struct leak_fx *f, const struct leak_sock *s, size_t n,
+		  const struct ww_sock_rec *ls, size_t nls)
+{
+	owner_map__sort(&f->m);
+	assert_int_equal(leak_report__build(s, n, ls, nls, &f->m, &f->r), 0);
 }
 
 static const struct leak_group *group_of_pid(const struct leak_report *r, uint32_t pid)
@@ -116,23 +125,21 @@ static const struct leak_group *group_of_pid(const struct leak_report *r, uint32
 
 static void test_owners_find(void **state)
 {
-	struct map_builder b = { .n = 0 };
-	struct owner_map m;
+	struct owner_map m = { 0 };
 	const struct owner_fd *f;
 	size_t n;
 
-	own(&b, 300, 10, 5);
-	own(&b, 100, 10, 3);
-	own(&b, 200, 20, 9);
-	own(&b, 200, 10, 4);
-	own(&b, 200, 10, 8);
-	m = map_of(&b);
+	own(&m, 300, 10, 5);
+	own(&m, 100, 10, 3);
+	own(&m, 200, 20, 9);
+	own(&m, 200, 10, 4);
+	own(&m, 200, 10, 8);
+	owner_map__sort(&m);
 
 	f = owner_map__find(&m, 200, &n);
 	assert_non_null(f);
 	assert_int_equal(n, 3);
-	assert_int_equal(f[0].pid, 10);
-	assert_int_equal(f[0].fd, 4);
+	EXPECT_FIELDS(f, FV(pid, 10), FV(fd, 4));
 	assert_int_equal(f[1].fd, 8);
 	assert_int_equal(f[2].pid, 20);
 	f = owner_map__find(&m, 100, &n);
@@ -146,6 +153,7 @@ static void test_owners_find(void **state)
 	m.n = 0;
 	assert_null(owner_map__find(&m, 200, &n));
 	assert_int_equal(n, 0);
+	owner_map__free(&m);
 }
 
 /* ---- leak_report__build -------------------------------------------------------------- */
@@ -153,6 +161,8 @@ static void test_owners_find(void **state)
 /* Two processes, their fds sorted, one socket shared by fork: the lowest pid. */
 static void test_group_by_process(void **state)
 {
+	struct leak_fx *f = *state;
+	const struct leak_group *g;
 	struct ww_sock_rec ls[] = { listener("10.0.0.1", 80, 900) };
 	struct leak_sock s[] = {
 		cw("10.0.0.1", 80, "192.0.2.1", 40001, 1001, 55, 5),
@@ -161,114 +171,86 @@ static void test_group_by_process(void **state)
 		cw("10.0.0.1", 80, "192.0.2.1", 40003, 1003, 55, 2),
 		cw("10.0.0.9", 50001, "192.0.2.7", 5432, 2002, 66, 4),
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
 
-	own(&b, 900, 100, 3);  /* the listener */
-	own(&b, 1001, 100, 12);
-	own(&b, 1002, 100, 7);
-	own(&b, 1003, 100, 31);
-	own(&b, 1003, 150, 4); /* inherited by a child: pid 100 is the owner */
-	own(&b, 2001, 200, 9);
-	own(&b, 2002, 200, 6);
-	m = map_of(&b);
+	own(&f->m, 900, 100, 3);  /* the listener */
+	own(&f->m, 1001, 100, 12);
+	own(&f->m, 1002, 100, 7);
+	own(&f->m, 1003, 100, 31);
+	own(&f->m, 1003, 150, 4); /* inherited by a child: pid 100 is the owner */
+	own(&f->m, 2001, 200, 9);
+	own(&f->m, 2002, 200, 6);
+	build(f, s, 5, ls, 1);
+	EXPECT_FIELDS(&f->r, FV(sockets, 5), FV(n, 2));
 
-	assert_int_equal(leak_report__build(s, 5, ls, 1, &m, &r), 0);
-	assert_int_equal(r.sockets, 5);
-	assert_int_equal(r.n, 2);
-
-	g = &r.groups[0]; /* 3 sockets first */
-	assert_int_equal(g->kind, LEAK_PROCESS);
-	assert_int_equal(g->pid, 100);
-	assert_int_equal(g->netns, NS);
-	assert_int_equal(g->state, WW_TCP_CLOSE_WAIT);
-	assert_int_equal(g->count, 3);
-	assert_int_equal(g->cgroup_id, 55);
-	assert_int_equal(g->oldest_ns, 9 * SEC);
-	assert_int_equal(g->nfds, 3);
-	assert_int_equal(g->fds[0], 7);
-	assert_int_equal(g->fds[1], 12);
-	assert_int_equal(g->fds[2], 31);
-	assert_int_equal(g->fds_more, 0);
+	g = &f->r.groups[0]; /* 3 sockets first */
+	EXPECT_FIELDS(g, FV(kind, LEAK_PROCESS), FV(pid, 100), FV(netns, NS),
+		      FV(state, WW_TCP_CLOSE_WAIT), FV(count, 3), FV(cgroup_id, 55),
+		      FV(oldest_ns, 9 * SEC), FV(nfds, 3), FV(fds[0], 7), FV(fds[1], 12),
+		      FV(fds[2], 31), FV(fds_more, 0));
 	assert_string_equal(g->listener, "");
 	/* inbound (their local port is the listener's): the client's address only */
 	assert_int_equal(g->npeers, 2);
 	assert_string_equal(g->peers[0].peer, "192.0.2.1");
 	assert_int_equal(g->peers[0].count, 2);
 	assert_string_equal(g->peers[1].peer, "192.0.2.2");
-	assert_int_equal(g->peers[1].count, 1);
-	assert_int_equal(g->peers_more, 0);
+	EXPECT_FIELDS(g, FV(peers[1].count, 1), FV(peers_more, 0));
 
-	g = &r.groups[1];
-	assert_int_equal(g->kind, LEAK_PROCESS);
-	assert_int_equal(g->pid, 200);
-	assert_int_equal(g->count, 2);
-	assert_int_equal(g->cgroup_id, 66);
-	assert_int_equal(g->oldest_ns, 4 * SEC);
-	assert_int_equal(g->nfds, 2);
-	assert_int_equal(g->fds[0], 6);
-	assert_int_equal(g->fds[1], 9);
+	g = &f->r.groups[1];
+	EXPECT_FIELDS(g, FV(kind, LEAK_PROCESS), FV(pid, 200), FV(count, 2), FV(cgroup_id, 66),
+		      FV(oldest_ns, 4 * SEC), FV(nfds, 2), FV(fds[0], 6), FV(fds[1], 9));
 	/* outbound: the server's address and port */
 	assert_int_equal(g->npeers, 1);
 	assert_string_equal(g->peers[0].peer, "192.0.2.7:5432");
 	assert_int_equal(g->peers[0].count, 2);
-	leak_report__free(&r);
-	assert_null(r.groups);
-	assert_int_equal(r.n, 0);
+	leak_report__free(&f->r);
+	assert_null(f->r.groups);
+	assert_int_equal(f->r.n, 0);
 }
 
 /* One socket held by two fds of the same process: both fds, one socket. */
 static void test_dup_fds(void **state)
 {
+	struct leak_fx *f = *state;
 	struct leak_sock s[] = { cw("10.0.0.9", 50000, "192.0.2.7", 443, 2001, 1, 3) };
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
 
-	own(&b, 2001, 200, 9);
-	own(&b, 2001, 200, 5);
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 1, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.groups[0].count, 1);
-	assert_int_equal(r.groups[0].nfds, 2);
-	assert_int_equal(r.groups[0].fds[0], 5);
-	assert_int_equal(r.groups[0].fds[1], 9);
-	leak_report__free(&r);
+	own(&f->m, 2001, 200, 9);
+	own(&f->m, 2001, 200, 5);
+	build(f, s, 1, NULL, 0);
+	assert_int_equal(f->r.n, 1);
+	EXPECT_FIELDS(&f->r.groups[0], FV(count, 1), FV(nfds, 2), FV(fds[0], 5), FV(fds[1], 9));
 }
 
 #define MANY (LEAK_MAX_FDS + 6)
 
 /*
- * More fds than LEAK_MAX_FDS: 64 listed, sorted, the rest counted. The sweep
- * meets the sockets in hash order, here the reverse of their fds.
+ * MANY sockets of pid 42, one fd each, met by the sweep in hash order: here
+ * the reverse of their fds (11 .. MANY + 10, highest first).
  */
-static void test_fds_capped(void **state)
+static const struct leak_group *many_fds(struct leak_fx *f)
 {
 	static struct leak_sock s[MANY];
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
 
 	for (int i = 0; i < MANY; i++) {
 		s[i] = cw("10.0.0.9", 20000 + i, "192.0.2.7", 443, 5000 + i, 1, 1);
-		own(&b, 5000 + i, 42, MANY + 10 - i); /* fds 11 .. 80, met highest first */
+		own(&f->m, 5000 + i, 42, MANY + 10 - i);
 	}
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, MANY, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 1);
-	g = &r.groups[0];
-	assert_int_equal(g->count, MANY);
-	assert_int_equal(g->nfds, LEAK_MAX_FDS);
-	assert_int_equal(g->fds_more, MANY - LEAK_MAX_FDS);
+	build(f, s, MANY, NULL, 0);
+	return &f->r.groups[0];
+}
+
+/* More fds than LEAK_MAX_FDS: 64 listed, sorted, the rest counted. */
+static void test_fds_capped(void **state)
+{
+	struct leak_fx *f = *state;
+	const struct leak_group *g = many_fds(f);
+
+	assert_int_equal(f->r.n, 1);
+	EXPECT_FIELDS(g, FV(count, MANY), FV(nfds, LEAK_MAX_FDS),
+		      FV(fds_more, MANY - LEAK_MAX_FDS));
 	for (uint32_t i = 1; i < g->nfds; i++)
 		assert_true(g->fds[i - 1] < g->fds[i]);
 	for (uint32_t i = 0; i < g->nfds; i++)
 		assert_true(g->fds[i] >= 11 && g->fds[i] <= MANY + 10);
-	leak_report__free(&r);
 }
 
 /*
@@ -279,25 +261,13 @@ static void test_fds_capped(void **state)
  */
 static void test_fds_capped_lowest(void **state)
 {
-	static struct leak_sock s[MANY];
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
+	struct leak_fx *f = *state;
+	const struct leak_group *g = many_fds(f);
 
-	for (int i = 0; i < MANY; i++) {
-		s[i] = cw("10.0.0.9", 20000 + i, "192.0.2.7", 443, 5000 + i, 1, 1);
-		own(&b, 5000 + i, 42, MANY + 10 - i);
-	}
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, MANY, NULL, 0, &m, &r), 0);
-	g = &r.groups[0];
-	assert_int_equal(g->nfds, LEAK_MAX_FDS);
-	assert_int_equal(g->fds_more, MANY - LEAK_MAX_FDS);
+	EXPECT_FIELDS(g, FV(nfds, LEAK_MAX_FDS), FV(fds_more, MANY - LEAK_MAX_FDS));
 	if (g->fds[0] != 11 || g->fds[LEAK_MAX_FDS - 1] != 10 + LEAK_MAX_FDS)
 		fail_msg("fds 11..%d held, %d listed: %u..%u, not the lowest (11..%d)", MANY + 10,
 			 LEAK_MAX_FDS, g->fds[0], g->fds[LEAK_MAX_FDS - 1], 10 + LEAK_MAX_FDS);
-	leak_report__free(&r);
 }
 
 #define SHUFFLED 300
@@ -307,9 +277,7 @@ static void test_fds_capped_lowest_shuffled(void **state)
 {
 	static struct leak_sock s[SHUFFLED];
 	static uint32_t fd[SHUFFLED];
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
+	struct leak_fx *f = *state;
 	const struct leak_group *g;
 	uint32_t x = 12345;
 
@@ -326,24 +294,22 @@ static void test_fds_capped_lowest_shuffled(void **state)
 	}
 	for (int i = 0; i < SHUFFLED; i++) {
 		s[i] = cw("10.0.0.9", 20000 + i, "192.0.2.7", 443, 5000 + i, 1, 1);
-		own(&b, 5000 + i, 42, fd[i]);
+		own(&f->m, 5000 + i, 42, fd[i]);
 	}
-	own(&b, 5000 + SHUFFLED / 2, 42, 7); /* a dup()ed one: the lowest of all */
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, SHUFFLED, NULL, 0, &m, &r), 0);
-	g = &r.groups[0];
-	assert_int_equal(g->count, SHUFFLED);
-	assert_int_equal(g->nfds, LEAK_MAX_FDS);
-	assert_int_equal(g->fds_more, SHUFFLED + 1 - LEAK_MAX_FDS);
-	assert_int_equal(g->fds[0], 7);
+	own(&f->m, 5000 + SHUFFLED / 2, 42, 7); /* a dup()ed one: the lowest of all */
+	build(f, s, SHUFFLED, NULL, 0);
+	g = &f->r.groups[0];
+	EXPECT_FIELDS(g, FV(count, SHUFFLED), FV(nfds, LEAK_MAX_FDS),
+		      FV(fds_more, SHUFFLED + 1 - LEAK_MAX_FDS), FV(fds[0], 7));
 	for (uint32_t i = 1; i < LEAK_MAX_FDS; i++)
 		assert_int_equal(g->fds[i], 100 + i - 1);
-	leak_report__free(&r);
 }
 
 /* Up to LEAK_MAX_PEERS peers, in the order met; then sockets to others are counted. */
 static void test_peers_capped(void **state)
 {
+	struct leak_fx *f = *state;
+	const struct leak_group *g;
 	struct leak_sock s[] = {
 		cw("10.0.0.9", 30001, "192.0.2.1", 443, 1, 1, 1),
 		cw("10.0.0.9", 30002, "192.0.2.2", 443, 2, 1, 1),
@@ -353,56 +319,43 @@ static void test_peers_capped(void **state)
 		cw("10.0.0.9", 30006, "192.0.2.4", 443, 6, 1, 1),
 		cw("2001:db8::9", 30007, "2001:db8::1", 443, 7, 1, 1),
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
 
 	for (int i = 1; i <= 7; i++)
-		own(&b, i, 77, 10 + i);
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 7, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 1);
-	g = &r.groups[0];
-	assert_int_equal(g->count, 7);
-	assert_int_equal(g->npeers, LEAK_MAX_PEERS);
+		own(&f->m, i, 77, 10 + i);
+	build(f, s, 7, NULL, 0);
+	assert_int_equal(f->r.n, 1);
+	g = &f->r.groups[0];
+	EXPECT_FIELDS(g, FV(count, 7), FV(npeers, LEAK_MAX_PEERS));
 	assert_string_equal(g->peers[0].peer, "192.0.2.1:443");
 	assert_int_equal(g->peers[0].count, 1);
 	assert_string_equal(g->peers[1].peer, "192.0.2.2:443");
 	assert_int_equal(g->peers[1].count, 2);
 	assert_string_equal(g->peers[2].peer, "192.0.2.1:8443");
-	assert_int_equal(g->peers[2].count, 1);
 	/* 192.0.2.3:443, 192.0.2.4:443, [2001:db8::1]:443: one socket each */
-	assert_int_equal(g->peers_more, 3);
-	leak_report__free(&r);
+	EXPECT_FIELDS(g, FV(peers[2].count, 1), FV(peers_more, 3));
 }
 
 static void test_peer_ipv6(void **state)
 {
+	struct leak_fx *f = *state;
+	const struct leak_group *g;
 	struct ww_sock_rec ls[] = { listener("::", 443, 900) };
 	struct leak_sock s[] = {
 		cw("2001:db8::9", 443, "2001:db8::1", 50000, 1, 1, 1),     /* inbound */
 		cw("2001:db8::9", 40000, "2001:db8::2", 8080, 2, 1, 1),    /* outbound */
 		cw("::ffff:10.0.0.9", 443, "::ffff:192.0.2.5", 50001, 3, 1, 1), /* v4-mapped, inbound */
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
 
-	own(&b, 900, 5, 3);
-	own(&b, 1, 5, 10);
-	own(&b, 2, 5, 11);
-	own(&b, 3, 5, 12);
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 3, ls, 1, &m, &r), 0);
-	assert_int_equal(r.n, 1);
-	g = &r.groups[0];
+	own(&f->m, 900, 5, 3);
+	for (int i = 1; i <= 3; i++)
+		own(&f->m, i, 5, 9 + i);
+	build(f, s, 3, ls, 1);
+	assert_int_equal(f->r.n, 1);
+	g = &f->r.groups[0];
 	assert_int_equal(g->npeers, 3);
 	assert_string_equal(g->peers[0].peer, "2001:db8::1");
 	assert_string_equal(g->peers[1].peer, "[2001:db8::2]:8080");
 	assert_string_equal(g->peers[2].peer, "192.0.2.5");
-	leak_report__free(&r);
 }
 
 /*
@@ -423,49 +376,39 @@ static void test_never_accepted(void **state)
 		cw("10.0.0.2", 80, "192.0.2.3", 40003, 0, 0, 5),
 		cw("2001:db8::5", 80, "2001:db8::7", 40004, 0, 0, 2),
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
+	static const struct {
+		uint32_t pid;
+		const char *listener, *peer;
+	} single[] = { { 300, "0.0.0.0:80", "192.0.2.3" }, { 600, "[::]:80", "2001:db8::7" } };
+	struct leak_fx *f = *state;
 	const struct leak_group *g;
 
-	own(&b, 901, 300, 3);
-	own(&b, 902, 400, 4);
-	own(&b, 903, 500, 5);
-	own(&b, 904, 600, 6);
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 4, ls, 4, &m, &r), 0);
-	assert_int_equal(r.n, 3);
-	assert_int_equal(r.sockets, 4);
+	for (int i = 0; i < 4; i++)
+		own(&f->m, 901 + i, 300 + 100 * i, 3 + i);
+	build(f, s, 4, ls, 4);
+	EXPECT_FIELDS(&f->r, FV(n, 3), FV(sockets, 4));
 
-	g = &r.groups[0];
-	assert_int_equal(g->kind, LEAK_LISTENER);
-	assert_int_equal(g->pid, 400);
+	g = &f->r.groups[0];
+	EXPECT_FIELDS(g, FV(kind, LEAK_LISTENER), FV(pid, 400));
 	assert_string_equal(g->listener, "10.0.0.1:80");
-	assert_int_equal(g->count, 2);
-	assert_int_equal(g->oldest_ns, 6 * SEC);
-	assert_int_equal(g->nfds, 0);
-	assert_int_equal(g->fds_more, 0);
-	assert_int_equal(g->npeers, 2);
+	EXPECT_FIELDS(g, FV(count, 2), FV(oldest_ns, 6 * SEC), FV(nfds, 0), FV(fds_more, 0),
+		      FV(npeers, 2));
 	assert_string_equal(g->peers[0].peer, "192.0.2.1");
 	assert_string_equal(g->peers[1].peer, "192.0.2.2");
 
-	g = group_of_pid(&r, 300);
-	assert_int_equal(g->kind, LEAK_LISTENER);
-	assert_string_equal(g->listener, "0.0.0.0:80");
-	assert_int_equal(g->count, 1);
-	assert_string_equal(g->peers[0].peer, "192.0.2.3");
-
-	g = group_of_pid(&r, 600);
-	assert_int_equal(g->kind, LEAK_LISTENER);
-	assert_string_equal(g->listener, "[::]:80");
-	assert_int_equal(g->count, 1);
-	assert_string_equal(g->peers[0].peer, "2001:db8::7");
-	leak_report__free(&r);
+	for (size_t i = 0; i < ARRAY_LEN(single); i++) {
+		g = group_of_pid(&f->r, single[i].pid);
+		assert_int_equal(g->kind, LEAK_LISTENER);
+		assert_string_equal(g->listener, single[i].listener);
+		assert_int_equal(g->count, 1);
+		assert_string_equal(g->peers[0].peer, single[i].peer);
+	}
 }
 
 /* A listener of another namespace, or whose process is gone: an orphan. */
 static void test_never_accepted_no_listener(void **state)
 {
+	struct leak_fx *f = *state;
 	struct ww_sock_rec ls[] = { listener("10.0.0.1", 80, 901), listener("10.0.0.1", 81, 0),
 				    listener("10.0.0.1", 82, 903) };
 	struct leak_sock s[] = {
@@ -473,27 +416,22 @@ static void test_never_accepted_no_listener(void **state)
 		cw("10.0.0.1", 81, "192.0.2.1", 40002, 0, 31, 3),
 		cw("10.0.0.1", 82, "192.0.2.1", 40003, 0, 31, 2),
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
 
 	ls[0].netns = NS2;
-	own(&b, 901, 300, 3);
+	own(&f->m, 901, 300, 3);
 	/* 903: nobody holds it any more */
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 3, ls, 3, &m, &r), 0);
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.groups[0].kind, LEAK_ORPHAN);
-	assert_int_equal(r.groups[0].pid, 0);
-	assert_int_equal(r.groups[0].cgroup_id, 31);
-	assert_int_equal(r.groups[0].count, 3);
-	assert_string_equal(r.groups[0].listener, "");
-	leak_report__free(&r);
+	build(f, s, 3, ls, 3);
+	assert_int_equal(f->r.n, 1);
+	EXPECT_FIELDS(&f->r.groups[0], FV(kind, LEAK_ORPHAN), FV(pid, 0), FV(cgroup_id, 31),
+		      FV(count, 3));
+	assert_string_equal(f->r.groups[0].listener, "");
 }
 
 /* No process holds them: one group per cgroup of their creator (and namespace). */
 static void test_orphans_by_cgroup(void **state)
 {
+	struct leak_fx *f = *state;
+	const struct leak_group *g;
 	struct leak_sock s[] = {
 		cw("10.0.0.9", 30001, "192.0.2.1", 443, 0, 11, 5),
 		cw("10.0.0.9", 30002, "192.0.2.1", 443, 7777, 12, 9), /* inode nobody holds */
@@ -502,45 +440,25 @@ static void test_orphans_by_cgroup(void **state)
 		cw("10.0.0.9", 30005, "192.0.2.1", 443, 0, 11, 2),
 		cw("10.0.0.9", 30006, "192.0.2.1", 443, 0, 11, 2),
 	};
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
-	const struct leak_group *g;
 
 	s[5].r.netns = NS2;
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 6, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 3);
-	assert_int_equal(r.sockets, 6);
-	g = &r.groups[0];
-	assert_int_equal(g->kind, LEAK_ORPHAN);
-	assert_int_equal(g->cgroup_id, 11);
-	assert_int_equal(g->netns, NS);
-	assert_int_equal(g->count, 3);
-	assert_int_equal(g->oldest_ns, 7 * SEC);
-	assert_int_equal(g->nfds, 0);
-	assert_int_equal(g->npeers, 2);
+	build(f, s, 6, NULL, 0);
+	EXPECT_FIELDS(&f->r, FV(n, 3), FV(sockets, 6));
+	g = &f->r.groups[0];
+	EXPECT_FIELDS(g, FV(kind, LEAK_ORPHAN), FV(cgroup_id, 11), FV(netns, NS), FV(count, 3),
+		      FV(oldest_ns, 7 * SEC), FV(nfds, 0), FV(npeers, 2));
 	assert_string_equal(g->peers[0].peer, "192.0.2.1:443");
 	assert_int_equal(g->peers[0].count, 2);
-	g = &r.groups[1];
-	assert_int_equal(g->kind, LEAK_ORPHAN);
-	assert_int_equal(g->cgroup_id, 12);
-	assert_int_equal(g->count, 2);
-	assert_int_equal(g->oldest_ns, 9 * SEC);
-	g = &r.groups[2];
-	assert_int_equal(g->cgroup_id, 11);
-	assert_int_equal(g->netns, NS2);
-	assert_int_equal(g->count, 1);
-	leak_report__free(&r);
+	EXPECT_FIELDS(&f->r.groups[1], FV(kind, LEAK_ORPHAN), FV(cgroup_id, 12), FV(count, 2),
+		      FV(oldest_ns, 9 * SEC));
+	EXPECT_FIELDS(&f->r.groups[2], FV(cgroup_id, 11), FV(netns, NS2), FV(count, 1));
 }
 
 /* Worst first: most sockets, then the oldest, then the lowest pid. */
 static void test_worst_first(void **state)
 {
+	struct leak_fx *f = *state;
 	struct leak_sock s[12];
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
 	/* pid, sockets, age of the oldest */
 	static const uint32_t spec[][3] = {
 		{ 10, 2, 5 }, { 20, 3, 1 }, { 30, 2, 9 }, { 40, 2, 9 }, { 5, 2, 9 }, { 60, 1, 100 },
@@ -552,52 +470,39 @@ static void test_worst_first(void **state)
 		for (uint32_t k = 0; k < spec[i][1]; k++, n++) {
 			s[n] = cw("10.0.0.9", 30000 + n, "192.0.2.1", 443, 100 + n, 1,
 				  k ? 1 : spec[i][2]);
-			own(&b, 100 + n, spec[i][0], 3 + k);
+			own(&f->m, 100 + n, spec[i][0], 3 + k);
 		}
 	}
 	assert_int_equal(n, 12);
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, n, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 6);
+	build(f, s, n, NULL, 0);
+	assert_int_equal(f->r.n, 6);
 	for (size_t i = 0; i < 6; i++)
-		assert_int_equal(r.groups[i].pid, order[i]);
-	leak_report__free(&r);
+		assert_int_equal(f->r.groups[i].pid, order[i]);
 }
 
 static void test_empty(void **state)
 {
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m = map_of(&b);
+	struct leak_fx *f = *state;
 
-	assert_int_equal(leak_report__build(NULL, 0, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 0);
-	assert_int_equal(r.sockets, 0);
-	leak_report__free(&r);
+	build(f, NULL, 0, NULL, 0);
+	EXPECT_FIELDS(&f->r, FV(n, 0), FV(sockets, 0));
 }
 
 /* Many owners: the group array grows past its first allocation. */
 static void test_many_groups(void **state)
 {
 	static struct leak_sock s[100];
-	struct map_builder b = { .n = 0 };
-	struct leak_report r;
-	struct owner_map m;
+	struct leak_fx *f = *state;
 
 	for (int i = 0; i < 100; i++) {
 		s[i] = cw("10.0.0.9", 30000 + i, "192.0.2.1", 443, 100 + i, 1, 1 + i);
-		own(&b, 100 + i, 1000 + i, 3);
+		own(&f->m, 100 + i, 1000 + i, 3);
 	}
-	m = map_of(&b);
-	assert_int_equal(leak_report__build(s, 100, NULL, 0, &m, &r), 0);
-	assert_int_equal(r.n, 100);
+	build(f, s, 100, NULL, 0);
+	assert_int_equal(f->r.n, 100);
 	/* all one socket: the oldest first */
-	for (int i = 0; i < 100; i++) {
-		assert_int_equal(r.groups[i].pid, 1099 - i);
-		assert_int_equal(r.groups[i].count, 1);
-		assert_int_equal(r.groups[i].fds[0], 3);
-	}
-	leak_report__free(&r);
+	for (int i = 0; i < 100; i++)
+		EXPECT_FIELDS(&f->r.groups[i], FV(pid, 1099 - i), FV(count, 1), FV(fds[0], 3));
 }
 
 /* ---- hist_percentile_s ----------------------------------------------------------- */
@@ -639,12 +544,13 @@ static void test_hist_percentile(void **state)
 
 /* ---- tw_diagnose ------------------------------------------------------------------ */
 
-static void out_row(struct ep_row *r, const char *addr, uint16_t port)
+/* The outbound row of 10.0.0.7:5432, all its figures 0. */
+static void out_row(struct ep_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->key.family = WW_AF_INET;
-	assert_int_equal(inet_pton(AF_INET, addr, r->key.addr), 1);
-	r->key.port = port;
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.7", r->key.addr), 1);
+	r->key.port = 5432;
 	r->key.netns = NS;
 	r->key.dir = DIR_OUT;
 }
@@ -662,127 +568,110 @@ static void connects(struct ep_row *r, uint64_t n)
 	transitions(r, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, n);
 }
 
-static void lifetimes(struct ep_row *r, uint64_t n, uint64_t ns)
+/* What the row of 10.0.0.7:5432 holds; a figure not given is 0. */
+struct row_spec {
+	uint64_t connects;       /* connections made */
+	uint64_t lives, life_ns; /* lifetimes measured, each of life_ns */
+	uint32_t tw, est;        /* sockets in TIME_WAIT, in ESTABLISHED */
+	uint32_t ports_used, port_range;
+};
+
+static struct tw_diag diagnose_row(struct ep_row *r, double window_s, struct row_spec s)
 {
-	r->stats.lifetime_hist[hist_bucket(ns)] += n;
+	struct tw_diag d;
+
+	out_row(r);
+	connects(r, s.connects);
+	r->stats.lifetime_hist[hist_bucket(s.life_ns)] += s.lives;
+	r->count[WW_TCP_TIME_WAIT] = s.tw;
+	r->count[WW_TCP_ESTABLISHED] = s.est;
+	r->ports_used = s.ports_used;
+	r->port_range = s.port_range;
+	tw_diagnose(r, window_s, &d);
+	return d;
+}
+
+/* Fill *r as the struct row_spec initializers say, and diagnose it over window_s. */
+#define DIAGNOSE(r, window_s, ...) diagnose_row(r, window_s, (struct row_spec){ __VA_ARGS__ })
+
+/* The diagnosis found traffic of kind, which prints as name. */
+static void assert_traffic(const struct tw_diag *d, enum traffic_kind kind, const char *name)
+{
+	assert_int_equal(d->traffic, kind);
+	assert_string_equal(traffic_name(d->traffic), name);
 }
 
 static void test_classify_short(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
+	struct tw_diag d = DIAGNOSE(&r, 10, .connects = 100, .lives = 95, .life_ns = 3 * MSEC,
+				    .tw = 95, .est = 5, .ports_used = 100, .port_range = 28232);
 
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 100);
-	lifetimes(&r, 95, 3000000);
-	r.count[WW_TCP_TIME_WAIT] = 95;
-	r.count[WW_TCP_ESTABLISHED] = 5;
-	r.ports_used = 100;
-	r.port_range = 28232;
-	tw_diagnose(&r, 10, &d);
-	assert_int_equal(d.traffic, TRAFFIC_SHORT);
-	assert_string_equal(traffic_name(d.traffic), "short-lived");
+	assert_traffic(&d, TRAFFIC_SHORT, "short-lived");
 	assert_true(d.conn_per_s == 10);
-	assert_int_equal(d.closes, 95);
 	assert_true(d.life_p50_s > 0.002 && d.life_p50_s < 0.004);
-	assert_int_equal(d.time_wait, 95);
-	assert_int_equal(d.ports_used, 100);
-	assert_int_equal(d.port_range, 28232);
+	EXPECT_FIELDS(&d, FV(closes, 95), FV(time_wait, 95), FV(ports_used, 100),
+		      FV(port_range, 28232));
 	assert_true(fabs(d.pressure_pct - 100.0 * 100 / 28232) < 1e-9);
 	assert_false(d.high);
 
 	/* lives of seconds, still far below the 60 s of TIME_WAIT */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 20);
-	lifetimes(&r, 20, 3 * SEC);
-	tw_diagnose(&r, 10, &d);
+	d = DIAGNOSE(&r, 10, .connects = 20, .lives = 20, .life_ns = 3 * SEC);
 	assert_int_equal(d.traffic, TRAFFIC_SHORT);
 }
 
 static void test_classify_long(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
-
 	/* pooled: open, nothing new, nothing closed */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_ESTABLISHED] = 20;
-	r.ports_used = 20;
-	r.port_range = 28232;
-	tw_diagnose(&r, 3, &d);
-	assert_int_equal(d.traffic, TRAFFIC_LONG);
-	assert_string_equal(traffic_name(d.traffic), "long-lived");
-	assert_true(d.conn_per_s == 0);
+	struct tw_diag d = DIAGNOSE(&r, 3, .est = 20, .ports_used = 20, .port_range = 28232);
+
+	assert_traffic(&d, TRAFFIC_LONG, "long-lived");
 	assert_int_equal(d.closes, 0);
+	assert_true(d.conn_per_s == 0);
 	assert_true(d.life_p50_s < 0);
 	assert_true(d.life_p99_s < 0);
 
 	/* a few closed after minutes, and were replaced slowly */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_ESTABLISHED] = 20;
-	connects(&r, 3);
-	lifetimes(&r, 3, 300 * SEC);
-	tw_diagnose(&r, 10, &d);
+	d = DIAGNOSE(&r, 10, .est = 20, .connects = 3, .lives = 3, .life_ns = 300 * SEC);
 	assert_int_equal(d.traffic, TRAFFIC_LONG);
 }
 
 static void test_classify_mixed(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
-
 	/* short lives, but fewer than 10 closes */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 9);
-	lifetimes(&r, 9, 3000000);
-	tw_diagnose(&r, 1, &d);
+	struct tw_diag d = DIAGNOSE(&r, 1, .connects = 9, .lives = 9, .life_ns = 3 * MSEC);
+
 	assert_int_equal(d.closes, 9);
-	assert_int_equal(d.traffic, TRAFFIC_MIXED);
-	assert_string_equal(traffic_name(d.traffic), "mixed");
+	assert_traffic(&d, TRAFFIC_MIXED, "mixed");
 
 	/* short lives, but under one new connection per second */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 10);
-	lifetimes(&r, 10, 3000000);
-	tw_diagnose(&r, 20, &d);
+	d = DIAGNOSE(&r, 20, .connects = 10, .lives = 10, .life_ns = 3 * MSEC);
 	assert_true(d.conn_per_s == 0.5);
 	assert_int_equal(d.traffic, TRAFFIC_MIXED);
 
 	/* many closes, living 10 s (not short), none open */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 100);
-	lifetimes(&r, 100, 10 * SEC);
-	tw_diagnose(&r, 10, &d);
+	d = DIAGNOSE(&r, 10, .connects = 100, .lives = 100, .life_ns = 10 * SEC);
 	assert_int_equal(d.traffic, TRAFFIC_MIXED);
 
 	/* open ones, but new connections keep coming: not pooled */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_ESTABLISHED] = 20;
-	connects(&r, 50);
-	tw_diagnose(&r, 10, &d);
+	d = DIAGNOSE(&r, 10, .est = 20, .connects = 50);
 	assert_int_equal(d.traffic, TRAFFIC_MIXED);
 }
 
 static void test_classify_unknown(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
-
 	/* only TIME_WAIT sockets from before the window: nothing tells */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_TIME_WAIT] = 600;
-	r.ports_used = 600;
-	r.port_range = 1000;
-	tw_diagnose(&r, 3, &d);
-	assert_int_equal(d.traffic, TRAFFIC_UNKNOWN);
-	assert_string_equal(traffic_name(d.traffic), "unknown");
+	struct tw_diag d = DIAGNOSE(&r, 3, .tw = 600, .ports_used = 600, .port_range = 1000);
+
+	assert_traffic(&d, TRAFFIC_UNKNOWN, "unknown");
 	assert_true(d.pressure_pct == 60);
 	assert_true(d.high);
 
 	/* no window: no rate */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 10);
-	tw_diagnose(&r, 0, &d);
+	d = DIAGNOSE(&r, 0, .connects = 10);
 	assert_true(d.conn_per_s == 0);
 	assert_true(d.pressure_pct < 0); /* port range unknown */
 	assert_false(d.high);
@@ -795,14 +684,13 @@ static void test_refused_attempts(void **state)
 	struct ep_row r;
 	struct tw_diag d;
 
-	out_row(&r, "10.0.0.7", 5432);
+	out_row(&r);
 	transitions(&r, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 500);
 	transitions(&r, WW_TCP_SYN_SENT, WW_TCP_CLOSE, 500);
 	r.port_range = 28232;
 	tw_diagnose(&r, 10, &d);
 	assert_true(d.conn_per_s == 0);
-	assert_int_equal(d.closes, 0);
-	assert_int_equal(d.traffic, TRAFFIC_UNKNOWN);
+	EXPECT_FIELDS(&d, FV(closes, 0), FV(traffic, TRAFFIC_UNKNOWN));
 	assert_false(d.say);
 
 	/* 100 made of 500 tried */
@@ -815,16 +703,10 @@ static void test_refused_attempts(void **state)
 static void test_say(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
-
 	/* short-lived, and their TIME_WAIT is on this side */
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 100);
-	lifetimes(&r, 100, 3000000);
-	r.count[WW_TCP_TIME_WAIT] = 100;
-	r.ports_used = 100;
-	r.port_range = 28232;
-	tw_diagnose(&r, 10, &d);
+	struct tw_diag d = DIAGNOSE(&r, 10, .connects = 100, .lives = 100, .life_ns = 3 * MSEC,
+				    .tw = 100, .ports_used = 100, .port_range = 28232);
+
 	assert_int_equal(d.traffic, TRAFFIC_SHORT);
 	assert_false(d.high);
 	assert_true(d.say);
@@ -836,11 +718,7 @@ static void test_say(void **state)
 	assert_false(d.say);
 
 	/* ports run short, whatever the traffic */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_ESTABLISHED] = 600;
-	r.ports_used = 600;
-	r.port_range = 1000;
-	tw_diagnose(&r, 10, &d);
+	d = DIAGNOSE(&r, 10, .est = 600, .ports_used = 600, .port_range = 1000);
 	assert_int_equal(d.traffic, TRAFFIC_LONG);
 	assert_true(d.high);
 	assert_true(d.say);
@@ -854,12 +732,8 @@ static void test_say(void **state)
 static void test_pressure_threshold(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
+	struct tw_diag d = DIAGNOSE(&r, 1, .ports_used = 499, .port_range = 1000);
 
-	out_row(&r, "10.0.0.7", 5432);
-	r.port_range = 1000;
-	r.ports_used = 499;
-	tw_diagnose(&r, 1, &d);
 	assert_false(d.high);
 	r.ports_used = 500;
 	tw_diagnose(&r, 1, &d);
@@ -877,19 +751,13 @@ static void test_pressure_threshold(void **state)
 static void test_diagnosis_line(void **state)
 {
 	struct ep_row r;
-	struct tw_diag d;
+	struct tw_diag d = DIAGNOSE(&r, 60, .connects = 27000, .lives = 26990, .life_ns = 3 * MSEC,
+				    .tw = 27104, .est = 12, .ports_used = 27116,
+				    .port_range = 28232);
 	char ep[WW_ADDRPORT_LEN + 16], line[512];
 
-	out_row(&r, "10.0.0.7", 5432);
-	connects(&r, 27000);
-	lifetimes(&r, 26990, 3000000);
-	r.count[WW_TCP_TIME_WAIT] = 27104;
-	r.count[WW_TCP_ESTABLISHED] = 12;
-	r.ports_used = 27116;
-	r.port_range = 28232;
 	ep_key_format(ep, sizeof(ep), &r.key, BY_SERVICE, 32, 128);
 	assert_string_equal(ep, "10.0.0.7:5432");
-	tw_diagnose(&r, 60, &d);
 	assert_true(d.conn_per_s == 450);
 	assert_int_equal(d.traffic, TRAFFIC_SHORT);
 	assert_true(d.high);
@@ -899,11 +767,7 @@ static void test_diagnosis_line(void **state)
 				  "(pooling, keep-alive)");
 
 	/* high pressure, not short-lived: find what opens them */
-	out_row(&r, "10.0.0.7", 5432);
-	r.count[WW_TCP_TIME_WAIT] = 600;
-	r.ports_used = 600;
-	r.port_range = 1000;
-	tw_diagnose(&r, 3, &d);
+	d = DIAGNOSE(&r, 3, .tw = 600, .ports_used = 600, .port_range = 1000);
 	tw_diagnosis_line(line, sizeof(line), "10.0.0.7:5432", &d);
 	/* no connection closed in the window: no rate or lifetime to speak of */
 	assert_string_equal(line, "10.0.0.7:5432: 600 ports held in TIME_WAIT (60 % of 1,000), "
@@ -966,19 +830,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owners_find),
-		cmocka_unit_test(test_group_by_process),
-		cmocka_unit_test(test_dup_fds),
-		cmocka_unit_test(test_fds_capped),
-		cmocka_unit_test(test_fds_capped_lowest),
-		cmocka_unit_test(test_fds_capped_lowest_shuffled),
-		cmocka_unit_test(test_peers_capped),
-		cmocka_unit_test(test_peer_ipv6),
-		cmocka_unit_test(test_never_accepted),
-		cmocka_unit_test(test_never_accepted_no_listener),
-		cmocka_unit_test(test_orphans_by_cgroup),
-		cmocka_unit_test(test_worst_first),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_many_groups),
+		FX_TEST(test_group_by_process),
+		FX_TEST(test_dup_fds),
+		FX_TEST(test_fds_capped),
+		FX_TEST(test_fds_capped_lowest),
+		FX_TEST(test_fds_capped_lowest_shuffled),
+		FX_TEST(test_peers_capped),
+		FX_TEST(test_peer_ipv6),
+		FX_TEST(test_never_accepted),
+		FX_TEST(test_never_accepted_no_listener),
+		FX_TEST(test_orphans_by_cgroup),
+		FX_TEST(test_worst_first),
+		FX_TEST(test_empty),
+		FX_TEST(test_many_groups),
 		cmocka_unit_test(test_hist_percentile),
 		cmocka_unit_test(test_classify_short),
 		cmocka_unit_test(test_classify_long),

@@ -180,35 +180,53 @@ static void cidr_bad(const char *s, int want_ret, const char *msg)
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
+/* What parse_cidr makes of each: the family, the network address, the prefix length. */
+static const struct {
+	int family;
+	const char *in, *addr;
+	int bits;
+} cidrs[] = {
+	{ AF_INET, "198.51.100.0/24", "198.51.100.0", 24 },
+	{ AF_INET, "198.51.100.7/24", "198.51.100.0", 24 },
+	{ AF_INET, "198.51.100.7", "198.51.100.7", 32 },
+	{ AF_INET, "198.51.100.7/32", "198.51.100.7", 32 },
+	{ AF_INET, "198.51.100.255/25", "198.51.100.128", 25 },
+	{ AF_INET, "198.51.100.255/31", "198.51.100.254", 31 },
+	{ AF_INET, "198.51.255.255/17", "198.51.128.0", 17 },
+	{ AF_INET, "198.51.100.7/8", "198.0.0.0", 8 },
+	{ AF_INET, "198.51.100.7/0", "0.0.0.0", 0 },
+	{ AF_INET, "255.255.255.255/1", "128.0.0.0", 1 },
+	{ AF_INET, "0.0.0.0/0", "0.0.0.0", 0 },
+	{ AF_INET6, "2001:db8::/64", "2001:db8::", 64 },
+	{ AF_INET6, "2001:db8::1/64", "2001:db8::", 64 },
+	{ AF_INET6, "2001:db8::1", "2001:db8::1", 128 },
+	{ AF_INET6, "2001:db8::1/128", "2001:db8::1", 128 },
+	{ AF_INET6, "2001:db8:ffff:ffff::/33", "2001:db8:8000::", 33 },
+	{ AF_INET6, "2001:db8:ffff:ffff::/47", "2001:db8:fffe::", 47 },
+	{ AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/127",
+	  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 127 },
+	{ AF_INET6, "ffff::/0", "::", 0 },
+	{ AF_INET6, "::/0", "::", 0 },
+	{ AF_INET6, "::1", "::1", 128 },
+	{ AF_INET6, "::ffff:198.51.100.7/120", "::ffff:198.51.100.0", 120 },
+};
+
+/* The cases of that family. */
+static void cidr_all(int family)
+{
+	for (size_t i = 0; i < sizeof(cidrs) / sizeof(cidrs[0]); i++)
+		if (cidrs[i].family == family)
+			cidr_ok(cidrs[i].in, family, cidrs[i].addr, cidrs[i].bits);
+}
+
 static void test_cidr_v4(void **state)
 {
-	cidr_ok("198.51.100.0/24", AF_INET, "198.51.100.0", 24);
-	cidr_ok("198.51.100.7/24", AF_INET, "198.51.100.0", 24);
-	cidr_ok("198.51.100.7", AF_INET, "198.51.100.7", 32);
-	cidr_ok("198.51.100.7/32", AF_INET, "198.51.100.7", 32);
-	cidr_ok("198.51.100.255/25", AF_INET, "198.51.100.128", 25);
-	cidr_ok("198.51.100.255/31", AF_INET, "198.51.100.254", 31);
-	cidr_ok("198.51.255.255/17", AF_INET, "198.51.128.0", 17);
-	cidr_ok("198.51.100.7/8", AF_INET, "198.0.0.0", 8);
-	cidr_ok("198.51.100.7/0", AF_INET, "0.0.0.0", 0);
-	cidr_ok("255.255.255.255/1", AF_INET, "128.0.0.0", 1);
-	cidr_ok("0.0.0.0/0", AF_INET, "0.0.0.0", 0);
+	cidr_all(AF_INET);
 }
 
 static void test_cidr_v6(void **state)
 {
-	cidr_ok("2001:db8::/64", AF_INET6, "2001:db8::", 64);
-	cidr_ok("2001:db8::1/64", AF_INET6, "2001:db8::", 64);
-	cidr_ok("2001:db8::1", AF_INET6, "2001:db8::1", 128);
-	cidr_ok("2001:db8::1/128", AF_INET6, "2001:db8::1", 128);
-	cidr_ok("2001:db8:ffff:ffff::/33", AF_INET6, "2001:db8:8000::", 33);
-	cidr_ok("2001:db8:ffff:ffff::/47", AF_INET6, "2001:db8:fffe::", 47);
-	cidr_ok("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/127", AF_INET6,
-		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 127);
-	cidr_ok("ffff::/0", AF_INET6, "::", 0);
-	cidr_ok("::/0", AF_INET6, "::", 0);
-	cidr_ok("::1", AF_INET6, "::1", 128);
-	cidr_ok("::ffff:198.51.100.7/120", AF_INET6, "::ffff:198.51.100.0", 120);
+	cidr_all(AF_INET6);
 }
 
 static void test_cidr_bad(void **state)
@@ -313,28 +331,43 @@ static void test_states_bad(void **state)
 	assert_int_equal(err[0], 'x');
 }
 
-/* ---- parse_duration ------------------------------------------------------ */
+/* ---- parse_duration, parse_size: a number and a unit ---------------------------- */
 
-static uint64_t dur_ok(const char *s)
+typedef int (*parse_unit_fn)(const char *s, uint64_t *v, char *err, size_t errlen);
+
+static uint64_t unit_ok(parse_unit_fn parse, const char *s)
 {
 	char err[WW_ERR_LEN] = "";
 	uint64_t v = SENTINEL;
-	int ret = parse_duration(s, &v, err, sizeof(err));
+	int ret = parse(s, &v, err, sizeof(err));
 
 	if (ret)
 		fail_msg("'%s': returned %d (%s)", s, ret, err);
 	return v;
 }
 
-static void dur_bad(const char *s, int want_ret, const char *msg)
+/* parse fails on s as check_fail says, and leaves the value alone. */
+static void unit_bad(parse_unit_fn parse, const char *s, int want_ret, const char *msg)
 {
 	char err[WW_ERR_LEN] = "";
 	uint64_t v = SENTINEL;
-	int ret = parse_duration(s, &v, err, sizeof(err));
+	int ret = parse(s, &v, err, sizeof(err));
 
 	check_fail(s, ret, want_ret, err, msg);
 	assert_true(v == SENTINEL);
 }
+
+/* Each of junk[n] is no number: -EINVAL. */
+static void unit_junk(parse_unit_fn parse, const char *const *junk, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		unit_bad(parse, junk[i], -EINVAL, NULL);
+}
+
+#define dur_ok(s) unit_ok(parse_duration, s)
+#define size_ok(s) unit_ok(parse_size, s)
+
+/* ---- parse_duration ------------------------------------------------------ */
 
 static void test_duration(void **state)
 {
@@ -372,45 +405,22 @@ static void test_duration_bad(void **state)
 		"1..5", "1.5.2", "1e3", "0x10", " 1", "1 ", "1 s", "+1", "1S", "1sec", "1ms5",
 		"1mss", "1.s", "1,5", "-0", "1s1",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
-		dur_bad(junk[i], -EINVAL, NULL);
-	dur_bad("-1", -EINVAL, "duration '-1' " DURATION_HINT);
-	dur_bad("nan", -EINVAL, "duration 'nan' " DURATION_HINT);
-	dur_bad("", -EINVAL, "duration '' " DURATION_HINT);
-	dur_bad(NULL, -EINVAL, "duration '' " DURATION_HINT);
-	dur_bad("18446744073.709551616", -ERANGE,
-		"duration '18446744073.709551616' too large (at most 213503d)");
-	dur_bad("18446744074", -ERANGE, NULL);
-	dur_bad("213504d", -ERANGE, NULL);
-	dur_bad("5124096h", -ERANGE, NULL);
-	dur_bad("99999999999999999999999", -ERANGE, NULL);
-	dur_bad("99999999999999999999999ms", -ERANGE, NULL);
+	unit_junk(parse_duration, junk, sizeof(junk) / sizeof(junk[0]));
+	unit_bad(parse_duration, "-1", -EINVAL, "duration '-1' " DURATION_HINT);
+	unit_bad(parse_duration, "nan", -EINVAL, "duration 'nan' " DURATION_HINT);
+	unit_bad(parse_duration, "", -EINVAL, "duration '' " DURATION_HINT);
+	unit_bad(parse_duration, NULL, -EINVAL, "duration '' " DURATION_HINT);
+	unit_bad(parse_duration, "18446744073.709551616", -ERANGE,
+		 "duration '18446744073.709551616' too large (at most 213503d)");
+	unit_bad(parse_duration, "18446744074", -ERANGE, NULL);
+	unit_bad(parse_duration, "213504d", -ERANGE, NULL);
+	unit_bad(parse_duration, "5124096h", -ERANGE, NULL);
+	unit_bad(parse_duration, "99999999999999999999999", -ERANGE, NULL);
+	unit_bad(parse_duration, "99999999999999999999999ms", -ERANGE, NULL);
 }
 
 /* ---- parse_size ---------------------------------------------------------- */
-
-static uint64_t size_ok(const char *s)
-{
-	char err[WW_ERR_LEN] = "";
-	uint64_t v = SENTINEL;
-	int ret = parse_size(s, &v, err, sizeof(err));
-
-	if (ret)
-		fail_msg("'%s': returned %d (%s)", s, ret, err);
-	return v;
-}
-
-static void size_bad(const char *s, int want_ret, const char *msg)
-{
-	char err[WW_ERR_LEN] = "";
-	uint64_t v = SENTINEL;
-	int ret = parse_size(s, &v, err, sizeof(err));
-
-	check_fail(s, ret, want_ret, err, msg);
-	assert_true(v == SENTINEL);
-}
 
 static void test_size(void **state)
 {
@@ -435,16 +445,14 @@ static void test_size_bad(void **state)
 		"", "-1", "+1", "1.5M", "16MB", "16 M", "M", "16T", "0x10", "1KiBB", " 1", "1 ",
 		"1e3", "16Mi", "K16",
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
-		size_bad(junk[i], -EINVAL, NULL);
-	size_bad(NULL, -EINVAL, NULL);
-	size_bad("16T", -EINVAL, "size '16T' " SIZE_HINT);
-	size_bad("-1", -EINVAL, "size '-1' " SIZE_HINT);
-	size_bad("17179869184G", -ERANGE, "size '17179869184G' too large");
-	size_bad("18446744073709551616", -ERANGE, NULL);
-	size_bad("18014398509481984K", -ERANGE, NULL);
+	unit_junk(parse_size, junk, sizeof(junk) / sizeof(junk[0]));
+	unit_bad(parse_size, NULL, -EINVAL, NULL);
+	unit_bad(parse_size, "16T", -EINVAL, "size '16T' " SIZE_HINT);
+	unit_bad(parse_size, "-1", -EINVAL, "size '-1' " SIZE_HINT);
+	unit_bad(parse_size, "17179869184G", -ERANGE, "size '17179869184G' too large");
+	unit_bad(parse_size, "18446744073709551616", -ERANGE, NULL);
+	unit_bad(parse_size, "18014398509481984K", -ERANGE, NULL);
 }
 
 int main(void)

@@ -537,6 +537,16 @@ static int check_exposition(const char *text)
 	return nfam;
 }
 
+/* The page of c at now, checked against the exposition format; c is freed. */
+static char *page(struct collector *c, __u64 now, enum ww_by by)
+{
+	char *out = render_collector(c, now, by);
+
+	collector__free(c);
+	check_exposition(out);
+	return out;
+}
+
 /* The value of the sample whose line starts with prefix; fails if none. */
 static double value_of(const char *text, const char *prefix)
 {
@@ -586,6 +596,15 @@ static void escape_expect(const char *in, const char *want)
 	free(got);
 }
 
+/* The value of the series fmt names, the endpoint's labels ep in its %s. */
+static double value_at(const char *text, const char *fmt, const char *ep)
+{
+	char k[512];
+
+	snprintf(k, sizeof(k), fmt, ep);
+	return value_of(text, k);
+}
+
 static void test_escape(void **state)
 {
 	escape_expect("", "");
@@ -610,11 +629,9 @@ static void test_escape(void **state)
 /* A comm with '"', '\' and a newline, reachable with --by comm. */
 static void test_escape_comm_endpoint(void **state)
 {
-	struct collector *c = scenario_comm();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_COMM);
+	char *out = page(scenario_comm(), T0 + 10 * SEC, BY_COMM);
 	char want[256];
 
-	check_exposition(out);
 	snprintf(want, sizeof(want),
 		 "waitwatch_sockets{endpoint=\"" WEIRD_COMM_ESCAPED
 		 "\",direction=\"\",netns=\"%u\",state=\"TIME_WAIT\"} 2\n",
@@ -629,7 +646,6 @@ static void test_escape_comm_endpoint(void **state)
 			 1);
 	golden("by_comm.prom", out);
 	free(out);
-	collector__free(c);
 }
 
 /* A comm is bytes, not UTF-8; the page must stay valid UTF-8 all the same. */
@@ -682,24 +698,18 @@ static void test_escape_build_info(void **state)
 
 static void test_golden_basic(void **state)
 {
-	struct collector *c = scenario_basic();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_SERVICE);
+	char *out = page(scenario_basic(), T0 + 10 * SEC, BY_SERVICE);
 
-	check_exposition(out);
 	golden("basic.prom", out);
 	free(out);
-	collector__free(c);
 }
 
 static void test_golden_folded(void **state)
 {
-	struct collector *c = scenario_folded();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_SERVICE);
+	char *out = page(scenario_folded(), T0 + 10 * SEC, BY_SERVICE);
 
-	check_exposition(out);
 	golden("folded.prom", out);
 	free(out);
-	collector__free(c);
 }
 
 static void test_golden_empty(void **state)
@@ -722,44 +732,32 @@ static void test_golden_empty(void **state)
 /* What the basic scenario must show, independently of the golden file. */
 static void test_basic_values(void **state)
 {
-	struct collector *c = scenario_basic();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_SERVICE);
+	char *out = page(scenario_basic(), T0 + 10 * SEC, BY_SERVICE);
 	const char *out80 = "endpoint=\"198.51.100.1:80\",direction=\"out\",netns=\"4026531840\"";
 	const char *in8080 = "endpoint=\"0.0.0.0:8080\",direction=\"in\",netns=\"4026531840\"";
-	char k[512];
 
-	check_exposition(out);
-	snprintf(k, sizeof(k), "waitwatch_sockets{%s,state=\"TIME_WAIT\"}", out80);
-	assert_int_equal(value_of(out, k), 3);
-	snprintf(k, sizeof(k), "waitwatch_sockets{%s,state=\"ESTABLISHED\"}", out80);
-	assert_int_equal(value_of(out, k), 1);
-	snprintf(k, sizeof(k), "waitwatch_sockets{%s,state=\"CLOSE_WAIT\"}", in8080);
-	assert_int_equal(value_of(out, k), 1);
-	snprintf(k, sizeof(k), "waitwatch_sockets{%s,state=\"LISTEN\"}", in8080);
-	assert_int_equal(value_of(out, k), 1);
-	snprintf(k, sizeof(k), "waitwatch_state_entries_total{%s,state=\"CLOSE_WAIT\"}", in8080);
-	assert_int_equal(value_of(out, k), 2);
-	snprintf(k, sizeof(k), "waitwatch_state_entries_total{%s,state=\"TIME_WAIT\"}", out80);
-	assert_int_equal(value_of(out, k), 3);
+	assert_int_equal(value_at(out, "waitwatch_sockets{%s,state=\"TIME_WAIT\"}", out80), 3);
+	assert_int_equal(value_at(out, "waitwatch_sockets{%s,state=\"ESTABLISHED\"}", out80), 1);
+	assert_int_equal(value_at(out, "waitwatch_sockets{%s,state=\"CLOSE_WAIT\"}", in8080), 1);
+	assert_int_equal(value_at(out, "waitwatch_sockets{%s,state=\"LISTEN\"}", in8080), 1);
+	assert_int_equal(value_at(out, "waitwatch_state_entries_total{%s,state=\"CLOSE_WAIT\"}",
+				       in8080), 2);
+	assert_int_equal(value_at(out, "waitwatch_state_entries_total{%s,state=\"TIME_WAIT\"}",
+				       out80), 3);
 	/* the oldest CLOSE_WAIT entered at T0 + 3 s, seen at T0 + 10 s */
-	snprintf(k, sizeof(k), "waitwatch_oldest_close_wait_seconds{%s}", in8080);
-	assert_near(value_of(out, k), 7.0, 1e-9);
+	assert_near(value_at(out, "waitwatch_oldest_close_wait_seconds{%s}", in8080), 7.0, 1e-9);
 	/* 4 ports held towards 198.51.100.1:80 (3 TIME_WAIT + 1) of 28232 */
-	snprintf(k, sizeof(k), "waitwatch_ephemeral_ports_used{%s}", out80);
-	assert_int_equal(value_of(out, k), 4);
-	snprintf(k, sizeof(k), "waitwatch_ephemeral_port_pressure_ratio{%s}", out80);
-	assert_near(value_of(out, k), 4.0 / 28232, 1e-6);
+	assert_int_equal(value_at(out, "waitwatch_ephemeral_ports_used{%s}", out80), 4);
+	assert_near(value_at(out, "waitwatch_ephemeral_port_pressure_ratio{%s}",
+				  out80), 4.0 / 28232, 1e-6);
 	/* SYN_SENT for 1 ms, 4 times, towards :80 */
-	snprintf(k, sizeof(k),
-		 "waitwatch_state_duration_seconds_count{%s,state=\"SYN_SENT\"}", out80);
-	assert_int_equal(value_of(out, k), 4);
-	snprintf(k, sizeof(k), "waitwatch_state_duration_seconds_sum{%s,state=\"SYN_SENT\"}",
-		 out80);
-	assert_near(value_of(out, k), 0.004, 1e-12);
+	assert_int_equal(value_at(out, "waitwatch_state_duration_seconds_count{%s,"
+				       "state=\"SYN_SENT\"}", out80), 4);
+	assert_near(value_at(out, "waitwatch_state_duration_seconds_sum{%s,state=\"SYN_SENT\"}",
+				  out80), 0.004, 1e-12);
 	/* CLOSE_WAIT for 0.5 s once on :8080 */
-	snprintf(k, sizeof(k), "waitwatch_state_duration_seconds_sum{%s,state=\"CLOSE_WAIT\"}",
-		 in8080);
-	assert_near(value_of(out, k), 0.5, 1e-12);
+	assert_near(value_at(out, "waitwatch_state_duration_seconds_sum{%s,state=\"CLOSE_WAIT\"}",
+				  in8080), 0.5, 1e-12);
 	/* the exporter's own counters come from prom_self */
 	assert_int_equal(value_of(out, "waitwatch_events_lost_total{reason=\"ringbuf_full\"}"), 5);
 	assert_int_equal(value_of(out, "waitwatch_events_lost_total{reason=\"recursion\"}"), 2);
@@ -769,15 +767,12 @@ static void test_basic_values(void **state)
 				       "direction=\"out\",netns=\"4026532001\",state=\"SYN_SENT\"}"),
 			 1);
 	free(out);
-	collector__free(c);
 }
 
 static void test_folded_other(void **state)
 {
-	struct collector *c = scenario_folded();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_SERVICE);
+	char *out = page(scenario_folded(), T0 + 10 * SEC, BY_SERVICE);
 
-	check_exposition(out);
 	/* the two worst rows, then "other" with the 2 + 1 others */
 	assert_int_equal(value_of(out, "waitwatch_sockets{endpoint=\"192.0.2.1:443\","
 				       "direction=\"out\",netns=\"4026531840\",state=\"TIME_WAIT\"}"),
@@ -814,7 +809,6 @@ static void test_folded_other(void **state)
 		assert_true(sum <= 10);
 	}
 	free(out);
-	collector__free(c);
 }
 
 /*
@@ -1015,12 +1009,10 @@ static void test_families(void **state)
 		"waitwatch_events_lost_total", "waitwatch_repairs_total", "waitwatch_build_info",
 		"process_start_time_seconds",
 	};
-	struct collector *c = scenario_basic();
-	char *out = render_collector(c, T0 + 10 * SEC, BY_SERVICE);
+	char *out = page(scenario_basic(), T0 + 10 * SEC, BY_SERVICE);
 	const char *prev = out;
 	char t[160];
 
-	check_exposition(out);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const char *at;
 
@@ -1035,7 +1027,6 @@ static void test_families(void **state)
 	}
 	assert_int_equal(count_lines(out, "# TYPE waitwatch_state_duration_seconds histogram"), 1);
 	free(out);
-	collector__free(c);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,23 +42,30 @@
 #include "replay.h"
 #include "out_json.h"
 #include "out_term.h"
+#include "expect.h"
 
 #define DATA_DIR "tests/data/rec/"
 #define SEC 1000000000ull
 
 /* ---- helpers ---------------------------------------------------------------- */
 
+/*
+ * The file's little-endian u32 fields (docs/recording.md), read and written
+ * here with the C library's byte order functions: a test of the format, not
+ * of the writer's own helpers.
+ */
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static uint32_t get32(const uint8_t *p)
 {
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 /* A fresh path in the temporary directory; the caller unlinks it. */
@@ -72,6 +80,23 @@ static char *tmp_path(void)
 	close(fd);
 	return p;
 }
+
+/* The tests that write a recording to a file: its path in *state, removed after them. */
+static int tmp_setup(void **state)
+{
+	*state = tmp_path();
+	return 0;
+}
+
+static int tmp_teardown(void **state)
+{
+	unlink(*state);
+	free(*state);
+	return 0;
+}
+
+#define TMP_TEST(test) cmocka_unit_test_setup_teardown(test, tmp_setup, tmp_teardown)
+
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -93,6 +118,13 @@ static uint8_t *slurp(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
+}
+
+/* Close w, writing its last block; the bytes of the file it wrote. */
+static uint8_t *close_slurp(struct rec_writer *w, const char *path, size_t *len)
+{
+	assert_int_equal(rec_writer__close(w), 0);
+	return slurp(path, len);
 }
 
 /* Where the first block starts: 16 + metadata length + 4. */
@@ -175,21 +207,49 @@ static struct ww_sock_rec sample_sock(int i)
 	return r;
 }
 
+/* A writer of path, the header from m (NULL: sample_meta()). */
+static struct rec_writer *writer(const char *path, const struct rec_meta *m)
+{
+	struct rec_meta sample = sample_meta();
+	char err[256];
+	struct rec_writer *w = rec_writer__open(path, m ? m : &sample, err, sizeof(err));
+
+	assert_non_null(w);
+	return w;
+}
+
+static struct rec_reader *reader(const char *path)
+{
+	char err[256];
+	struct rec_reader *r = rec_reader__open(path, err, sizeof(err));
+
+	assert_non_null(r);
+	return r;
+}
+
+/* A recording written in a temporary file, then read back into memory. */
+static uint8_t *write_file(void (*write)(struct rec_writer *w), size_t *len)
+{
+	char *path = tmp_path();
+	uint8_t *buf;
+
+	write(writer(path, NULL));
+	buf = slurp(path, len);
+	unlink(path);
+	free(path);
+	return buf;
+}
+
 /*
  * The small recording the error tests damage: a block with an initial sweep
  * (2 sockets), its port range and counters, then a block of 3 events and
  * counters. Returns the file's bytes.
  */
-static uint8_t *sample_file(size_t *len)
+static void write_sample(struct rec_writer *w)
 {
-	struct rec_meta m = sample_meta();
 	struct rec_counters rc = { .ts_ns = 6 * SEC, .events = 3, .rb_drops = 1 };
-	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct ww_sock_rec s0 = sample_sock(0), s1 = sample_sock(1);
-	uint8_t *buf;
 
-	assert_non_null(w);
 	assert_int_equal(rec_writer__sweep_begin(w, 5 * SEC), 0);
 	assert_int_equal(rec_writer__sock(w, &s0), 0);
 	assert_int_equal(rec_writer__sock(w, &s1), 0);
@@ -206,10 +266,11 @@ static uint8_t *sample_file(size_t *len)
 	rc.events = 6;
 	assert_int_equal(rec_writer__counters(w, &rc), 0);
 	assert_int_equal(rec_writer__close(w), 0);
-	buf = slurp(path, len);
-	unlink(path);
-	free(path);
-	return buf;
+}
+
+static uint8_t *sample_file(size_t *len)
+{
+	return write_file(write_sample, len);
 }
 
 /* Read every item: the count, and the last return value with its message. */
@@ -326,53 +387,65 @@ static void mk_block(struct mkbuf *b, const struct mkbuf *items, uint32_t raw_le
 
 /* ---- round trip ------------------------------------------------------------------ */
 
+/* docs/recording.md: the records as stored, their sizes and the offsets of their fields */
+#define SIZE(type, size) { #type, sizeof(struct type), size }
+#define AT(type, field, offset) { #type "." #field, offsetof(struct type, field), offset }
+
 static void test_layout(void **state)
 {
-	/* docs/recording.md: the records as stored */
-	assert_int_equal(sizeof(struct ww_event), 112);
-	assert_int_equal(offsetof(struct ww_event, ts_ns), 0);
-	assert_int_equal(offsetof(struct ww_event, dwell_ns), 8);
-	assert_int_equal(offsetof(struct ww_event, cgroup_id), 16);
-	assert_int_equal(offsetof(struct ww_event, sock_ino), 24);
-	assert_int_equal(offsetof(struct ww_event, sock_id), 32);
-	assert_int_equal(offsetof(struct ww_event, saddr), 40);
-	assert_int_equal(offsetof(struct ww_event, daddr), 56);
-	assert_int_equal(offsetof(struct ww_event, netns), 72);
-	assert_int_equal(offsetof(struct ww_event, pid), 76);
-	assert_int_equal(offsetof(struct ww_event, sport), 80);
-	assert_int_equal(offsetof(struct ww_event, dport), 82);
-	assert_int_equal(offsetof(struct ww_event, family), 84);
-	assert_int_equal(offsetof(struct ww_event, oldstate), 86);
-	assert_int_equal(offsetof(struct ww_event, newstate), 87);
-	assert_int_equal(offsetof(struct ww_event, sk_err), 88);
-	assert_int_equal(offsetof(struct ww_event, flags), 90);
-	assert_int_equal(offsetof(struct ww_event, _pad), 92);
-	assert_int_equal(offsetof(struct ww_event, comm), 96);
+	static const struct {
+		const char *what;
+		size_t got, want;
+	} layout[] = {
+		SIZE(ww_event, 112),
+		SIZE(ww_sock_rec, 80),
+		SIZE(rec_port_range, 8),
+		SIZE(rec_counters, 32),
+		AT(ww_event, ts_ns, 0),
+		AT(ww_event, dwell_ns, 8),
+		AT(ww_event, cgroup_id, 16),
+		AT(ww_event, sock_ino, 24),
+		AT(ww_event, sock_id, 32),
+		AT(ww_event, saddr, 40),
+		AT(ww_event, daddr, 56),
+		AT(ww_event, netns, 72),
+		AT(ww_event, pid, 76),
+		AT(ww_event, sport, 80),
+		AT(ww_event, dport, 82),
+		AT(ww_event, family, 84),
+		AT(ww_event, oldstate, 86),
+		AT(ww_event, newstate, 87),
+		AT(ww_event, sk_err, 88),
+		AT(ww_event, flags, 90),
+		AT(ww_event, _pad, 92),
+		AT(ww_event, comm, 96),
+		AT(ww_sock_rec, sock_ino, 0),
+		AT(ww_sock_rec, sock_id, 8),
+		AT(ww_sock_rec, cgroup_id, 16),
+		AT(ww_sock_rec, saddr, 24),
+		AT(ww_sock_rec, daddr, 40),
+		AT(ww_sock_rec, netns, 56),
+		AT(ww_sock_rec, uid, 60),
+		AT(ww_sock_rec, sport, 64),
+		AT(ww_sock_rec, dport, 66),
+		AT(ww_sock_rec, family, 68),
+		AT(ww_sock_rec, state, 70),
+		AT(ww_sock_rec, flags, 71),
+		AT(ww_sock_rec, state_age_ms, 72),
+		AT(ww_sock_rec, _pad, 76),
+		AT(rec_port_range, netns, 0),
+		AT(rec_port_range, size, 4),
+		AT(rec_counters, ts_ns, 0),
+		AT(rec_counters, events, 8),
+		AT(rec_counters, rb_drops, 16),
+		AT(rec_counters, recursion_misses, 24),
+	};
 
-	assert_int_equal(sizeof(struct ww_sock_rec), 80);
-	assert_int_equal(offsetof(struct ww_sock_rec, sock_ino), 0);
-	assert_int_equal(offsetof(struct ww_sock_rec, sock_id), 8);
-	assert_int_equal(offsetof(struct ww_sock_rec, cgroup_id), 16);
-	assert_int_equal(offsetof(struct ww_sock_rec, saddr), 24);
-	assert_int_equal(offsetof(struct ww_sock_rec, daddr), 40);
-	assert_int_equal(offsetof(struct ww_sock_rec, netns), 56);
-	assert_int_equal(offsetof(struct ww_sock_rec, uid), 60);
-	assert_int_equal(offsetof(struct ww_sock_rec, sport), 64);
-	assert_int_equal(offsetof(struct ww_sock_rec, dport), 66);
-	assert_int_equal(offsetof(struct ww_sock_rec, family), 68);
-	assert_int_equal(offsetof(struct ww_sock_rec, state), 70);
-	assert_int_equal(offsetof(struct ww_sock_rec, flags), 71);
-	assert_int_equal(offsetof(struct ww_sock_rec, state_age_ms), 72);
-	assert_int_equal(offsetof(struct ww_sock_rec, _pad), 76);
-
-	assert_int_equal(sizeof(struct rec_port_range), 8);
-	assert_int_equal(offsetof(struct rec_port_range, netns), 0);
-	assert_int_equal(offsetof(struct rec_port_range, size), 4);
-	assert_int_equal(sizeof(struct rec_counters), 32);
-	assert_int_equal(offsetof(struct rec_counters, ts_ns), 0);
-	assert_int_equal(offsetof(struct rec_counters, events), 8);
-	assert_int_equal(offsetof(struct rec_counters, rb_drops), 16);
-	assert_int_equal(offsetof(struct rec_counters, recursion_misses), 24);
+	for (size_t i = 0; i < ARRAY_LEN(layout); i++) {
+		if (layout[i].got != layout[i].want)
+			print_error("%s\n", layout[i].what);
+		assert_int_equal(layout[i].got, layout[i].want);
+	}
 }
 
 static void test_roundtrip_every_item(void **state)
@@ -380,7 +453,8 @@ static void test_roundtrip_every_item(void **state)
 	struct rec_meta m = sample_meta(), *got_meta;
 	struct rec_counters rc = { .ts_ns = 9 * SEC, .events = 77, .rb_drops = 3,
 				   .recursion_misses = 4 };
-	char err[256], *path = tmp_path();
+	const char *path = *state;
+	char err[256];
 	struct rec_writer *w;
 	struct rec_reader *r;
 	struct rec_item it;
@@ -389,8 +463,7 @@ static void test_roundtrip_every_item(void **state)
 	uint64_t size0;
 
 	m.mono_to_real_ns = -123456789012ll; /* a negative offset reads back too */
-	w = rec_writer__open(path, &m, err, sizeof(err));
-	assert_non_null(w);
+	w = writer(path, &m);
 	size0 = rec_writer__size(w);
 	assert_true(size0 > 20 && size0 < 20 + REC_MAX_META);
 	assert_int_equal(rec_writer__sweep_begin(w, 5 * SEC), 0);
@@ -403,8 +476,7 @@ static void test_roundtrip_every_item(void **state)
 	assert_int_equal(rec_writer__size(w), size0 + 4 * 6 + 8 + 80 + 8 + 8 + 112 + 32);
 	assert_int_equal(rec_writer__close(w), 0);
 
-	r = rec_reader__open(path, err, sizeof(err));
-	assert_non_null(r);
+	r = reader(path);
 	got_meta = (struct rec_meta *)rec_reader__meta(r);
 	assert_string_equal(got_meta->hostname, m.hostname);
 	assert_string_equal(got_meta->kernel, m.kernel);
@@ -441,22 +513,16 @@ static void test_roundtrip_every_item(void **state)
 	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
 	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
 	rec_reader__close(r);
-	unlink(path);
-	free(path);
 }
 
 /* The header as written: key=value lines, the crc over what comes before it. */
 static void test_header_bytes(void **state)
 {
-	struct rec_meta m = sample_meta();
-	char err[256], *path = tmp_path(), *text;
-	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
-	uint8_t *buf;
+	const char *path = *state;
 	size_t len, mlen;
+	uint8_t *buf = close_slurp(writer(path, NULL), path, &len);
+	char *text;
 
-	assert_non_null(w);
-	assert_int_equal(rec_writer__close(w), 0);
-	buf = slurp(path, &len);
 	assert_memory_equal(buf, "WWRECORD", 8);
 	assert_int_equal(get32(buf + 8), 1);
 	mlen = get32(buf + 12);
@@ -475,8 +541,6 @@ static void test_header_bytes(void **state)
 				  "sock_rec_size=80\n");
 	free(text);
 	free(buf);
-	unlink(path);
-	free(path);
 }
 
 /* Unknown keys and lines without '=' are skipped; long values are cut to fit. */
@@ -512,9 +576,9 @@ static void test_header_lenient(void **state)
 
 static void test_many_blocks(void **state)
 {
-	struct rec_meta m = sample_meta();
-	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
+	const char *path = *state;
+	struct rec_writer *w = writer(path, NULL);
+	char err[256];
 	struct rec_reader *r;
 	struct rec_item it;
 	__u64 last_offset = 0;
@@ -522,7 +586,6 @@ static void test_many_blocks(void **state)
 	size_t len, offs[1100];
 	uint8_t *buf;
 
-	assert_non_null(w);
 	for (i = 0; i < 1000; i++) {
 		struct ww_event e = sample_event(i);
 
@@ -532,12 +595,10 @@ static void test_many_blocks(void **state)
 		if (i % 100 == 0)
 			assert_int_equal(rec_writer__flush(w), 0);
 	}
-	assert_int_equal(rec_writer__close(w), 0);
-	buf = slurp(path, &len);
+	buf = close_slurp(w, path, &len);
 	assert_int_equal(block_offsets(buf, len, offs, 1100), 1000);
 
-	r = rec_reader__open(path, err, sizeof(err));
-	assert_non_null(r);
+	r = reader(path);
 	for (i = 0; rec_reader__next(r, &it, err, sizeof(err)) == 1; i++) {
 		struct ww_event e = sample_event(i);
 
@@ -552,8 +613,6 @@ static void test_many_blocks(void **state)
 	assert_int_equal(blocks, 1000);
 	rec_reader__close(r);
 	free(buf);
-	unlink(path);
-	free(path);
 }
 
 /* More than REC_MAX_BLOCK of items: the writer starts a new block by itself. */
@@ -561,31 +620,28 @@ static void test_full_block_flushes(void **state)
 {
 	const int per_block = REC_MAX_BLOCK / (4 + sizeof(struct ww_event));
 	const int n = per_block + 500;
-	struct rec_meta m = sample_meta();
-	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
+	const char *path = *state;
+	struct rec_writer *w = writer(path, NULL);
+	char err[256];
 	struct rec_reader *r;
 	struct rec_item it;
 	size_t len, offs[4];
 	uint8_t *buf;
 	int i;
 
-	assert_non_null(w);
 	for (i = 0; i < n; i++) {
 		struct ww_event e = sample_event(i);
 
 		assert_int_equal(rec_writer__event(w, &e), 0);
 	}
-	assert_int_equal(rec_writer__close(w), 0);
-	buf = slurp(path, &len);
+	buf = close_slurp(w, path, &len);
 	assert_int_equal(block_offsets(buf, len, offs, 4), 2);
 	/* the first block as full as whole items make it, the rest in the second */
 	assert_int_equal(get32(buf + offs[0] + 4), per_block * (4 + sizeof(struct ww_event)));
 	assert_true(get32(buf + offs[0] + 4) <= REC_MAX_BLOCK);
 	assert_int_equal(get32(buf + offs[1] + 4), 500 * (4 + sizeof(struct ww_event)));
 
-	r = rec_reader__open(path, err, sizeof(err));
-	assert_non_null(r);
+	r = reader(path);
 	for (i = 0; rec_reader__next(r, &it, err, sizeof(err)) == 1; i++) {
 		assert_int_equal(it.type, REC_EVENT);
 		assert_int_equal(it.event.sock_id, 7000 + i);
@@ -594,8 +650,6 @@ static void test_full_block_flushes(void **state)
 	assert_int_equal(i, n);
 	rec_reader__close(r);
 	free(buf);
-	unlink(path);
-	free(path);
 }
 
 /* Sweep records of 72 bytes (no state_age_ms), as first written, still read. */
@@ -784,29 +838,47 @@ static void one_bad_item(struct mkbuf *items, int want_items)
 
 static void test_err_items(void **state)
 {
-	struct ww_event e = sample_event(0);
-	struct ww_sock_rec s = sample_sock(0);
+	struct ww_event e = sample_event(0), e_new = e, e_old = e, e_family = e;
+	struct ww_sock_rec s = sample_sock(0), s_state = s, s_family = s;
 	struct mkbuf items = {};
 	__u64 ts = 1;
 	uint8_t junk[200] = {};
+	/* a block of this one item, refused */
+	const struct {
+		uint16_t type;
+		const void *p;
+		uint16_t len;
+	} bad[] = {
+		/* unknown types */
+		{ 0, junk, 8 },
+		{ 7, junk, 8 },
+		/* lengths that are not the type's */
+		{ REC_EVENT, &e, sizeof(e) - 1 },
+		{ REC_SWEEP_BEGIN, junk, 16 },
+		{ REC_SWEEP_SOCK, &s, 76 },
+		{ REC_COUNTERS, junk, 0 },
+		/* values the collector would index arrays with */
+		{ REC_EVENT, &e_new, sizeof(e) },
+		{ REC_EVENT, &e_old, sizeof(e) },
+		{ REC_EVENT, &e_family, sizeof(e) },
+		{ REC_SWEEP_SOCK, &s_state, sizeof(s) },
+		{ REC_SWEEP_SOCK, &s_family, sizeof(s) },
+	};
 
-	/* unknown types */
-	mk_item(&items, 0, junk, 8);
-	one_bad_item(&items, 0);
-	mk_item(&items, 7, junk, 8);
-	one_bad_item(&items, 0);
+	e_new.newstate = WW_TCP_NSTATES;
+	e_old.oldstate = 0xff;
+	e_family.family = 1;
+	s_state.state = WW_TCP_NSTATES;
+	s_family.family = 0;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		mk_item(&items, bad[i].type, bad[i].p, bad[i].len);
+		one_bad_item(&items, 0);
+	}
+
+	/* after a good item: an unknown type */
 	mk_item(&items, REC_SWEEP_BEGIN, &ts, 8);
 	mk_item(&items, 0x0101, junk, 8);
 	one_bad_item(&items, 1);
-	/* lengths that are not the type's */
-	mk_item(&items, REC_EVENT, &e, sizeof(e) - 1);
-	one_bad_item(&items, 0);
-	mk_item(&items, REC_SWEEP_BEGIN, junk, 16);
-	one_bad_item(&items, 0);
-	mk_item(&items, REC_SWEEP_SOCK, &s, 76);
-	one_bad_item(&items, 0);
-	mk_item(&items, REC_COUNTERS, junk, 0);
-	one_bad_item(&items, 0);
 	/* an item running past the end of its block */
 	mk_item(&items, REC_SWEEP_BEGIN, &ts, 8);
 	mk_put(&items, "\x01\x00\x70\x00", 4); /* an event header, no event */
@@ -816,25 +888,6 @@ static void test_err_items(void **state)
 	mk_item(&items, REC_SWEEP_END, &ts, 8);
 	mk_put(&items, "\x02\x00", 2);
 	one_bad_item(&items, 1);
-	/* values the collector would index arrays with */
-	e.newstate = WW_TCP_NSTATES;
-	mk_item(&items, REC_EVENT, &e, sizeof(e));
-	one_bad_item(&items, 0);
-	e = sample_event(0);
-	e.oldstate = 0xff;
-	mk_item(&items, REC_EVENT, &e, sizeof(e));
-	one_bad_item(&items, 0);
-	e = sample_event(0);
-	e.family = 1;
-	mk_item(&items, REC_EVENT, &e, sizeof(e));
-	one_bad_item(&items, 0);
-	s.state = WW_TCP_NSTATES;
-	mk_item(&items, REC_SWEEP_SOCK, &s, sizeof(s));
-	one_bad_item(&items, 0);
-	s = sample_sock(0);
-	s.family = 0;
-	mk_item(&items, REC_SWEEP_SOCK, &s, sizeof(s));
-	one_bad_item(&items, 0);
 }
 
 static void test_err_files(void **state)
@@ -876,21 +929,16 @@ static void test_err_trailing(void **state)
  * and ESTABLISHED->FIN_WAIT1 at 11.5 s and a sweep at 12 s. Each sweep ends
  * with counters (events: 0, 1, 2).
  */
-static uint8_t *replay_file(size_t *len)
+static void write_replay(struct rec_writer *w)
 {
-	struct rec_meta m = sample_meta();
-	char err[256], *path = tmp_path();
-	struct rec_writer *w = rec_writer__open(path, &m, err, sizeof(err));
 	struct rec_counters rc = {};
 	struct ww_sock_rec lst = sample_sock(0);
-	uint8_t *buf;
 	static const int trans[][2] = {
 		{ WW_TCP_CLOSE, WW_TCP_SYN_SENT },
 		{ WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED },
 		{ WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1 },
 	};
 
-	assert_non_null(w);
 	lst.state = WW_TCP_LISTEN;
 	lst.flags = 0;
 	lst.sock_id = 1;
@@ -937,10 +985,11 @@ static uint8_t *replay_file(size_t *len)
 		}
 	}
 	assert_int_equal(rec_writer__close(w), 0);
-	buf = slurp(path, len);
-	unlink(path);
-	free(path);
-	return buf;
+}
+
+static uint8_t *replay_file(size_t *len)
+{
+	return write_file(write_replay, len);
 }
 
 static __u32 total(struct collector *c, __u64 now, int st)
@@ -1004,38 +1053,41 @@ static void test_replay_until(void **state)
 	free(buf);
 }
 
+/* A sweep at 10 s with an event inside it, then an event after it, in one block. */
+static void write_sweep_with_event(struct rec_writer *w)
+{
+	struct ww_event e = sample_event(0);
+	struct ww_sock_rec lst = sample_sock(0);
+
+	lst.state = WW_TCP_LISTEN;
+	lst.flags = 0;
+	rec_writer__sweep_begin(w, 10 * SEC);
+	e.ts_ns = 10 * SEC + 5; /* an event during the sweep, after until_ts */
+	e.oldstate = WW_TCP_CLOSE;
+	e.newstate = WW_TCP_SYN_SENT;
+	rec_writer__event(w, &e);
+	rec_writer__sock(w, &lst);
+	rec_writer__sweep_end(w, 10 * SEC);
+	e.ts_ns = 10 * SEC + 6; /* after the sweep: kept for later */
+	e.oldstate = WW_TCP_SYN_SENT;
+	e.newstate = WW_TCP_ESTABLISHED;
+	rec_writer__event(w, &e);
+	assert_int_equal(rec_writer__close(w), 0);
+}
+
 /* A sweep that began before until_ts is applied whole, its later items too. */
 static void test_replay_sweep_whole(void **state)
 {
 	struct collector_opts o = { .sort_state = -1 };
 	struct collector *c = collector__new(&o);
-	struct mkbuf b = {}, items = {};
-	struct ww_event e = sample_event(0);
-	struct ww_sock_rec lst = sample_sock(0);
+	size_t len;
+	uint8_t *buf = write_file(write_sweep_with_event, &len);
 	struct rec_reader *r;
 	struct replay rp;
 	char err[256];
-	__u64 t;
 
 	assert_non_null(c);
-	lst.state = WW_TCP_LISTEN;
-	lst.flags = 0;
-	mk_header(&b, 1, META_MIN);
-	t = 10 * SEC;
-	mk_item(&items, REC_SWEEP_BEGIN, &t, 8);
-	e.ts_ns = 10 * SEC + 5; /* an event during the sweep, after until_ts */
-	e.oldstate = WW_TCP_CLOSE;
-	e.newstate = WW_TCP_SYN_SENT;
-	mk_item(&items, REC_EVENT, &e, sizeof(e));
-	mk_item(&items, REC_SWEEP_SOCK, &lst, sizeof(lst));
-	mk_item(&items, REC_SWEEP_END, &t, 8);
-	e.ts_ns = 10 * SEC + 6; /* after the sweep: kept for later */
-	e.oldstate = WW_TCP_SYN_SENT;
-	e.newstate = WW_TCP_ESTABLISHED;
-	mk_item(&items, REC_EVENT, &e, sizeof(e));
-	mk_block(&b, &items, 0);
-
-	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
+	r = rec_reader__open_mem(buf, len, err, sizeof(err));
 	assert_non_null(r);
 	replay__init(&rp, r);
 	assert_int_equal(replay__until(&rp, c, 10 * SEC + 1, err, sizeof(err)), 0);
@@ -1051,8 +1103,7 @@ static void test_replay_sweep_whole(void **state)
 	assert_int_equal(total(c, 10 * SEC + 6, WW_TCP_ESTABLISHED), 1);
 	rec_reader__close(r);
 	collector__free(c);
-	free(b.p);
-	free(items.p);
+	free(buf);
 }
 
 /* Cut off inside the last block: everything before applied, -ENODATA, truncated. */
@@ -1091,16 +1142,27 @@ static const char *const samples[] = {
 	"active_close", "close_wait", "listener", "ipv6", "v1_sock72",
 };
 
-/* The last time in a recording (0 if none). */
-static __u64 last_ts_of(const char *path)
+/* The sample recording tests/data/rec/NAME.wwr, its path in path[256]. */
+static struct rec_reader *open_sample(const char *name, char *path)
 {
 	char err[256];
-	struct rec_reader *r = rec_reader__open(path, err, sizeof(err));
+	struct rec_reader *r;
+
+	snprintf(path, 256, DATA_DIR "%s.wwr", name);
+	r = rec_reader__open(path, err, sizeof(err));
+	if (!r)
+		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
+	return r;
+}
+
+/* The last time in a recording (0 if none). */
+static __u64 last_ts_of(const char *name)
+{
+	char path[256], err[256];
+	struct rec_reader *r = open_sample(name, path);
 	struct rec_item it;
 	__u64 last = 0;
 
-	if (!r)
-		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
 	while (rec_reader__next(r, &it, err, sizeof(err)) > 0)
 		if (rec_item_ts(&it) > last)
 			last = rec_item_ts(&it);
@@ -1129,15 +1191,12 @@ static char *report(const char *name, bool json, __u64 at_offset, size_t *outlen
 	FILE *f;
 	int ret;
 
-	snprintf(path, sizeof(path), DATA_DIR "%s.wwr", name);
-	r = rec_reader__open(path, err, sizeof(err));
-	if (!r)
-		fail_msg("%s: %s (run the tests from the repository's root)", path, err);
+	r = open_sample(name, path);
 	m = rec_reader__meta(r);
 	c = collector__new(&o);
 	assert_non_null(c);
 	replay__init(&rp, r);
-	at = at_offset ? m->start_ns + at_offset : last_ts_of(path);
+	at = at_offset ? m->start_ns + at_offset : last_ts_of(name);
 	ret = 0;
 	if (at) {
 		ret = replay__until(&rp, c, at > SEC ? at - SEC : 1, err, sizeof(err));
@@ -1186,10 +1245,7 @@ static char *trace(const char *name, size_t *outlen, int *events)
 	FILE *f;
 	int ret;
 
-	snprintf(path, sizeof(path), DATA_DIR "%s.wwr", name);
-	r = rec_reader__open(path, err, sizeof(err));
-	if (!r)
-		fail_msg("%s: %s", path, err);
+	r = open_sample(name, path);
 	f = open_memstream(&out, outlen);
 	assert_non_null(f);
 	assert_int_equal(trace_out__init(&to, f, true, rec_reader__meta(r)->mono_to_real_ns), 0);
@@ -1314,10 +1370,7 @@ static void test_samples_counts(void **state)
 		struct snapshot snap;
 		struct replay rp;
 
-		snprintf(path, sizeof(path), DATA_DIR "%s.wwr", want[i].name);
-		r = rec_reader__open(path, err, sizeof(err));
-		if (!r)
-			fail_msg("%s: %s", path, err);
+		r = open_sample(want[i].name, path);
 		replay__init(&rp, r);
 		assert_int_equal(replay__until(&rp, c, 0, err, sizeof(err)), 0);
 		assert_int_equal(collector__snapshot(c, rp.last_ts, false, &snap), 0);
@@ -1339,11 +1392,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_roundtrip_every_item),
-		cmocka_unit_test(test_header_bytes),
+		TMP_TEST(test_roundtrip_every_item),
+		TMP_TEST(test_header_bytes),
 		cmocka_unit_test(test_header_lenient),
-		cmocka_unit_test(test_many_blocks),
-		cmocka_unit_test(test_full_block_flushes),
+		TMP_TEST(test_many_blocks),
+		TMP_TEST(test_full_block_flushes),
 		cmocka_unit_test(test_sock_rec_72),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_err_header),

@@ -54,9 +54,24 @@ static struct ww_event feed_owner(struct sockid *t, uint64_t sk, uint64_t ts, in
 	return e;
 }
 
+/* Most tests work on a table of the default size, freed after them. */
+static int table_setup(void **state)
+{
+	*state = sockid__new(0);
+	return *state ? 0 : -1;
+}
+
+static int table_teardown(void **state)
+{
+	sockid__free(*state);
+	return 0;
+}
+
+#define TABLE_TEST(test) cmocka_unit_test_setup_teardown(test, table_setup, table_teardown)
+
 static void test_one_life(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_event a, b, c, d;
 
 	a = feed_owner(t, SK(1), 1000, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 42, "client");
@@ -82,12 +97,11 @@ static void test_one_life(void **state)
 	assert_string_equal(d.comm, "client");
 	assert_int_equal(d.cgroup_id, 77);
 	assert_int_equal(d.sock_ino, 4242);
-	sockid__free(t);
 }
 
 static void test_close_ends_the_life(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct sockid_stats st;
 	struct ww_event a, b;
 
@@ -100,12 +114,11 @@ static void test_close_ends_the_life(void **state)
 	assert_int_not_equal(a.sock_id, b.sock_id);
 	assert_false(b.flags & WW_EF_DIR_OUT);
 	assert_true(b.flags & WW_EF_DIR_IN);
-	sockid__free(t);
 }
 
 static void test_birth_at_a_live_address(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_event a, b;
 
 	/* its ->CLOSE was lost: the next birth there is another socket */
@@ -113,12 +126,11 @@ static void test_birth_at_a_live_address(void **state)
 	b = feed(t, SK(3), 50, WW_TCP_CLOSE, WW_TCP_LISTEN);
 	assert_int_not_equal(a.sock_id, b.sock_id);
 	assert_false(b.flags & (WW_EF_OWNER | WW_EF_DIR_OUT | WW_EF_DWELL));
-	sockid__free(t);
 }
 
 static void test_sweep_shares_ids(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_sock_rec r = { .sock_id = SK(4), .state = WW_TCP_CLOSE_WAIT, .sock_ino = 9 };
 	struct ww_sock_rec tw = { .sock_id = 0, .state = WW_TCP_TIME_WAIT };
 	struct ww_event e;
@@ -142,12 +154,11 @@ static void test_sweep_shares_ids(void **state)
 	sockid__sweep_rec(t, &r);
 	sockid__sweep_end(t);
 	assert_int_equal(r.sock_id, id);
-	sockid__free(t);
 }
 
 static void test_sweep_then_birth_is_one_socket(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_sock_rec r = { .sock_id = SK(5), .state = WW_TCP_SYN_SENT };
 	struct ww_event e;
 
@@ -157,12 +168,11 @@ static void test_sweep_then_birth_is_one_socket(void **state)
 	e = feed(t, SK(5), 150, WW_TCP_CLOSE, WW_TCP_SYN_SENT);
 	sockid__sweep_end(t);
 	assert_int_equal(e.sock_id, r.sock_id);
-	sockid__free(t);
 }
 
 static void test_sweep_ends_lost_lives(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_sock_rec r = { .sock_id = SK(7), .state = WW_TCP_ESTABLISHED };
 	struct sockid_stats st;
 
@@ -175,19 +185,17 @@ static void test_sweep_ends_lost_lives(void **state)
 	sockid__stats(t, &st);
 	assert_int_equal(st.sockets, 2);
 	assert_int_equal(st.ended_by_sweep, 1);
-	sockid__free(t);
 }
 
 static void test_dwell_needs_the_entry(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_event e;
 
 	feed(t, SK(9), 10, WW_TCP_CLOSE, WW_TCP_SYN_SENT);
 	/* SYN_SENT -> ESTABLISHED was lost: FIN_WAIT1's entry time is unknown */
 	e = feed(t, SK(9), 90, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1);
 	assert_false(e.flags & WW_EF_DWELL);
-	sockid__free(t);
 }
 
 static void test_full_table(void **state)
@@ -210,20 +218,19 @@ static void test_full_table(void **state)
 
 static void test_short_records_refused(void **state)
 {
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	struct ww_kevent_long l = rec(SK(1), 1, WW_TCP_CLOSE, WW_TCP_SYN_SENT, WW_KF_LONG);
 	struct ww_event e;
 
 	assert_false(sockid__event(t, &l, sizeof(l.e), &e));
 	assert_false(sockid__event(t, &l, 10, &e));
-	sockid__free(t);
 }
 
 /* Many lives coming and going in random order: each keeps its id to the end. */
 static void test_churn_against_a_reference(void **state)
 {
 	enum { N = 20000 };
-	struct sockid *t = sockid__new(0);
+	struct sockid *t = *state;
 	uint64_t *ids = calloc(N, sizeof(*ids));
 	struct sockid_stats st;
 	unsigned int seed = 1;
@@ -254,22 +261,21 @@ static void test_churn_against_a_reference(void **state)
 	/* 64 bytes a slot, at most half full after growth */
 	assert_true(st.memory_bytes <= 64 * 4 * (live + 1024) + 4096);
 	free(ids);
-	sockid__free(t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_one_life),
-		cmocka_unit_test(test_close_ends_the_life),
-		cmocka_unit_test(test_birth_at_a_live_address),
-		cmocka_unit_test(test_sweep_shares_ids),
-		cmocka_unit_test(test_sweep_then_birth_is_one_socket),
-		cmocka_unit_test(test_sweep_ends_lost_lives),
-		cmocka_unit_test(test_dwell_needs_the_entry),
+		TABLE_TEST(test_one_life),
+		TABLE_TEST(test_close_ends_the_life),
+		TABLE_TEST(test_birth_at_a_live_address),
+		TABLE_TEST(test_sweep_shares_ids),
+		TABLE_TEST(test_sweep_then_birth_is_one_socket),
+		TABLE_TEST(test_sweep_ends_lost_lives),
+		TABLE_TEST(test_dwell_needs_the_entry),
 		cmocka_unit_test(test_full_table),
-		cmocka_unit_test(test_short_records_refused),
-		cmocka_unit_test(test_churn_against_a_reference),
+		TABLE_TEST(test_short_records_refused),
+		TABLE_TEST(test_churn_against_a_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
