@@ -188,7 +188,7 @@ uninstall:
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LAYER_LIBS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
+	$(Q)$(CC) $(USER_CFLAGS) $(CFLAGS_cli) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
 		-lcmocka -lz -lm -o $@
 
 # tests/tools/tools.h: the helpers the tools and bench/loadgen.c share.
