@@ -180,12 +180,13 @@ helpers() {
 	for src in "$ROOT/bench/loadgen.c" "$ROOT/tests/kernels/wwcheck.c" \
 		"$ROOT/tests/kernels/progprobe.c"; do
 		name=$(basename "$src" .c)
-		[ "$bin/$name" -nt "$src" ] && continue
+		[ "$bin/$name" -nt "$src" ] && [ "$bin/$name" -nt "$ROOT/tests/tools/tools.h" ] && continue
 		libs=
 		[ "$name" = progprobe ] && libs="-lbpf -lelf -lz"
 		log=$bin/$name.log
 		# shellcheck disable=SC2086
-		if ! "$CC" -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE "$src" $libs \
+		if ! "$CC" -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+			-I"$ROOT/tests/tools" "$src" $libs \
 			-o "$bin/$name" >"$log" 2>&1; then
 			fail helpers "cannot build a static $name: $(head -5 "$log")"
 			rm -f "$bin/$name"
