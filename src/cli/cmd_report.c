@@ -14,6 +14,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "options.h"
+#include "format.h"
 #include "record.h"
 #include "record_file.h"
 #include "replay.h"
@@ -120,7 +121,10 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 	};
 	struct json_writer *jw;
 
-	snprintf(source, sizeof(source), "%s (recorded)", m->program[0] ? m->program : "?");
+	char program[sizeof(m->program)];
+
+	text_printable(program, sizeof(program), m->program, sizeof(m->program));
+	snprintf(source, sizeof(source), "%s (recorded)", program[0] ? program : "?");
 	if (!a->json) {
 		out_term_snapshot(stdout, snap, &v, &vm);
 		return;

@@ -247,15 +247,16 @@ static int common_opt(int opt, const char *arg, struct ww_common *c, char *err, 
 
 int ww_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[512], safe[512];
 	va_list ap;
 
-	fputs("waitwatch: ", stderr);
-	if (cmd)
-		fprintf(stderr, "%s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try %s--help)\n", cmd ? "" : "waitwatch ");
+	/* the message quotes what was typed: no escape sequence reaches the terminal */
+	text_printable(safe, sizeof(safe), msg, sizeof(msg));
+	fprintf(stderr, "waitwatch: %s%s%s (try %s--help)\n", cmd ? cmd : "", cmd ? ": " : "", safe,
+		cmd ? "" : "waitwatch ");
 	return -WW_EUSAGE;
 }
 

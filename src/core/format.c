@@ -35,6 +35,21 @@ static const struct {
 	{ "FIN_WAIT_2", 5 },
 };
 
+char *text_printable(char *dst, size_t len, const char *src, size_t srclen)
+{
+	size_t i;
+
+	if (!len)
+		return dst;
+	for (i = 0; i + 1 < len && i < srclen && src[i]; i++) {
+		unsigned char c = src[i];
+
+		dst[i] = c < 0x20 || c == 0x7f ? '?' : c;
+	}
+	dst[i] = 0;
+	return dst;
+}
+
 const char *tcp_state_name(int state)
 {
 	if (state < 1 || state >= NR_STATES)

@@ -15,6 +15,14 @@
 const char *tcp_state_name(int state);
 
 /*
+ * Text from the kernel, /proc, a recording or the command line, made safe
+ * for a terminal: every control byte (below 0x20, and DEL) becomes '?', so
+ * that no escape sequence reaches the screen and a line stays one line. At
+ * most srclen bytes of src (up to a NUL); dst always ends in a NUL. Returns dst.
+ */
+char *text_printable(char *dst, size_t len, const char *src, size_t srclen);
+
+/*
  * Parse one state name, case-insensitive, '-' and '_' alike: the names
  * above, plus ss's short forms ("estab", "syn-sent", "time-wait",
  * "close-wait", ...). Returns the state number or -1.

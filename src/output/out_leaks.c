@@ -46,13 +46,13 @@ static void peers_cell(char *buf, size_t len, const struct leak_group *g)
 
 void out_leaks_term(FILE *f, const struct leak_report *r)
 {
-	char fds[96], peers[256], age[16], pid[16], cg[40];
+	char fds[96], peers[256], age[16], pid[16], cg[40], comm[64], cgroup[256];
 
 	fprintf(f, "%-7s %-15s %-36s %-22s %-11s %6s %8s  %s\n", "PID", "COMM", "CGROUP", "FDS",
 		"STATE", "COUNT", "OLDEST", "PEERS");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct leak_group *g = &r->groups[i];
-		size_t cl = strlen(g->cgroup);
+		size_t cl = strlen(text_printable(cgroup, sizeof(cgroup), g->cgroup, sizeof(g->cgroup)));
 
 		fds_cell(fds, sizeof(fds), g);
 		peers_cell(peers, sizeof(peers), g);
@@ -65,9 +65,10 @@ void out_leaks_term(FILE *f, const struct leak_report *r)
 		else
 			snprintf(pid, sizeof(pid), "-");
 		/* keep the end of a long cgroup path: the unit or container is there */
-		snprintf(cg, sizeof(cg), "%s%s", cl > 36 ? "..." : "", g->cgroup + (cl > 36 ? cl - 33 : 0));
+		snprintf(cg, sizeof(cg), "%s%.36s", cl > 36 ? "..." : "", cgroup + (cl > 36 ? cl - 33 : 0));
+		text_printable(comm, sizeof(comm), g->comm, sizeof(g->comm));
 		fprintf(f, "%-7s %-15.15s %-36s %-22s %-11s %6u %8s  %s%s%s\n", pid,
-			g->kind == LEAK_ORPHAN ? "(orphan)" : g->comm, cg, fds,
+			g->kind == LEAK_ORPHAN ? "(orphan)" : comm, cg, fds,
 			tcp_state_name(g->state), g->count, age, peers,
 			g->kind == LEAK_LISTENER ? "  listener " : "", g->listener);
 	}
@@ -190,7 +191,7 @@ void out_tw_json(struct json_writer *jw, const struct tw_row *rows, size_t n)
 
 void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, size_t max)
 {
-	char fds[96], peers[256], age[16], min_age[16];
+	char fds[96], peers[256], age[16], min_age[16], comm[64], cgroup[256];
 
 	if (!r->n)
 		return;
@@ -203,10 +204,12 @@ void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, 
 		fds_cell(fds, sizeof(fds), g);
 		peers_cell(peers, sizeof(peers), g);
 		age_format(age, sizeof(age), g->oldest_ns);
+		text_printable(comm, sizeof(comm), g->comm, sizeof(g->comm));
+		text_printable(cgroup, sizeof(cgroup), g->cgroup, sizeof(g->cgroup));
 		if (g->kind == LEAK_ORPHAN)
-			fprintf(f, "  orphans in %s", g->cgroup);
+			fprintf(f, "  orphans in %s", cgroup);
 		else
-			fprintf(f, "  pid %u (%s) %s", g->pid, g->comm, g->cgroup);
+			fprintf(f, "  pid %u (%s) %s", g->pid, comm, cgroup);
 		fprintf(f, ": %u sockets, oldest %s, fds %s, peers %s\n", g->count, age, fds, peers);
 	}
 	if (r->n > max)

@@ -62,6 +62,7 @@ static void row(FILE *f, const struct ep_row *r, const struct view_opts *v, uint
 		snprintf(name, sizeof(name), "other (%u)", r->folded);
 	else
 		ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+	text_printable(name, sizeof(name), name, sizeof(name)); /* a comm may hold anything */
 	rate_cell(tw, sizeof(tw), r->rate[WW_TCP_TIME_WAIT]);
 	rate_cell(cw, sizeof(cw), r->rate[WW_TCP_CLOSE_WAIT]);
 	oldest_cell(oldest, sizeof(oldest), r, now);

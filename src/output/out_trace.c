@@ -197,9 +197,8 @@ static void event_json(struct trace_out *o, const struct ww_event *e)
 /* comm may hold any byte: show control bytes as '?' in the table. */
 static char *put_printable_comm(char *p, const char *src)
 {
-	for (size_t i = 0; i < WW_COMM_LEN - 1 && src[i]; i++)
-		*p++ = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	return p;
+	text_printable(p, WW_COMM_LEN, src, WW_COMM_LEN - 1);
+	return p + strlen(p);
 }
 
 /* "HH:MM:SS" in local time, made once a second. */

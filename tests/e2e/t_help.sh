@@ -49,6 +49,8 @@ usage_err() {
 		fail "$name" "stdout not empty: $(head -c 300 "$out")"
 	elif [ "$lines" -ne 1 ]; then
 		fail "$name" "$lines lines on stderr, expected 1: $(head -c 300 "$err")"
+	elif LC_ALL=C grep -q '[[:cntrl:]]' "$err"; then
+		fail "$name" "a control byte on stderr: $(od -c "$err" | head -c 300)"
 	elif ! grep -q '^waitwatch: ' "$err" || ! grep -qF -- "$word" "$err"; then
 		fail "$name" "stderr '$(cat "$err")' lacks 'waitwatch: ' or '$word'"
 	else
@@ -128,6 +130,10 @@ usage_err trace-port-zero "'0'" trace --port 0
 usage_err trace-lport-junk 80x trace --lport 80x
 usage_err trace-addr 300.1.1.1 trace --addr 300.1.1.1/33
 usage_err trace-addr-prefix 33 trace --addr 198.51.100.0/33
+# an argument's escape sequence or newline is not echoed to the terminal
+usage_err port-escape "?[2J?[31m" trace --port $'\e[2J\e[31m'
+usage_err unknown-newline "a?b" trace $'--a\nb'
+usage_err command-escape "unknown command" $'\e]0;x\a'
 # a value that is an option is refused, not swallowed as a file name
 usage_err serve-record-option "not an option" serve --record --help
 usage_err record-output-option "not an option" record -o --duration 1s

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -20,6 +21,24 @@ static const char *const names[] = {
 	[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
 	[9] = "LAST_ACK", [10] = "LISTEN", [11] = "CLOSING", [12] = "NEW_SYN_RECV",
 };
+
+/* Control bytes from a comm, a recording or an argument never reach a terminal. */
+static void test_text_printable(void **state)
+{
+	char out[32];
+
+	assert_string_equal(text_printable(out, sizeof(out), "\x1b[2J\x1b[31mEVIL\a", 64),
+			    "?[2J?[31mEVIL?");
+	assert_string_equal(text_printable(out, sizeof(out), "a\nb\tc\x7f", 64), "a?b?c?");
+	/* UTF-8 and plain text pass */
+	assert_string_equal(text_printable(out, sizeof(out), "caf\xc3\xa9 x", 64), "caf\xc3\xa9 x");
+	/* at most srclen bytes of src, and dst always ends */
+	assert_string_equal(text_printable(out, sizeof(out), "abcdef", 3), "abc");
+	assert_string_equal(text_printable(out, 4, "abcdef", 64), "abc");
+	/* in place */
+	snprintf(out, sizeof(out), "x\x1by");
+	assert_string_equal(text_printable(out, sizeof(out), out, sizeof(out)), "x?y");
+}
 
 static void test_state_name(void **state)
 {
@@ -295,6 +314,7 @@ static void test_age_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_printable),
 		cmocka_unit_test(test_state_name),
 		cmocka_unit_test(test_state_name_out_of_range),
 		cmocka_unit_test(test_state_parse_full_names),

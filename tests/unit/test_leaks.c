@@ -20,6 +20,7 @@
 
 #include "collector.h"
 #include "leaks.h"
+#include "out_leaks.h"
 #include "owner_map.h"
 #include "expect.h"
 
@@ -154,6 +155,33 @@ static void test_owners_find(void **state)
 	assert_null(owner_map__find(&m, 200, &n));
 	assert_int_equal(n, 0);
 	owner_map__free(&m);
+}
+
+/* ---- the leak lines: a process names itself ---------------------------------------- */
+
+/* A comm and a cgroup with escape sequences are printed with '?' in their place. */
+static void test_lines_escape_comm(void **state)
+{
+	struct leak_report r = { .n = 1 };
+	struct leak_group g = { .kind = LEAK_PROCESS, .pid = 42, .state = WW_TCP_CLOSE_WAIT,
+				 .count = 3, .oldest_ns = 90ull * 1000000000ull };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(g.comm, sizeof(g.comm), "\x1b[2J\x1b[31mEVIL\a");
+	snprintf(g.cgroup, sizeof(g.cgroup), "/x\x1b]0;title\a");
+	r.groups = &g;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	out_leaks_term(f, &r);
+	out_leaks_lines(f, &r, 60ull * 1000000000ull, 5);
+	fclose(f);
+	assert_null(memchr(text, 0x1b, len));
+	assert_null(memchr(text, '\a', len));
+	assert_non_null(strstr(text, "?[2J?[31mEVIL?"));
+	assert_non_null(strstr(text, "/x?]0;title?"));
+	free(text);
 }
 
 /* ---- leak_report__build -------------------------------------------------------------- */
@@ -829,6 +857,7 @@ static void test_duration_human(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lines_escape_comm),
 		cmocka_unit_test(test_owners_find),
 		FX_TEST(test_group_by_process),
 		FX_TEST(test_dup_fds),
