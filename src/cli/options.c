@@ -578,9 +578,13 @@ int ww_interval_opt(const char *arg, uint64_t *ns, char *err, size_t errlen)
 int ww_size_opt(const char *name, const char *arg, uint64_t min, uint64_t *bytes, char *err,
 		size_t errlen)
 {
-	if (parse_size(arg, bytes, err, errlen) || *bytes < min) {
-		snprintf(err, errlen, "%s '%.32s' must be a size of at least %lluK (K, M, G)", name,
-			 arg, (unsigned long long)min / 1024);
+	int ret = parse_size(arg, bytes, err, errlen);
+
+	if (ret)
+		return named(err, errlen, name, ret); /* not a size, or too large */
+	if (*bytes < min) {
+		snprintf(err, errlen, "%s '%.32s' must be a size of at least %lluK (K, M, G, T)",
+			 name, arg, (unsigned long long)min / 1024);
 		return -EINVAL;
 	}
 	return 1;

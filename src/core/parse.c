@@ -24,7 +24,7 @@
 #define STATE_HINT "try: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, " \
 	"close, close-wait, last-ack, listen, closing"
 #define DURATION_HINT "must be a non-negative number with an optional unit (ms, s, m, h, d)"
-#define SIZE_HINT "must be a whole number of bytes with an optional unit (K, M, G)"
+#define SIZE_HINT "must be a whole number of bytes with an optional unit (K, M, G, T)"
 
 __attribute__((format(printf, 3, 4)))
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -353,6 +353,7 @@ static uint64_t size_unit(const char *u)
 		{ "k", 1ULL << 10 }, { "kib", 1ULL << 10 },
 		{ "m", 1ULL << 20 }, { "mib", 1ULL << 20 },
 		{ "g", 1ULL << 30 }, { "gib", 1ULL << 30 },
+		{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 },
 	};
 	size_t i;
 

@@ -4,16 +4,34 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include "record_file.h"
 
+/*
+ * The file is locked before it is truncated: a second writer of the same
+ * path (two `record -o FILE`) is refused instead of interleaving blocks. The
+ * lock lasts as long as the file is open.
+ */
 struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *meta, char *err,
 				   size_t errlen)
 {
-	FILE *f = fopen(path, "wbe");
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	FILE *f;
 
-	if (!f) {
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "%s is being written by another waitwatch (%s): choose another "
+			 "file", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (ftruncate(fd, 0) || !(f = fdopen(fd, "wb"))) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	return rec_writer__new(f, path, meta, err, errlen);

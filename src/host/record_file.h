@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include "record.h"
 
-/* Create (or truncate) path and write the header. NULL with err set. */
+/*
+ * Create (or truncate) path, locked against a second writer, and write the
+ * header. NULL with err set.
+ */
 struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *meta, char *err,
 				   size_t errlen);
 

@@ -130,6 +130,15 @@ fi
 after=$(ip netns exec "$NS" ss -tanH | wc -l)
 [ "$before" == "$after" ] ||
 	fail seeded-stable "ss showed $before sockets before the recording, $after after its first sweep"
+# a second writer of the same file is refused, and the first one's file stays whole (below)
+timeout -k 2 10 "$WW" record -o "$REC" --netns "$INO" --duration 1 >"$T/rec2.out" 2>"$T/rec2.err"
+rc2=$?
+if [ "$rc2" -eq 1 ] && [ "$(wc -l <"$T/rec2.err")" -eq 1 ] &&
+	grep -q "being written by another waitwatch" "$T/rec2.err"; then
+	pass "a second record -o of the same file exits 1: $(cat "$T/rec2.err")"
+else
+	fail second-writer "exit $rc2, stderr: $(head -c 300 "$T/rec2.err")"
+fi
 
 # while recording: 160 TIME_WAIT, 30 CLOSE_WAIT, a listener opened and closed
 clients 127.0.0.1 8001 100
