@@ -86,10 +86,15 @@ static __u64 parse_at(const char *s, const struct rec_meta *m, __u64 first_ts, c
 	char *end;
 	time_t t;
 
+	__u64 at;
+	__s64 real_ns, mono_ns;
+
 	if (s[0] == '+') {
 		if (parse_duration(s + 1, &off, err, len))
 			return 0;
-		return first_ts + off;
+		if (__builtin_add_overflow(first_ts, off, &at))
+			goto too_late;
+		return at;
 	}
 	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!end || (*end && strcmp(end, "Z"))) {
@@ -97,11 +102,18 @@ static __u64 parse_at(const char *s, const struct rec_meta *m, __u64 first_ts, c
 		return 0;
 	}
 	t = timegm(&tm);
-	if ((__s64)t * 1000000000ll <= m->mono_to_real_ns) {
+	/* a date or a header's clock offset far enough out overflows: say so */
+	if (__builtin_mul_overflow((__s64)t, 1000000000ll, &real_ns) ||
+	    __builtin_sub_overflow(real_ns, m->mono_to_real_ns, &mono_ns))
+		goto too_late;
+	if (mono_ns <= 0) {
 		snprintf(err, len, "--at '%.40s' is before the recording", s);
 		return 0;
 	}
-	return (__u64)((__s64)t * 1000000000ll - m->mono_to_real_ns);
+	return (__u64)mono_ns;
+too_late:
+	snprintf(err, len, "--at '%.40s' is beyond any time a recording can hold", s);
+	return 0;
 }
 
 static void print(const struct report_args *a, struct snapshot *snap, const struct replay *rp,

@@ -224,6 +224,13 @@ rc=$?
 assert_eq "report --at before the recording exits 2" 2 "$rc"
 assert_match "report --at before the recording says so" "before the recording" \
 	"$(cat "$T/at-before.err")"
+# times that overflow nanoseconds are refused, not wrapped to 0 sockets and exit 0
+for at in +18446744073s 9999-12-31T23:59:59; do
+	"$WW" report "$REC" --at "$at" >"$T/at-far.out" 2>"$T/at-far.err"
+	rc=$?
+	assert_eq "report --at $at exits 2, prints nothing" "2:" "$rc:$(cat "$T/at-far.out")"
+	assert_match "report --at $at says why" "beyond any time" "$(cat "$T/at-far.err")"
+done
 
 # ---- 2. trace --replay against the live trace ---------------------------------------
 
