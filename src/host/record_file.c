@@ -17,6 +17,7 @@ struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *met
 				   size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	struct stat st;
 	FILE *f;
 
 	if (fd < 0) {
@@ -29,7 +30,9 @@ struct rec_writer *rec_writer__open(const char *path, const struct rec_meta *met
 		close(fd);
 		return NULL;
 	}
-	if (ftruncate(fd, 0) || !(f = fdopen(fd, "wb"))) {
+	/* a device (/dev/null, a tape) is written as it is */
+	if ((fstat(fd, &st) || (S_ISREG(st.st_mode) && ftruncate(fd, 0))) ||
+	    !(f = fdopen(fd, "wb"))) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
