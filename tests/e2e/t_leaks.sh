@@ -383,8 +383,14 @@ out=$(timeout 20 ip netns exec "$NSP" "$LOADGEN" client -a 127.0.0.1 -p 8500 -n 
 # every one settled in TIME_WAIT
 wait_for "[ -z \"\$(nss $NSP -tan dst 127.0.0.1:8500 exclude time-wait)\" ]" 5 ||
 	fail "p: settle" "$(nss "$NSP" -tan dst 127.0.0.1:8500 exclude time-wait | wc -l) sockets not in TIME_WAIT"
-all0=$(nss "$NSP" -tan dst 127.0.0.1:8500 | wc -l)
-tw0=$(nss "$NSP" -tan state time-wait dst 127.0.0.1:8500 | wc -l)
+# the reference: every socket in TIME_WAIT, and two reads of ss agree (bounded)
+for _ in $(seq 20); do
+	all0=$(nss "$NSP" -tan dst 127.0.0.1:8500 | wc -l)
+	tw0=$(nss "$NSP" -tan state time-wait dst 127.0.0.1:8500 | wc -l)
+	[ "$tw0" == "$all0" ] &&
+		[ "$(nss "$NSP" -tan state time-wait dst 127.0.0.1:8500 | wc -l)" == "$tw0" ] && break
+	sleep 0.1
+done
 # 600 made; should the kernel have ended a few already, ss is the reference
 [ "$tw0" -ge 550 ] || fatal "p: TIME_WAIT" "only $tw0 of 600 in TIME_WAIT: $(ip netns exec "$NSP" nstat -az TcpActiveOpens TcpExtTW TcpExtTWKilled TcpExtTWRecycled TcpExtTCPTimeWaitOverflow 2>&1 | tr '\n' ' ')"
 [ "$tw0" == 600 ] || echo "# p: $tw0 of 600 in TIME_WAIT: $(ip netns exec "$NSP" nstat -az TcpActiveOpens TcpExtTW TcpExtTWKilled TcpExtTWRecycled TcpExtTCPTimeWaitOverflow TcpEstabResets TcpAttemptFails 2>&1 | tr '\n' ' ')"
