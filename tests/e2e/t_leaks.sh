@@ -419,6 +419,20 @@ assert_eq "p: diagnosis line: high pressure" \
 	"127.0.0.1:8500: $(thousands "$tw0") ports held in TIME_WAIT ($pct0 % of 1,000), $all0 in all: find what opens them" \
 	"$(jq -r .diagnosis <<<"$row")"
 
+# Interrupted before its window ends, leaks still diagnoses the window so far.
+"$WW" leaks --state time-wait --json -i 30 --netns "$INOP" >"$T/p-int.json" 2>"$T/p-int.err" &
+LK=$!
+ww_bg "$LK"
+wait_for "ww_attached $LK || ww_gone $LK" 10 || fatal p-int "leaks not attached after 10 s"
+sleep 0.5
+kill -INT "$LK"
+wait_for "ww_gone $LK" 10 || fatal p-int "leaks still running 10 s after SIGINT"
+wait "$LK"
+rc=$?
+row=$(jq -c 'select(.endpoint == "127.0.0.1:8500")' "$T/p-int.json" 2>/dev/null)
+assert_eq "p: interrupted leaks exits 0 with the window's diagnosis" "0 $tw0" \
+	"$rc $(jq -r .time_wait <<<"$row")"
+
 # ---- d. bad input ----------------------------------------------------------------
 
 for args in "--state foo" "--min-age -1" "--state close"; do
