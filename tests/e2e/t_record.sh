@@ -107,6 +107,7 @@ start_server ::1 8002 close-after-eof 90
 start_server 127.0.0.1 8004 hold 90
 
 # before the recording: 300 TIME_WAIT, 50 CLOSE_WAIT (and their 50 FIN_WAIT2 peers)
+FIRST_TW=$SECONDS
 clients 127.0.0.1 8001 200
 clients ::1 8002 100
 clients 127.0.0.1 8004 50
@@ -192,11 +193,18 @@ assert_eq "report's source: the program, recorded" "$WW_PROGRAM (recorded)" \
 	"$(jq -r .source <<<"$totals")"
 assert_eq "80 CLOSE_WAIT in the report" 80 "$(jq .states.CLOSE_WAIT <<<"$totals")"
 tw=$(jq .states.TIME_WAIT <<<"$totals")
-# the kernel may end a TIME_WAIT socket early; never more than were made
-if [ "$tw" -ge 440 ] && [ "$tw" -le 460 ]; then
-	pass "report shows $tw TIME_WAIT (440..460 of 460)"
+# never more than were made; fewer only by those the kernel reset (on
+# loopback a few FIN_WAIT2 sockets take a reset instead of the peer's FIN,
+# more on a loaded machine: each counted in the namespace's Tcp OutRsts) or,
+# on a slow machine, the first ones living out their 60 s
+rsts=$(ip netns exec "$NS" awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $15 }' /proc/net/snmp)
+age=$((SECONDS - FIRST_TW))
+tw_min=$((460 - rsts))
+[ "$age" -lt 55 ] || tw_min=1
+if [ "$tw" -ge "$tw_min" ] && [ "$tw" -le 460 ]; then
+	pass "report shows $tw TIME_WAIT ($tw_min..460: 460 made, $rsts reset, the oldest ${age} s old)"
 else
-	fail tw-count "$tw TIME_WAIT in the report, expected 440..460"
+	fail tw-count "$tw TIME_WAIT in the report, expected $tw_min..460 (460 made, $rsts reset, the oldest ${age} s old)"
 fi
 assert_eq "seeded: the sockets of the first sweep (ss before)" "$before" \
 	"$(jq .seeded <<<"$totals")"
