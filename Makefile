@@ -40,13 +40,18 @@ endif
 DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
+	libyaml-dev libcrypt-dev openssl apache2-utils \
 	qemu-system-x86 busybox-static cpio
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DWW_VERSION='"$(VERSION)"' -MMD -MP
+# libyaml: the web configuration file (core/webconfig.c); GnuTLS: serve's TLS,
+# through libmicrohttpd, and the checks of its certificates; libcrypt: bcrypt.
+CORE_LIBS := -lyaml -lz -lm
 LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
-	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread -lm
+	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
+	-lgnutls -lcrypt -lyaml -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -78,7 +83,8 @@ DEPS_STAMP := $(OUTPUT)/.deps-ok
 # libFuzzer targets: clang instruments the whole core with them.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 30
+# per fuzzer: three of them, about 45 s in all
+FUZZ_SMOKE_SECONDS ?= 15
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
 	uninstall test-kernels
@@ -147,11 +153,10 @@ waitwatch: $(ALL_OBJS)
 
 # ---- a static binary, and installing -------------------------------------
 
-# Debian's static libmicrohttpd brings GnuTLS (unused: plain HTTP), whose
-# PKCS#11 part needs p11-kit, which has no static library: see
-# src/static/p11_kit_unavailable.c.
+# Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
+# p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
-	-lunistring -lpthread -lm
+	-lunistring -lcrypt -lyaml -lpthread -lm
 
 $(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -189,7 +194,7 @@ uninstall:
 $(OUTPUT)/tests/%: tests/unit/%.c $(LAYER_LIBS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(CFLAGS_cli) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
-		-lcmocka -lz -lm -o $@
+		-lcmocka $(CORE_LIBS) -o $@
 
 # tests/tools/tools.h: the helpers the tools and bench/loadgen.c share.
 $(OUTPUT)/tools/%: tests/tools/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
@@ -202,16 +207,20 @@ $(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 
 $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a -lz -lm -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a $(CORE_LIBS) -o $@
 
 tools: $(TOOLS)
 
+# Every fuzzer gets the core and output sources; one that needs more names
+# them: FUZZ_EXTRA_name (sources) and FUZZ_LIBS_name (libraries).
 FUZZ_SRCS := $(call layer_srcs,core) $(call layer_srcs,output)
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(DEPS_STAMP)
+.SECONDEXPANSION:
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) -lz -lm -o $@
+		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) \
+		$(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)

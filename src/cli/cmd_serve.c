@@ -27,6 +27,7 @@
 #include "session.h"
 #include "suspects.h"
 #include "version.h"
+#include "webconfig_file.h"
 
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
 #define PORT_STR WW_STR(WW_DEFAULT_PORT) /* in --help */
@@ -36,6 +37,7 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_RECORD,
 	OPT_RECORD_MAX,
+	OPT_WEB_CONFIG,
 };
 
 struct serve_args {
@@ -46,6 +48,7 @@ struct serve_args {
 	uint64_t interval_ns;
 	const char *record;     /* also record to this file */
 	uint64_t record_max;    /* rotate it past this size */
+	const char *web_config; /* --web.config.file: TLS, passwords */
 };
 
 static const char serve_about[] =
@@ -61,6 +64,9 @@ static const struct ww_opt serve_opts[] = {
 	  "0.0.0.0:" PORT_STR " or [::]:" PORT_STR " to expose it)" },
 	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "concurrent HTTP connections (default "
 	  WW_STR(WW_HTTP_MAX_CONNECTIONS) ")" },
+	{ "web.config.file", OPT_WEB_CONFIG, "FILE", "TLS, client certificates and passwords "
+	  "from FILE, in the Prometheus exporter toolkit's format (docs/security.md); a FILE "
+	  "that cannot be applied stops serve", WW_INTO(struct serve_args, web_config, WW_V_STRING) },
 	WW_HEADING("Recording:"),
 	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)",
 	  WW_INTO(struct serve_args, record, WW_V_STRING) },
@@ -256,6 +262,7 @@ int cmd_serve(int argc, char **argv)
 		.record_max = 100ull << 20,
 	};
 	struct serve_run r = { .a = &a };
+	struct web_setup web = {};
 	struct session_tap leak_tap;
 	char options[512];
 	char err[WW_ERR_LEN];
@@ -266,6 +273,12 @@ int cmd_serve(int argc, char **argv)
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
+	if (a.web_config) {
+		ret = web_setup__load(&web, a.web_config);
+		if (ret)
+			return ret; /* printed */
+		a.http.web = &web;
+	}
 	uname(&r.uts);
 	r.view = (struct view_opts){
 		.by = a.copts.by,
@@ -274,8 +287,10 @@ int cmd_serve(int argc, char **argv)
 		.mono_to_real_ns = clock_mono_to_real_ns(),
 	};
 	ret = session__open(&r.s, &a.filters, &a.common, &a.copts, true);
-	if (ret)
+	if (ret) {
+		web_setup__free(&web);
 		return ret;
+	}
 	leak_watch__init(&r.leaks, &a.filters, a.copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
@@ -286,5 +301,6 @@ int cmd_serve(int argc, char **argv)
 		ret = serve(&r);
 	cerr = session__close(&r.s);
 	leak_watch__free(&r.leaks);
+	web_setup__free(&web);
 	return ret ?: cerr;
 }

@@ -13,12 +13,14 @@
 #include <sys/socket.h>
 
 struct http_server;
+struct web_setup;
 
 struct http_opts {
 	struct sockaddr_storage addr;
 	unsigned int max_connections; /* beyond: new connections are closed at once */
 	unsigned int timeout_s;       /* idle or slow connections are closed after it */
 	size_t memory_limit;          /* per connection; larger headers get 431 */
+	const struct web_setup *web;  /* TLS and passwords; NULL: plain HTTP, open */
 };
 
 #define WW_DEFAULT_PORT 10061
@@ -29,7 +31,10 @@ struct http_opts {
 /* "127.0.0.1:10061", "[::]:10061", "0.0.0.0:10061", ":10061" (all IPv4). */
 int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, size_t errlen);
 
-/* Starts serving; NULL after printing why (port in use, ...). */
+/*
+ * Starts serving; NULL after printing why (port in use, ...). o->web, if
+ * set, must outlive the server.
+ */
 struct http_server *http__start(const struct http_opts *o);
 void http__stop(struct http_server *h);
 
