@@ -403,15 +403,19 @@ static int walk_top(struct walk *w, const yaml_node_t *root)
 	return 0;
 }
 
-/* libyaml's complaint, with its line. */
+/* libyaml's complaint: where it saw the problem, and where what it was reading began. */
 static int yaml_error(struct walk *w, const yaml_parser_t *ps)
 {
+	const yaml_mark_t *at = ps->problem ? &ps->problem_mark : &ps->context_mark;
+	char ctx[128] = "";
+
 	if (ps->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
-	snprintf(w->err, w->errlen, "line %zu: malformed YAML: %s%s%s",
-		 (size_t)(ps->problem ? ps->problem_mark.line : ps->context_mark.line) + 1,
-		 ps->problem ? ps->problem : "unknown error", ps->context ? " " : "",
-		 ps->context ? ps->context : "");
+	if (ps->context)
+		snprintf(ctx, sizeof(ctx), " (%s that starts on line %zu)", ps->context,
+			 (size_t)ps->context_mark.line + 1);
+	snprintf(w->err, w->errlen, "line %zu: malformed YAML: %s%s", (size_t)at->line + 1,
+		 ps->problem ? ps->problem : "unknown error", ctx);
 	return -EINVAL;
 }
 

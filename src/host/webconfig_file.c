@@ -15,54 +15,64 @@
 #define MAX_PEM (1 << 20) /* a certificate chain or a CA bundle */
 #define WW_WEB_ERR_LEN 256
 
-/* The whole of a regular file of at most max bytes, NUL-terminated, into *out. */
+/*
+ * The whole of a file of at most max bytes, NUL-terminated, into *out: a
+ * regular file, or a pipe (bash's <(...), a systemd credential).
+ */
 static int read_all(const char *path, size_t max, char **out, size_t *len)
 {
+	size_t cap = 4096, n = 0;
+	char *buf = NULL, *p;
 	struct stat st;
-	char *buf;
-	ssize_t n;
+	ssize_t k;
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st))
 		err = -errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-	} else if ((size_t)st.st_size > max) {
-		err = -EFBIG;
-	}
-	buf = err ? NULL : malloc(st.st_size + 1);
-	if (!err && !buf)
-		err = -ENOMEM;
-	if (!err) {
-		n = read(fd, buf, st.st_size + 1);
-		if (n < 0)
-			err = -errno;
-		else if (n != st.st_size)
-			err = -EAGAIN; /* it changed while read */
+	else if (S_ISDIR(st.st_mode))
+		err = -EISDIR;
+	while (!err) {
+		if (n + 1 >= cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			p = realloc(buf, cap);
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = p;
+		}
+		k = read(fd, buf + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			err = k < 0 ? -errno : 0;
+			break;
+		}
+		n += k;
+		if (n > max)
+			err = -EFBIG;
 	}
 	close(fd);
 	if (err) {
 		free(buf);
 		return err;
 	}
-	buf[st.st_size] = 0;
+	buf[n] = 0;
 	*out = buf;
-	*len = st.st_size;
+	*len = n;
 	return 0;
 }
 
 static const char *read_error(int err)
 {
 	switch (err) {
-	case -EINVAL:
-		return "not a regular file";
+	case -EISDIR:
+		return "a folder, not a file";
 	case -EFBIG:
-		return "too large";
-	case -EAGAIN:
-		return "it changed while being read";
+		return "too large (1 MiB at most)";
 	}
 	return strerror(-err);
 }

@@ -132,7 +132,8 @@ static void test_yaml_errors(void **state)
 	refused("", "the file is empty");
 	refused("# only a comment\n", "the file is empty");
 	refused("~\n", "the file is empty");
-	refused("tls_server_config:\n  cert_file: [a\n", "line 3: malformed YAML");
+	refused("tls_server_config:\n  cert_file: [a\n", "line 3: malformed YAML: did not find "
+		"expected ',' or ']' (while parsing a flow sequence that starts on line 2)");
 	refused("tls_server_config:\n\tcert_file: a\n", "line 2: malformed YAML");
 	refused("a: b\n  c: d\n", "line 2: malformed YAML");
 	refused("- tls_server_config\n", "line 1: the file must be a mapping");
