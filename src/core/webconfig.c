@@ -23,7 +23,14 @@ struct walk {
 	struct webconfig *wc;
 	char *err;
 	size_t errlen;
+	size_t lines; /* of the text: its line breaks, plus one */
 };
+
+/* libyaml counts a last line break of its own at the end: no line past the text's */
+static size_t line_of(const struct walk *w, const yaml_mark_t *m)
+{
+	return m->line < w->lines ? (size_t)m->line + 1 : w->lines;
+}
 
 /* One line, "line N: " and the reason; -EINVAL. */
 static int __attribute__((format(printf, 3, 4)))
@@ -36,7 +43,7 @@ bad(struct walk *w, const yaml_node_t *n, const char *fmt, ...)
 	if (!w->errlen)
 		return -EINVAL;
 	if (n) {
-		k = snprintf(w->err, w->errlen, "line %zu: ", (size_t)n->start_mark.line + 1);
+		k = snprintf(w->err, w->errlen, "line %zu: ", line_of(w, &n->start_mark));
 		off = k > 0 && (size_t)k < w->errlen ? (size_t)k : 0;
 	}
 	va_start(ap, fmt);
@@ -413,8 +420,8 @@ static int yaml_error(struct walk *w, const yaml_parser_t *ps)
 		return -ENOMEM;
 	if (ps->context)
 		snprintf(ctx, sizeof(ctx), " (%s that starts on line %zu)", ps->context,
-			 (size_t)ps->context_mark.line + 1);
-	snprintf(w->err, w->errlen, "line %zu: malformed YAML: %s%s", (size_t)at->line + 1,
+			 line_of(w, &ps->context_mark));
+	snprintf(w->err, w->errlen, "line %zu: malformed YAML: %s%s", line_of(w, at),
 		 ps->problem ? ps->problem : "unknown error", ctx);
 	return -EINVAL;
 }
@@ -465,6 +472,10 @@ int webconfig_parse(const char *text, size_t len, struct webconfig *wc, char *er
 		return bad(&w, NULL, "the file is larger than %d bytes", WC_MAX_TEXT);
 	if (memchr(text, 0, len))
 		return bad(&w, NULL, "the file holds a NUL byte: it is not YAML text");
+	w.lines = 1;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+			w.lines++;
 	ret = load(&w, text, len);
 	if (ret)
 		return ret;
