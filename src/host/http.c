@@ -351,22 +351,23 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
 	free(old_gz);
 }
 
-uint64_t http__refused(struct http_server *h)
+/* A counter the HTTP thread moves, read under its lock. */
+static uint64_t read_locked(struct http_server *h, const uint64_t *counter)
 {
 	uint64_t n;
 
 	pthread_mutex_lock(&h->lock);
-	n = h->refused;
+	n = *counter;
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
 
+uint64_t http__refused(struct http_server *h)
+{
+	return read_locked(h, &h->refused);
+}
+
 uint64_t http__scrapes(struct http_server *h)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&h->lock);
-	n = h->scrapes;
-	pthread_mutex_unlock(&h->lock);
-	return n;
+	return read_locked(h, &h->scrapes);
 }
