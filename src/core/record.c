@@ -81,8 +81,10 @@ static int write_all(struct rec_writer *w, const void *p, size_t len)
 {
 	if (w->err)
 		return w->err;
+	errno = 0;
 	if (fwrite(p, 1, len, w->f) != len) {
-		w->err = -EIO;
+		/* why, for the one line that says so: ENOSPC is a full disk */
+		w->err = errno ? -errno : -EIO;
 		return w->err;
 	}
 	w->written += len;
