@@ -176,6 +176,7 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->rb_drops = c.rb_drops;
 	m->recursion_misses = c.recursion_misses;
 	m->run_cnt = c.run_cnt;
+	m->http_refused = http__refused(r->http);
 	m->sweep_seconds = r->s.last_sweep_seconds;
 	m->version = WW_VERSION;
 	m->revision = WW_GIT_REV;

@@ -52,6 +52,7 @@ struct http_server {
 	struct accepted *accepted;   /* per user of web->wc.users */
 	unsigned char mac_key[32];
 	char prio[128];              /* GnuTLS priorities, read for each connection */
+	uint64_t refused; /* connections closed at once: every slot in use */
 };
 
 /*
@@ -152,6 +153,27 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	pthread_mutex_unlock(&h->lock);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED && h->web && h->web->wc.tls)
 		tls_prepare(h, c);
+}
+
+/*
+ * The cap on connections is held here, not by libmicrohttpd's own limit:
+ * once at that limit (0.9.75, epoll) it stops noticing its connections'
+ * ends, and serves nothing until the reaper shuts the held ones down. A
+ * connection beyond the cap is closed at once, and counted.
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *h = cls;
+	unsigned int used = 0;
+	bool ok;
+
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < h->nslots; i++)
+		used += h->slots[i].used;
+	ok = used < h->nslots;
+	h->refused += !ok;
+	pthread_mutex_unlock(&h->lock);
+	return ok ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -506,9 +528,10 @@ struct http_server *http__start(const struct http_opts *o)
 		port = ntohs(a->sin_port);
 		inet_ntop(AF_INET, &a->sin_addr, where, sizeof(where));
 	}
-	h->d = MHD_start_daemon(flags, port, NULL, NULL, handle, h,
+	/* its own limit above the cap, never reached (accept_policy) */
+	h->d = MHD_start_daemon(flags, port, accept_policy, h, handle, h,
 				MHD_OPTION_SOCK_ADDR, &o->addr,
-				MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+				MHD_OPTION_CONNECTION_LIMIT, o->max_connections + 64,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -552,12 +575,23 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
 	free(old_gz);
 }
 
-uint64_t http__scrapes(struct http_server *h)
+/* A counter the HTTP thread moves, read under its lock. */
+static uint64_t read_locked(struct http_server *h, const uint64_t *counter)
 {
 	uint64_t n;
 
 	pthread_mutex_lock(&h->lock);
-	n = h->scrapes;
+	n = *counter;
 	pthread_mutex_unlock(&h->lock);
 	return n;
+}
+
+uint64_t http__refused(struct http_server *h)
+{
+	return read_locked(h, &h->refused);
+}
+
+uint64_t http__scrapes(struct http_server *h)
+{
+	return read_locked(h, &h->scrapes);
 }

@@ -47,6 +47,9 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
  */
 unsigned int http__reap(struct http_server *h);
 
+/* Connections closed at once since start: max_connections were open. */
+uint64_t http__refused(struct http_server *h);
+
 /* Scrapes served since start. */
 uint64_t http__scrapes(struct http_server *h);
 

@@ -484,14 +484,16 @@ ww_refresh_us() {
 # ww_frame_after FILE T_US: the first complete refresh of a `top --json`
 # file whose time is later than T_US, as JSON lines; nothing (status 1)
 # while there is none. A refresh ends with its totals object; a line still
-# being written does not parse and is left out.
+# being written does not parse and is left out. (Each frame as one array a
+# line, the first kept by head: jq 1.6's first() on this foreach lets later
+# frames through.)
 ww_frame_after() {
 	jq -R -c -n --argjson t "$2" "$WW_JQ_US"'
-		first(foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
+		foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
 			if .out then {f: [], out: null} else . end | .f += [$l]
 			| if $l.type == "totals" then .out = .f else . end;
-			.out // empty) | select(.[-1].time | us > $t)) | .[]' "$1" |
-		grep .
+			.out // empty) | select(.[-1].time | us > $t)' "$1" |
+		head -n 1 | jq -c '.[]' | grep .
 }
 
 # compare_counts NAME EXPECTED ACTUAL: two files of ss_endpoints or
