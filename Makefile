@@ -249,6 +249,44 @@ test-kernels: waitwatch-static tools
 
 test: check fuzz-smoke e2e test-kernels
 
+# ---- sanitizers ----------------------------------------------------------
+
+# make sanitize: waitwatch, the unit tests and the test tools built with
+# ASan and UBSan into their own SAN_OUTPUT (never mixed with .output), then
+# the unit tests and the end-to-end tests run against that build. Any
+# report fails the run: UBSan stops at the first error, ASan's leak check
+# runs at every exit, and tests/e2e/run.sh turns each report a process
+# wrote to ASan's log_path (a background daemon's too) into a FAIL line.
+# SAN_E2E names the end-to-end tests (default: all of them).
+SAN_OUTPUT ?= .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SAN_E2E ?=
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN_MAKE = $(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
+
+.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e san-objects
+
+# The binary of a build in another OUTPUT, next to its objects.
+$(OUTPUT)/waitwatch: $(ALL_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+san-objects: $(OUTPUT)/waitwatch $(UNIT_TESTS) $(TOOLS)
+
+sanitize-build:
+	$(Q)$(SAN_MAKE) san-objects
+
+sanitize-check: sanitize-build
+	$(Q)$(SAN_ENV) $(SAN_MAKE) check
+
+sanitize-e2e: sanitize-build
+	$(Q)$(SAN_ENV) WW=$(abspath $(SAN_OUTPUT))/waitwatch WW_OUTPUT=$(abspath $(SAN_OUTPUT)) \
+		tests/e2e/run.sh $(SAN_E2E)
+
+sanitize: sanitize-check sanitize-e2e
+
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools
 	$(Q)bench/run.sh

@@ -16,10 +16,13 @@ set -u
 export LC_ALL=C
 
 WW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The build under test: WW the binary, WW_OUTPUT the make OUTPUT that holds
+# its test tools (make sanitize sets both to its own build).
 WW=${WW:-$WW_ROOT/waitwatch}
-TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
+WW_OUTPUT=${WW_OUTPUT:-$WW_ROOT/.output}
+TCPDRIVE=${TCPDRIVE:-$WW_OUTPUT/tools/tcpdrive}
 # shellcheck disable=SC2034 # run by the tests that churn connections
-LOADGEN=$WW_ROOT/.output/tools/loadgen
+LOADGEN=$WW_OUTPUT/tools/loadgen
 WW_TEST=$(basename "$0" .sh)
 
 # The live commands (top, serve, record, trace) run on tp_btf; with

@@ -18,7 +18,7 @@
 # The exporter listens on 127.0.0.1 (a port picked free in 20000-29999) and
 # watches only the test's namespace; the start failures run inside it.
 . "$(dirname "$0")/lib.sh"
-ABUSE=$WW_ROOT/.output/tools/httpabuse
+ABUSE=$WW_OUTPUT/tools/httpabuse
 ww_require "$ABUSE" "$LOADGEN" curl
 
 ww_ns_main hostile

@@ -1,0 +1,36 @@
+.output-san/cli/cmd_leaks.o: src/cli/cmd_leaks.c src/cli/cmd.h \
+ src/host/clock.h src/cli/options.h src/core/filter.h src/core/parse.h \
+ src/core/parse.h src/host/session.h src/core/collector.h bpf/waitwatch.h \
+ src/host/loader.h src/host/sweep.h src/output/view.h src/host/signals.h \
+ src/output/json_writer.h src/core/leaks.h src/core/collector.h \
+ src/core/format.h src/core/owner_map.h src/host/loader.h src/host/log.h \
+ src/output/out_leaks.h src/output/out_trace.h src/host/owners.h \
+ src/core/owner_map.h src/host/suspects.h src/host/session.h \
+ src/host/sweep.h
+src/cli/cmd.h:
+src/host/clock.h:
+src/cli/options.h:
+src/core/filter.h:
+src/core/parse.h:
+src/core/parse.h:
+src/host/session.h:
+src/core/collector.h:
+bpf/waitwatch.h:
+src/host/loader.h:
+src/host/sweep.h:
+src/output/view.h:
+src/host/signals.h:
+src/output/json_writer.h:
+src/core/leaks.h:
+src/core/collector.h:
+src/core/format.h:
+src/core/owner_map.h:
+src/host/loader.h:
+src/host/log.h:
+src/output/out_leaks.h:
+src/output/out_trace.h:
+src/host/owners.h:
+src/core/owner_map.h:
+src/host/suspects.h:
+src/host/session.h:
+src/host/sweep.h:

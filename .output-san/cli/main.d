@@ -1,0 +1,21 @@
+.output-san/cli/main.o: src/cli/main.c src/cli/cmd.h src/host/clock.h \
+ src/cli/options.h src/core/filter.h src/core/parse.h src/core/parse.h \
+ src/host/session.h src/core/collector.h bpf/waitwatch.h \
+ src/host/loader.h src/host/sweep.h src/output/view.h src/host/signals.h \
+ src/host/loader.h src/host/log.h .output-san/version.h
+src/cli/cmd.h:
+src/host/clock.h:
+src/cli/options.h:
+src/core/filter.h:
+src/core/parse.h:
+src/core/parse.h:
+src/host/session.h:
+src/core/collector.h:
+bpf/waitwatch.h:
+src/host/loader.h:
+src/host/sweep.h:
+src/output/view.h:
+src/host/signals.h:
+src/host/loader.h:
+src/host/log.h:
+.output-san/version.h:

@@ -1,0 +1,2 @@
+.output-san/host/clock.o: src/host/clock.c src/host/clock.h
+src/host/clock.h:

@@ -1,0 +1,2 @@
+.output-san/host/log.o: src/host/log.c src/host/log.h
+src/host/log.h:

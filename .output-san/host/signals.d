@@ -1,0 +1,2 @@
+.output-san/host/signals.o: src/host/signals.c src/host/signals.h
+src/host/signals.h:

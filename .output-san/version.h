@@ -1,0 +1,1 @@
+#define WW_GIT_REV "80777b22ac0d"
