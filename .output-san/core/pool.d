@@ -1,2 +1,0 @@
-.output-san/core/pool.o: src/core/pool.c src/core/pool.h
-src/core/pool.h:

@@ -1,2 +1,0 @@
-.output-san/host/clock.o: src/host/clock.c src/host/clock.h
-src/host/clock.h:

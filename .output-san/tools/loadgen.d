@@ -1,2 +1,0 @@
-.output-san/tools/loadgen: bench/loadgen.c tests/tools/tools.h
-tests/tools/tools.h:

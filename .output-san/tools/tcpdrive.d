@@ -1,2 +1,0 @@
-.output-san/tools/tcpdrive: tests/tools/tcpdrive.c tests/tools/tools.h
-tests/tools/tools.h:

@@ -1,1 +1,0 @@
-#define WW_GIT_REV "80777b22ac0d"
