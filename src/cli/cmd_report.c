@@ -14,6 +14,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "format.h"
 #include "record.h"
 #include "record_file.h"
@@ -148,11 +149,10 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 }
 
 /* The last time a recording holds: a first, quick pass (nothing is replayed). */
-static __u64 last_ts_of(const char *path)
+static __u64 last_ts_of(struct rec_reader *r)
 {
 	char err[WW_ERR_LEN + 64];
 	struct rec_item it;
-	struct rec_reader *r = rec_reader__open(path, err, sizeof(err));
 	__u64 last = 0;
 
 	if (!r)
@@ -165,7 +165,8 @@ static __u64 last_ts_of(const char *path)
 }
 
 /* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
-static int replay_and_print(const struct report_args *a, struct rec_reader *r)
+static int replay_and_print(const struct report_args *a, struct rec_reader *r,
+			    struct rec_reader *first_pass)
 {
 	const struct rec_meta *m = rec_reader__meta(r);
 	char err[WW_ERR_LEN + 64];
@@ -186,7 +187,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 			return ww_usage_error("report", "%s", err);
 		}
 	} else {
-		at = last_ts_of(a->path);
+		at = last_ts_of(first_pass);
 	}
 	if (at) {
 		/* a snapshot one second before sets the base of the rates */
@@ -221,18 +222,23 @@ int cmd_report(int argc, char **argv)
 {
 	struct report_args a = { .copts = { .sort_state = -1 } };
 	char err[WW_ERR_LEN + 64];
-	struct rec_reader *r;
+	struct rec_reader *r, *first_pass = NULL;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	r = rec_reader__open(a.path, err, sizeof(err));
-	if (!r) {
+	if (r && !a.at)
+		first_pass = rec_reader__open(a.path, err, sizeof(err));
+	if (!r || (!a.at && !first_pass)) {
 		elog("%s: %s", a.path, err);
+		rec_reader__close(r);
 		return -EIO;
 	}
-	ret = replay_and_print(&a, r);
+	/* the file is open: nothing else needs a privilege */
+	ret = privs__drop(0, NULL) ?: replay_and_print(&a, r, first_pass);
+	rec_reader__close(first_pass);
 	rec_reader__close(r);
 	return ret;
 }

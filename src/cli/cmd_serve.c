@@ -22,6 +22,7 @@
 #include "options.h"
 #include "out_trace.h"
 #include "out_prom.h"
+#include "privs.h"
 #include "procfs.h"
 #include "recorder.h"
 #include "session.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_RECORD,
 	OPT_RECORD_MAX,
+	OPT_USER,
 };
 
 struct serve_args {
@@ -46,6 +48,7 @@ struct serve_args {
 	uint64_t interval_ns;
 	const char *record;     /* also record to this file */
 	uint64_t record_max;    /* rotate it past this size */
+	const char *user;       /* run as this user once started */
 };
 
 static const char serve_about[] =
@@ -61,6 +64,9 @@ static const struct ww_opt serve_opts[] = {
 	  "0.0.0.0:" PORT_STR " or [::]:" PORT_STR " to expose it)" },
 	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "concurrent HTTP connections (default "
 	  WW_STR(WW_HTTP_MAX_CONNECTIONS) ")" },
+	{ "user", OPT_USER, "USER", "once started, run as USER (default nobody), keeping only "
+	  "the capabilities the sweeps need; root keeps uid 0",
+	  WW_INTO(struct serve_args, user, WW_V_STRING) },
 	WW_HEADING("Recording:"),
 	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)",
 	  WW_INTO(struct serve_args, record, WW_V_STRING) },
@@ -235,7 +241,10 @@ static int serve(struct serve_run *r)
 	};
 	int ret;
 
-	raise_fd_limit(r->a->http.max_connections);
+	/* the HTTP thread inherits the filter (TSYNC would cover it too) */
+	ret = r->a->common.no_seccomp ? 0 : seccomp__install(SECCOMP_SERVE);
+	if (ret)
+		return ret;
 	r->http = http__start(&r->a->http);
 	if (!r->http)
 		return -EADDRNOTAVAIL; /* printed */
@@ -254,9 +263,11 @@ int cmd_serve(int argc, char **argv)
 			  .memory_limit = WW_HTTP_MEMORY_LIMIT },
 		.interval_ns = 1000000000ull,
 		.record_max = 100ull << 20,
+		.user = "nobody",
 	};
 	struct serve_run r = { .a = &a };
 	struct session_tap leak_tap;
+	struct privs_user user;
 	char options[512];
 	char err[WW_ERR_LEN];
 	int ret, cerr;
@@ -266,6 +277,10 @@ int cmd_serve(int argc, char **argv)
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
+	ret = privs__lookup_user(a.user, &user);
+	if (ret)
+		return ww_usage_error("serve", "--user '%.64s': %s", a.user,
+				      ret == -ENOENT ? "no such user" : strerror(-ret));
 	uname(&r.uts);
 	r.view = (struct view_opts){
 		.by = a.copts.by,
@@ -280,7 +295,13 @@ int cmd_serve(int argc, char **argv)
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
 	recorder__argv_text(options, sizeof(options), argc, argv);
-	if (a.record)
+	raise_fd_limit(a.http.max_connections);
+	/*
+	 * Bound as root, then run as --user; the recording is opened after,
+	 * by the user that will rotate it, and the HTTP thread started last.
+	 */
+	ret = http__listen(&a.http) ?: privs__drop(privs__needs(true, a.filters.netns, true), &user);
+	if (!ret && a.record)
 		ret = session__record(&r.s, a.record, a.record_max, options);
 	if (!ret)
 		ret = serve(&r);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "clock.h"
@@ -247,12 +249,55 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/* "127.0.0.1" and the port of addr, for messages. */
+static int describe(const struct sockaddr_storage *addr, char *where, size_t len)
+{
+	if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)addr;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, where, len);
+		return ntohs(a->sin6_port);
+	}
+	const struct sockaddr_in *a = (const void *)addr;
+
+	inet_ntop(AF_INET, &a->sin_addr, where, len);
+	return ntohs(a->sin_port);
+}
+
+/*
+ * Bound here rather than by libmicrohttpd: the socket exists before the
+ * privileges are dropped (a port below 1024), the thread only after.
+ * As libmicrohttpd would: address reuse, IPv6 only on an IPv6 address.
+ */
+int http__listen(struct http_opts *o)
+{
+	socklen_t alen = o->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+	char where[INET6_ADDRSTRLEN];
+	int port = describe(&o->addr, where, sizeof(where)), one = 1, fd, err;
+
+	fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
+	    (o->addr.ss_family != AF_INET6 ||
+	     !setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) &&
+	    !bind(fd, (const struct sockaddr *)&o->addr, alen) && !listen(fd, SOMAXCONN)) {
+		o->fd = fd;
+		return 0;
+	}
+	err = -errno;
+	elog("cannot listen on %s port %d: %s (in use, or the address is not on this host)",
+	     where, port, strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 struct http_server *http__start(const struct http_opts *o)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct http_server *h = calloc(1, sizeof(*h));
-	char where[INET6_ADDRSTRLEN + 8];
-	int port;
+	char where[INET6_ADDRSTRLEN];
+	int port = describe(&o->addr, where, sizeof(where));
 
 	if (!h) {
 		elog("out of memory");
@@ -267,20 +312,10 @@ struct http_server *http__start(const struct http_opts *o)
 		free(h);
 		return NULL;
 	}
-	if (o->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)&o->addr;
-
+	if (o->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-		port = ntohs(a->sin6_port);
-		inet_ntop(AF_INET6, &a->sin6_addr, where, sizeof(where));
-	} else {
-		const struct sockaddr_in *a = (const void *)&o->addr;
-
-		port = ntohs(a->sin_port);
-		inet_ntop(AF_INET, &a->sin_addr, where, sizeof(where));
-	}
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, handle, h,
-				MHD_OPTION_SOCK_ADDR, &o->addr,
+				MHD_OPTION_LISTEN_SOCKET, o->fd,
 				MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
@@ -289,7 +324,7 @@ struct http_server *http__start(const struct http_opts *o)
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_END);
 	if (!h->d) {
-		elog("cannot listen on %s port %d (in use, or the address is not on this host)",
+		elog("cannot serve on %s port %d: libmicrohttpd did not start (-vv tells why)",
 		     where, port);
 		pthread_mutex_destroy(&h->lock);
 		free(h->slots);
