@@ -148,19 +148,19 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 	jw__free(jw);
 }
 
-/* The last time a recording holds: a first, quick pass (nothing is replayed). */
+/*
+ * The last time a recording holds: a first, quick pass (nothing is
+ * replayed) on a reader of its own, opened before the privileges went.
+ */
 static __u64 last_ts_of(struct rec_reader *r)
 {
 	char err[WW_ERR_LEN + 64];
 	struct rec_item it;
 	__u64 last = 0;
 
-	if (!r)
-		return 0;
 	while (rec_reader__next(r, &it, err, sizeof(err)) > 0)
 		if (rec_item_ts(&it) > last)
 			last = rec_item_ts(&it);
-	rec_reader__close(r);
 	return last;
 }
 
