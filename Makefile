@@ -41,15 +41,20 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
+	libyaml-dev libcrypt-dev openssl apache2-utils \
 	qemu-system-x86 busybox-static cpio
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 USER_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -DWW_VERSION='"$(VERSION)"' -MMD -MP
+# libyaml: the web configuration file (core/webconfig.c); GnuTLS: serve's TLS,
+# through libmicrohttpd, and the checks of its certificates; libcrypt: bcrypt.
+CORE_LIBS := -lyaml -lz -lm
 LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	$(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap) \
-	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp) -lpthread -lm
+	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp) \
+	-lgnutls -lcrypt -lyaml -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -81,7 +86,8 @@ DEPS_STAMP := $(OUTPUT)/.deps-ok
 # libFuzzer targets: clang instruments the whole core with them.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 30
+# per fuzzer: three of them, about 45 s in all
+FUZZ_SMOKE_SECONDS ?= 15
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
 	uninstall test-kernels
@@ -150,11 +156,10 @@ waitwatch: $(ALL_OBJS)
 
 # ---- a static binary, and installing -------------------------------------
 
-# Debian's static libmicrohttpd brings GnuTLS (unused: plain HTTP), whose
-# PKCS#11 part needs p11-kit, which has no static library: see
-# src/static/p11_kit_unavailable.c.
+# Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
+# p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
-	-lunistring -lcap -lseccomp -lpthread -lm
+	-lunistring -lcap -lseccomp -lcrypt -lyaml -lpthread -lm
 
 $(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -192,7 +197,7 @@ uninstall:
 $(OUTPUT)/tests/%: tests/unit/%.c $(LAYER_LIBS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(CFLAGS_cli) $(INC_ALL) -Wno-missing-prototypes -MF $@.d $< $(LAYER_LIBS) \
-		-lcmocka -lz -lm -o $@
+		-lcmocka $(CORE_LIBS) -o $@
 
 # tests/tools/tools.h: the helpers the tools and bench/loadgen.c share.
 $(OUTPUT)/tools/%: tests/tools/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
@@ -205,16 +210,20 @@ $(OUTPUT)/tools/%: bench/%.c $(DEPS_STAMP) | $(OUTPUT)/tools
 
 $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)/tools
 	$(call msg,TOOL-CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a -lz -lm -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a $(CORE_LIBS) -o $@
 
 tools: $(TOOLS)
 
+# Every fuzzer gets the core and output sources; one that needs more names
+# them: FUZZ_EXTRA_name (sources) and FUZZ_LIBS_name (libraries).
 FUZZ_SRCS := $(call layer_srcs,core) $(call layer_srcs,output)
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(DEPS_STAMP)
+.SECONDEXPANSION:
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) -lz -lm -o $@
+		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) \
+		$(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)
@@ -242,6 +251,44 @@ test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
 test: check fuzz-smoke e2e test-kernels
+
+# ---- sanitizers ----------------------------------------------------------
+
+# make sanitize: waitwatch, the unit tests and the test tools built with
+# ASan and UBSan into their own SAN_OUTPUT (never mixed with .output), then
+# the unit tests and the end-to-end tests run against that build. Any
+# report fails the run: UBSan stops at the first error, ASan's leak check
+# runs at every exit, and tests/e2e/run.sh turns each report a process
+# wrote to ASan's log_path (a background daemon's too) into a FAIL line.
+# SAN_E2E names the end-to-end tests (default: all of them).
+SAN_OUTPUT ?= .output-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SAN_E2E ?=
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN_MAKE = $(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
+
+.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e san-objects
+
+# The binary of a build in another OUTPUT, next to its objects.
+$(OUTPUT)/waitwatch: $(ALL_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+san-objects: $(OUTPUT)/waitwatch $(UNIT_TESTS) $(TOOLS)
+
+sanitize-build:
+	$(Q)$(SAN_MAKE) san-objects
+
+sanitize-check: sanitize-build
+	$(Q)$(SAN_ENV) $(SAN_MAKE) check
+
+sanitize-e2e: sanitize-build
+	$(Q)$(SAN_ENV) WW=$(abspath $(SAN_OUTPUT))/waitwatch WW_OUTPUT=$(abspath $(SAN_OUTPUT)) \
+		tests/e2e/run.sh $(SAN_E2E)
+
+sanitize: sanitize-check sanitize-e2e
 
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools

@@ -3,10 +3,12 @@
 # Sourced by the benchmark scripts: where the build is, their sizes, and
 # what their cleanup traps share.
 
-# The repository, the load generator, and waitwatch (WW overrides it).
+# The repository, the load generator, and waitwatch (WW overrides it; the
+# build's OUTPUT directory with its tools and BPF object: WW_OUTPUT).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WW_OUTPUT=${WW_OUTPUT:-$ROOT/.output}
 # shellcheck disable=SC2034 # used by the scripts that source this file
-LOADGEN=$ROOT/.output/tools/loadgen
+LOADGEN=$WW_OUTPUT/tools/loadgen
 # shellcheck disable=SC2034
 WW_SRC=${WW:-$ROOT/waitwatch}
 

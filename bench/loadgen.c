@@ -4,6 +4,7 @@
  *
  *   loadgen server -a ADDR -p PORT [-m MODE] [-t SECS] [-r READY_FILE]
  *   loadgen client -a ADDR -p PORT [-n COUNT] [-d SECS] [-m MODE] [-b SRC[,SRC...]]
+ *                  [-s SPREAD] [-P PORTS]
  *
  * Server modes: close-after-eof (default: the client closes first and
  * leaves TIME_WAIT on its side), close-first (the server closes first:
@@ -12,6 +13,10 @@
  * Client modes: close-first (default), wait-eof (close after the server).
  * Clients cycle over the source addresses given with -b, so that connect()
  * does not slow down looking for a port free of TIME_WAIT sockets.
+ * -s SPREAD and -P PORTS spread the destinations over SPREAD consecutive
+ * IPv4 addresses from ADDR times PORTS consecutive ports from PORT (one
+ * endpoint each, for a listener on 0.0.0.0): connection i goes to address
+ * i % SPREAD, port i / SPREAD % PORTS.
  *
  * Every run is bounded: by count and by time (-d, default 10 s, and -t for
  * servers, default 60 s). The client prints one JSON line of totals.
@@ -48,6 +53,7 @@ struct opts {
 	const char *ready;
 	struct sockaddr_storage src[MAX_SOURCES];
 	int nsrc;
+	uint32_t spread, ports; /* destinations: addresses x ports (1 x 1 by default) */
 };
 
 static volatile sig_atomic_t stop, release;
@@ -232,16 +238,30 @@ static int parse_sources(struct opts *o, char *list, int port_family)
 	return 0;
 }
 
+/* Connection i's destination: base moved by -s and -P (IPv4 only). */
+static void spread_dst(const struct opts *o, const struct sockaddr_storage *base,
+		       struct sockaddr_storage *dst, uint64_t i)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)dst;
+
+	*dst = *base;
+	if (base->ss_family != AF_INET)
+		return;
+	in->sin_addr.s_addr = htonl(ntohl(in->sin_addr.s_addr) + i % o->spread);
+	in->sin_port = htons(o->port + i / o->spread % o->ports);
+}
+
 static int run_client(const struct opts *o)
 {
-	struct sockaddr_storage dst;
+	struct sockaddr_storage base, dst;
 	double start = mono_now(), end = start + o->seconds;
 	uint64_t done = 0, errors = 0;
 	socklen_t len;
 
-	if (to_sockaddr(o->addr, o->port, &dst, &len))
+	if (to_sockaddr(o->addr, o->port, &base, &len))
 		return 2;
 	while (!stop && done < o->count && mono_now() < end) {
+		spread_dst(o, &base, &dst, done + errors);
 		if (one_connection(o, &dst, len, done + errors))
 			errors++;
 		else
@@ -271,12 +291,14 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: loadgen server -a ADDR -p PORT [-m close-after-eof|close-first|hold]"
 		   " [-t SECS] [-r READY_FILE]\n"
 		   "       loadgen client -a ADDR -p PORT [-n COUNT] [-d SECS]"
-		   " [-m close-first|wait-eof] [-b SRC[,SRC...]]\n");
+		   " [-m close-first|wait-eof] [-b SRC[,SRC...]]\n"
+		   "                      [-s SPREAD] [-P PORTS]\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .count = UINT64_MAX, .seconds = 10, .mode = CLOSE_AFTER_EOF };
+	struct opts o = { .count = UINT64_MAX, .seconds = 10, .mode = CLOSE_AFTER_EOF,
+			  .spread = 1, .ports = 1 };
 	bool server;
 	int opt;
 
@@ -287,7 +309,7 @@ int main(int argc, char **argv)
 		o.seconds = 60;
 	else
 		o.mode = CLOSE_FIRST;
-	while ((opt = getopt(argc - 1, argv + 1, "a:p:m:n:d:t:r:b:h")) != -1) {
+	while ((opt = getopt(argc - 1, argv + 1, "a:p:m:n:d:t:r:b:s:P:h")) != -1) {
 		switch (opt) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
@@ -297,11 +319,14 @@ int main(int argc, char **argv)
 		case 't': o.seconds = atof(optarg); break;
 		case 'r': o.ready = optarg; break;
 		case 'b': if (parse_sources(&o, optarg, 0)) return usage(stderr), 2; break;
+		case 's': o.spread = strtoul(optarg, NULL, 10); break;
+		case 'P': o.ports = strtoul(optarg, NULL, 10); break;
 		case 'h': return usage(stdout), 0;
 		default: return usage(stderr), 2;
 		}
 	}
-	if (!o.addr || o.port <= 0 || o.port > 65535 || o.seconds <= 0 || o.seconds > 3600)
+	if (!o.addr || o.port <= 0 || o.port > 65535 || o.seconds <= 0 || o.seconds > 3600 ||
+	    !o.spread || o.spread > 1 << 24 || !o.ports || o.port + o.ports - 1 > 65535)
 		return usage(stderr), 2;
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);

@@ -16,8 +16,8 @@ set -u
 export LC_ALL=C
 
 . "$(dirname "$0")/lib.sh"
-BENCH=$ROOT/.output/tools/collector_bench
-BPF_OBJ=$ROOT/.output/waitwatch.bpf.o
+BENCH=$WW_OUTPUT/tools/collector_bench
+BPF_OBJ=$WW_OUTPUT/waitwatch.bpf.o
 bench_sizes EVENTS=100000/5000000 SOCKETS=20000/1000000
 
 [ -x "$BENCH" ] || { echo "replay: $BENCH missing: run make tools" >&2; exit 1; }

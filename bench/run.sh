@@ -19,8 +19,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
-[ -x "${WW:-$ROOT/waitwatch}" ] && [ -x "$ROOT/.output/tools/loadgen" ] &&
-	[ -x "$ROOT/.output/tools/collector_bench" ] ||
+out=${WW_OUTPUT:-$ROOT/.output}
+[ -x "${WW:-$ROOT/waitwatch}" ] && [ -x "$out/tools/loadgen" ] &&
+	[ -x "$out/tools/collector_bench" ] ||
 	{ echo "bench: run make waitwatch tools first (make bench does)" >&2; exit 1; }
 
 section() { echo; echo "== $*"; }

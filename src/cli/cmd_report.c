@@ -149,19 +149,22 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 }
 
 /*
- * The last time a recording holds: a first, quick pass (nothing is
- * replayed) on a reader of its own, opened before the privileges went.
+ * A first, quick pass (nothing is replayed), on a reader of its own opened
+ * before the privileges went: the last time the recording holds, and how
+ * its reading ends: 0, or -errno with err set (-ENODATA: cut off inside a
+ * block). --at stops replaying before the end, so this is where it learns
+ * of damage after that time.
  */
-static __u64 last_ts_of(struct rec_reader *r)
+static int scan(struct rec_reader *r, __u64 *last, char *err, size_t len)
 {
-	char err[WW_ERR_LEN + 64];
 	struct rec_item it;
-	__u64 last = 0;
+	int ret;
 
-	while (rec_reader__next(r, &it, err, sizeof(err)) > 0)
-		if (rec_item_ts(&it) > last)
-			last = rec_item_ts(&it);
-	return last;
+	*last = 0;
+	while ((ret = rec_reader__next(r, &it, err, len)) > 0)
+		if (rec_item_ts(&it) > *last)
+			*last = rec_item_ts(&it);
+	return ret;
 }
 
 /* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
@@ -169,12 +172,12 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r,
 			    struct rec_reader *first_pass)
 {
 	const struct rec_meta *m = rec_reader__meta(r);
-	char err[WW_ERR_LEN + 64];
+	char err[WW_ERR_LEN + 64], scan_err[WW_ERR_LEN + 64];
 	struct snapshot snap;
 	struct collector *c;
 	struct replay rp;
-	__u64 at = 0;
-	int ret = 0;
+	__u64 at = 0, last;
+	int ret = 0, scanned;
 
 	c = collector__new(&a->copts);
 	if (!c)
@@ -186,9 +189,10 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r,
 			collector__free(c);
 			return ww_usage_error("report", "%s", err);
 		}
-	} else {
-		at = last_ts_of(first_pass);
 	}
+	scanned = scan(first_pass, &last, scan_err, sizeof(scan_err));
+	if (!a->at)
+		at = last;
 	if (at) {
 		/* a snapshot one second before sets the base of the rates */
 		ret = replay__until(&rp, c, at > RATE_WINDOW_NS ? at - RATE_WINDOW_NS : 1, err,
@@ -200,6 +204,11 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r,
 	}
 	if (!ret && !a->at)
 		ret = replay__until(&rp, c, 0, err, sizeof(err));
+	/* the damage a full read meets, with the same warning or error */
+	if (!ret && a->at && scanned) {
+		ret = scanned;
+		snprintf(err, sizeof(err), "%s", scan_err);
+	}
 	if (ret && ret != -ENODATA) {
 		elog("%s: %s", a->path, err);
 		collector__free(c);
@@ -229,9 +238,9 @@ int cmd_report(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	r = rec_reader__open(a.path, err, sizeof(err));
-	if (r && !a.at)
+	if (r)
 		first_pass = rec_reader__open(a.path, err, sizeof(err));
-	if (!r || (!a.at && !first_pass)) {
+	if (!r || !first_pass) {
 		elog("%s: %s", a.path, err);
 		rec_reader__close(r);
 		return -EIO;

@@ -28,6 +28,7 @@
 #include "session.h"
 #include "suspects.h"
 #include "version.h"
+#include "webconfig_file.h"
 
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
 #define PORT_STR WW_STR(WW_DEFAULT_PORT) /* in --help */
@@ -38,6 +39,7 @@ enum {
 	OPT_RECORD,
 	OPT_RECORD_MAX,
 	OPT_USER,
+	OPT_WEB_CONFIG,
 };
 
 struct serve_args {
@@ -49,6 +51,7 @@ struct serve_args {
 	const char *record;     /* also record to this file */
 	uint64_t record_max;    /* rotate it past this size */
 	const char *user;       /* run as this user once started */
+	const char *web_config; /* --web.config.file: TLS, passwords */
 };
 
 static const char serve_about[] =
@@ -67,6 +70,9 @@ static const struct ww_opt serve_opts[] = {
 	{ "user", OPT_USER, "USER", "once started, run as USER (default nobody), keeping only "
 	  "the capabilities the sweeps need; root keeps uid 0",
 	  WW_INTO(struct serve_args, user, WW_V_STRING) },
+	{ "web.config.file", OPT_WEB_CONFIG, "FILE", "TLS, client certificates and passwords "
+	  "from FILE, in the Prometheus exporter toolkit's format (docs/security.md); a FILE "
+	  "that cannot be applied stops serve", WW_INTO(struct serve_args, web_config, WW_V_STRING) },
 	WW_HEADING("Recording:"),
 	{ "record", OPT_RECORD, "FILE", "also record everything to FILE (waitwatch record)",
 	  WW_INTO(struct serve_args, record, WW_V_STRING) },
@@ -176,6 +182,7 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->rb_drops = c.rb_drops;
 	m->recursion_misses = c.recursion_misses;
 	m->run_cnt = c.run_cnt;
+	m->http_refused = http__refused(r->http);
 	m->sweep_seconds = r->s.last_sweep_seconds;
 	m->version = WW_VERSION;
 	m->revision = WW_GIT_REV;
@@ -266,6 +273,7 @@ int cmd_serve(int argc, char **argv)
 		.user = "nobody",
 	};
 	struct serve_run r = { .a = &a };
+	struct web_setup web = {};
 	struct session_tap leak_tap;
 	struct privs_user user;
 	char options[512];
@@ -281,6 +289,12 @@ int cmd_serve(int argc, char **argv)
 	if (ret)
 		return ww_usage_error("serve", "--user '%.64s': %s", a.user,
 				      ret == -ENOENT ? "no such user" : strerror(-ret));
+	if (a.web_config) {
+		ret = web_setup__load(&web, a.web_config);
+		if (ret)
+			return ret; /* printed */
+		a.http.web = &web;
+	}
 	uname(&r.uts);
 	r.view = (struct view_opts){
 		.by = a.copts.by,
@@ -289,8 +303,10 @@ int cmd_serve(int argc, char **argv)
 		.mono_to_real_ns = clock_mono_to_real_ns(),
 	};
 	ret = session__open(&r.s, &a.filters, &a.common, &a.copts, true);
-	if (ret)
+	if (ret) {
+		web_setup__free(&web);
 		return ret;
+	}
 	leak_watch__init(&r.leaks, &a.filters, a.copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
@@ -307,5 +323,6 @@ int cmd_serve(int argc, char **argv)
 		ret = serve(&r);
 	cerr = session__close(&r.s);
 	leak_watch__free(&r.leaks);
+	web_setup__free(&web);
 	return ret ?: cerr;
 }

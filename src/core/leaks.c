@@ -191,9 +191,12 @@ int leak_report__build(const struct leak_sock *socks, size_t n, const struct ww_
 			g->oldest_ns = socks[i].age_ns;
 		out->sockets++;
 	}
+	/* an empty array may be NULL, which qsort must not see even for 0 items */
 	for (size_t i = 0; i < out->n; i++)
-		qsort(out->groups[i].fds, out->groups[i].nfds, sizeof(uint32_t), cmp_u32);
-	qsort(out->groups, out->n, sizeof(*out->groups), cmp_group);
+		if (out->groups[i].nfds)
+			qsort(out->groups[i].fds, out->groups[i].nfds, sizeof(uint32_t), cmp_u32);
+	if (out->n)
+		qsort(out->groups, out->n, sizeof(*out->groups), cmp_group);
 	return 0;
 }
 

@@ -34,6 +34,8 @@ int owner_map__add(struct owner_map *m, uint64_t ino, uint32_t pid, uint32_t fd)
 
 void owner_map__sort(struct owner_map *m)
 {
+	if (!m->n)
+		return; /* no array yet: qsort must not see NULL, even for 0 items */
 	qsort(m->fds, m->n, sizeof(*m->fds), cmp_fd);
 }
 

@@ -9,9 +9,13 @@
  *   item    u16 type | u16 len | len bytes
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "parse.h"
 #include "record.h"
 
 #define BLOCK_HDR 16
@@ -77,8 +81,10 @@ static int write_all(struct rec_writer *w, const void *p, size_t len)
 {
 	if (w->err)
 		return w->err;
+	errno = 0;
 	if (fwrite(p, 1, len, w->f) != len) {
-		w->err = -EIO;
+		/* why, for the one line that says so: ENOSPC is a full disk */
+		w->err = errno ? -errno : -EIO;
 		return w->err;
 	}
 	w->written += len;
@@ -236,8 +242,55 @@ static size_t input(struct rec_reader *r, void *p, size_t n)
 	return got;
 }
 
-static void meta_field(struct rec_meta *m, const char *key, const char *val)
+/*
+ * A numeric value is the whole string, decimal, within [min, max]
+ * (mono_to_real_ns alone may be negative): "17x" or "1e9" taken for 17 or 1
+ * would shift every time shown, silently, under a valid checksum.
+ */
+static int meta_number(const char *key, const char *val, int64_t min, uint64_t max,
+		       uint64_t *out, size_t at, char *err, size_t errlen)
 {
+	bool neg = min < 0 && val[0] == '-';
+	uint64_t lim = neg ? (uint64_t)-(min + 1) + 1 : max;
+	char why[WW_ERR_LEN];
+	int ret;
+
+	ret = parse_u64(val + neg, neg ? 0 : (uint64_t)(min > 0 ? min : 0), lim, out, why,
+			sizeof(why));
+	if (!ret) {
+		if (neg)
+			*out = -*out;
+		return 0;
+	}
+	snprintf(err, errlen, "bad header value %s='%.40s' at byte %zu: %s (%lld to %llu)",
+		 key, val, at, ret == -EINVAL ? "not a whole number" : "out of range",
+		 (long long)min, (unsigned long long)max);
+	return -EINVAL;
+}
+
+/* The numeric keys, each with the range its use can take. */
+static const struct meta_key {
+	const char *key;
+	int64_t min;
+	uint64_t max;
+	size_t field; /* offset in struct rec_meta, or SIZE_MAX: checked, not kept */
+} meta_keys[] = {
+	/* REALTIME - MONOTONIC: any s64 but INT64_MIN, which cannot be negated */
+	{ "mono_to_real_ns", -INT64_MAX, INT64_MAX, offsetof(struct rec_meta, mono_to_real_ns) },
+	/* seconds whose nanoseconds fit a u64 */
+	{ "boot_time_s", 0, UINT64_MAX / 1000000000ull, offsetof(struct rec_meta, boot_time_s) },
+	/* CLOCK_MONOTONIC, which --at subtracts as an s64 */
+	{ "start_ns", 0, INT64_MAX, offsetof(struct rec_meta, start_ns) },
+	/* an item's length is a u16 */
+	{ "event_size", 1, UINT16_MAX, SIZE_MAX },
+	{ "sock_rec_size", 1, UINT16_MAX, SIZE_MAX },
+};
+
+static int meta_field(struct rec_meta *m, const char *key, const char *val, size_t at,
+		      char *err, size_t errlen)
+{
+	uint64_t v;
+
 	if (!strcmp(key, "hostname"))
 		snprintf(m->hostname, sizeof(m->hostname), "%s", val);
 	else if (!strcmp(key, "kernel"))
@@ -246,25 +299,35 @@ static void meta_field(struct rec_meta *m, const char *key, const char *val)
 		snprintf(m->program, sizeof(m->program), "%s", val);
 	else if (!strcmp(key, "options"))
 		snprintf(m->options, sizeof(m->options), "%s", val);
-	else if (!strcmp(key, "mono_to_real_ns"))
-		m->mono_to_real_ns = strtoll(val, NULL, 10);
-	else if (!strcmp(key, "boot_time_s"))
-		m->boot_time_s = strtoull(val, NULL, 10);
-	else if (!strcmp(key, "start_ns"))
-		m->start_ns = strtoull(val, NULL, 10);
+	for (size_t i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++) {
+		const struct meta_key *k = &meta_keys[i];
+
+		if (strcmp(key, k->key))
+			continue;
+		if (meta_number(key, val, k->min, k->max, &v, at, err, errlen))
+			return -EINVAL;
+		if (k->field != SIZE_MAX)
+			memcpy((char *)m + k->field, &v, sizeof(v)); /* all are 64-bit */
+	}
+	return 0;
 }
 
-/* key=value lines; unknown keys are skipped so later versions can add some. */
-static void parse_meta(struct rec_meta *m, char *text)
+/*
+ * key=value lines; unknown keys are skipped so later versions can add some.
+ * A line's byte offset in the file: 16 + its offset in text.
+ */
+static int parse_meta(struct rec_meta *m, char *text, char *err, size_t errlen)
 {
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *eq = strchr(line, '=');
 
-		if (eq) {
-			*eq = 0;
-			meta_field(m, line, eq + 1);
-		}
+		if (!eq)
+			continue;
+		*eq = 0;
+		if (meta_field(m, line, eq + 1, 16 + (size_t)(line - text), err, errlen))
+			return -EINVAL;
 	}
+	return 0;
 }
 
 static int read_header(struct rec_reader *r, char *err, size_t errlen)
@@ -308,8 +371,7 @@ static int read_header(struct rec_reader *r, char *err, size_t errlen)
 	}
 	memcpy(text, hdr + 16, mlen);
 	text[mlen] = 0;
-	parse_meta(&r->meta, text);
-	return 0;
+	return parse_meta(&r->meta, text, err, errlen);
 }
 
 static struct rec_reader *reader_new(FILE *f, const void *mem, size_t len, char *err,

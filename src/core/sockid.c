@@ -29,7 +29,8 @@ struct sid_ent {
 	__u64 id;
 	__u64 last_ts; /* its last transition, or the start of the sweep that found it */
 	__u64 cgroup_id;
-	__u64 sock_ino;
+	__u32 sock_ino; /* sockfs numbers its inodes with get_next_ino(): 32 bits */
+	__u32 ports;    /* its ports once both are known (ports_of), 0 before */
 	__u32 pid;
 	__u16 sweep_gen;
 	__u8 state; /* after its last transition; 0 unknown */
@@ -161,19 +162,34 @@ void sockid__free(struct sockid *t)
 	free(t);
 }
 
-/* The life the event belongs to: the one at its address, or a new one. */
+/*
+ * A socket's two ports, 0 while one is not known (connect() picks the local
+ * one after SYN_SENT). The addresses are left out: the classic tracepoint
+ * and the sweep may write an IPv4 one differently, the ports never.
+ */
+static __u32 ports_of(__u16 sport, __u16 dport)
+{
+	return sport && dport ? (__u32)sport << 16 | dport : 0;
+}
+
+/*
+ * The life the event belongs to: the one at its address, or a new one.
+ * A birth at a known address is a new socket there, unless only a sweep
+ * knew it: then the sweep saw this very socket just after its birth (or
+ * one whose ->CLOSE was lost, which is gone all the same). So are other
+ * ports: a socket keeps its own for life, so when both the old life's
+ * ->CLOSE and the new one's birth were lost (a ring buffer far too small),
+ * the new socket does not inherit the old one's direction and owner.
+ */
 static struct sid_ent *life_of(struct sockid *t, const struct ww_kevent *k)
 {
 	struct sid_ent *e = find(t, k->sk);
+	__u32 ports = ports_of(k->sport, k->dport);
 
 	if (!e)
 		return insert(t, k->sk);
-	/*
-	 * A birth at a known address is a new socket there, unless only a
-	 * sweep knew it: then the sweep saw this very socket just after its
-	 * birth (or one whose ->CLOSE was lost, which is gone all the same).
-	 */
-	if (WW_IS_BIRTH(k->oldstate, k->newstate) && !(e->flags & SID_SWEPT_ONLY)) {
+	if ((WW_IS_BIRTH(k->oldstate, k->newstate) && !(e->flags & SID_SWEPT_ONLY)) ||
+	    (ports && e->ports && ports != e->ports)) {
 		memset((char *)e + offsetof(struct sid_ent, id), 0,
 		       sizeof(*e) - offsetof(struct sid_ent, id));
 		e->id = ++t->next_id;
@@ -262,6 +278,8 @@ bool sockid__event(struct sockid *t, const void *rec, size_t size, struct ww_eve
 		e->flags |= SID_DIR_IN;
 	if (k->kflags & WW_KF_LONG)
 		learn(e, rec);
+	if (!e->ports)
+		e->ports = ports_of(k->sport, k->dport);
 	recall(out, e, k);
 	e->flags &= ~SID_SWEPT_ONLY;
 	e->state = k->newstate;
@@ -298,6 +316,8 @@ void sockid__sweep_rec(struct sockid *t, struct ww_sock_rec *r)
 	}
 	if (!e->sock_ino)
 		e->sock_ino = r->sock_ino;
+	if (!e->ports)
+		e->ports = ports_of(r->sport, r->dport);
 	if (!e->cgroup_id)
 		e->cgroup_id = r->cgroup_id;
 	e->sweep_gen = t->sweep_gen;

@@ -10,11 +10,17 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <crypt.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include "clock.h"
 #include "http.h"
+#include "httpreq.h"
 #include "log.h"
 #include "parse.h"
+#include "webconfig_file.h"
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
@@ -44,6 +50,22 @@ struct http_server {
 	unsigned int nslots;
 	uint64_t timeout_ns;
 	uint64_t reaped;
+	const struct web_setup *web; /* NULL: plain HTTP, no password */
+	struct accepted *accepted;   /* per user of web->wc.users */
+	unsigned char mac_key[32];
+	char prio[128];              /* GnuTLS priorities, read for each connection */
+	uint64_t refused; /* connections closed at once: every slot in use */
+};
+
+/*
+ * The password last accepted for a user, as an HMAC under a key of this
+ * process: a scraper that sends the same password every time costs one
+ * bcrypt, not one per scrape (bcrypt at cost 10 takes ~50 ms, on the one
+ * thread that serves every connection). Only that thread reads or writes it.
+ */
+struct accepted {
+	bool set;
+	unsigned char mac[32];
 };
 
 static struct conn_slot *slot_of(struct MHD_Connection *c)
@@ -62,6 +84,50 @@ static void set_waiting(struct http_server *h, struct MHD_Connection *c, uint64_
 	if (slot)
 		slot->waiting_since = since;
 	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * The client's certificate chain, if it sent one, leads to client_ca_file
+ * and allows client authentication (extended key usage clientAuth, as Go
+ * checks it): 0, or -1 to refuse. Sent none: 0; where one is required,
+ * GnuTLS has refused the handshake before this (GNUTLS_CERT_REQUIRE).
+ */
+static int client_cert_check(gnutls_session_t s)
+{
+	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+					  .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT };
+	unsigned int n = 0, status = 0;
+
+	if (!gnutls_certificate_get_peers(s, &n) || !n)
+		return 0;
+	if (gnutls_certificate_verify_peers(s, &purpose, 1, &status) < 0 || status)
+		return -1;
+	return 0;
+}
+
+/*
+ * A new TLS connection, before its handshake: whether it asks for a client
+ * certificate, and whether the handshake checks it against client_ca_file
+ * (libmicrohttpd only asks for one when it has a CA, and checks none).
+ */
+static void tls_prepare(struct http_server *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	enum wc_client_auth a = h->web->wc.client_auth;
+	gnutls_session_t s;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return; /* the request handler refuses it (client_cert_ok) */
+	s = ci->tls_session;
+	if (a == WC_NO_CLIENT_CERT)
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
+	else if (a == WC_REQUIRE_ANY_CLIENT_CERT || a == WC_REQUIRE_AND_VERIFY_CLIENT_CERT)
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+	else
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
+	if (wc_verifies_client(a))
+		gnutls_session_set_verify_function(s, client_cert_check);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -87,6 +153,29 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		}
 	}
 	pthread_mutex_unlock(&h->lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED && h->web && h->web->wc.tls)
+		tls_prepare(h, c);
+}
+
+/*
+ * The cap on connections is held here, not by libmicrohttpd's own limit:
+ * once at that limit (0.9.75, epoll) it stops noticing its connections'
+ * ends, and serves nothing until the reaper shuts the held ones down. A
+ * connection beyond the cap is closed at once, and counted.
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct http_server *h = cls;
+	unsigned int used = 0;
+	bool ok;
+
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < h->nslots; i++)
+		used += h->slots[i].used;
+	ok = used < h->nslots;
+	h->refused += !ok;
+	pthread_mutex_unlock(&h->lock);
+	return ok ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -165,30 +254,114 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"waitwatch\"");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-/* "gzip", "gzip, deflate", "deflate;q=1, gzip;q=0.5" yes; "gzip;q=0" no. */
 static bool wants_gzip(struct MHD_Connection *c)
 {
-	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
-	const char *p = ae;
+	return http_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
 
-	while (p && (p = strcasestr(p, "gzip"))) {
-		const char *q = p + 4;
+/* ---- who may ask ---------------------------------------------------------------- */
 
-		while (*q == ' ')
-			q++;
-		if (*q == ';') {
-			q = strchr(q, '=');
-			if (q && strtod(q + 1, NULL) == 0)
-				return false;
-		}
-		return true;
+/*
+ * The index of the user of that name, or -1; every name is compared, to
+ * the end, so that the time tells nothing about which names exist.
+ */
+static int user_index(const struct webconfig *wc, const char *name)
+{
+	size_t n = strlen(name);
+	int found = -1;
+
+	for (unsigned int i = 0; i < wc->nusers; i++) {
+		const char *u = wc->users[i].name;
+		bool eq = strlen(u) == n && ct_memeq(u, name, n);
+
+		found = eq ? (int)i : found;
 	}
-	return false;
+	return found;
+}
+
+static bool bcrypt_ok(const char *pass, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	const char *out;
+	bool ok;
+
+	if (!cd)
+		return false;
+	out = crypt_rn(pass, hash, cd, sizeof(*cd));
+	ok = out && strlen(out) == strlen(hash) && ct_memeq(out, hash, strlen(hash));
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+/*
+ * The password is the user's. An unknown user costs a bcrypt too (against
+ * the first user's hash), so that it takes as long as a wrong password.
+ */
+static bool password_ok(struct http_server *h, const char *user, const char *pass)
+{
+	const struct webconfig *wc = &h->web->wc;
+	int i = user_index(wc, user);
+	unsigned char mac[32];
+	bool ok;
+
+	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, h->mac_key, sizeof(h->mac_key), pass,
+			     strlen(pass), mac) < 0)
+		return false;
+	if (i >= 0 && h->accepted[i].set && ct_memeq(mac, h->accepted[i].mac, sizeof(mac)))
+		return true;
+	ok = bcrypt_ok(pass, wc->users[i >= 0 ? i : 0].hash) && i >= 0;
+	if (ok) {
+		memcpy(h->accepted[i].mac, mac, sizeof(mac));
+		h->accepted[i].set = true;
+	}
+	return ok;
+}
+
+static bool auth_ok(struct http_server *h, struct MHD_Connection *c)
+{
+	char user[WC_MAX_NAME + 1], pass[1024];
+	const char *hdr;
+	bool ok;
+
+	if (!h->web || !h->web->wc.nusers)
+		return true;
+	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	ok = !http_basic_auth_decode(hdr, user, sizeof(user), pass, sizeof(pass)) &&
+	     password_ok(h, user, pass);
+	explicit_bzero(pass, sizeof(pass));
+	return ok;
+}
+
+/*
+ * The client certificate, where the policy checks it, is one client_ca_file
+ * signed: the handshake already refused any other (tls_prepare); this is
+ * the check should a session have come through without it.
+ */
+static bool client_cert_ok(struct http_server *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	enum wc_client_auth a;
+	unsigned int n = 0;
+
+	if (!h->web || !h->web->wc.tls || !wc_verifies_client(h->web->wc.client_auth))
+		return true;
+	a = h->web->wc.client_auth;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	if (!gnutls_certificate_get_peers(ci->tls_session, &n) || !n)
+		return a == WC_VERIFY_CLIENT_CERT_IF_GIVEN;
+	return client_cert_check(ci->tls_session) == 0;
 }
 
 static enum MHD_Result metrics(struct http_server *h, struct MHD_Connection *c)
@@ -224,20 +397,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	static const char not_found[] = "not found: try /metrics\n";
 	static const char not_allowed[] = "method not allowed\n";
+	static const char unauthorized[] = "unauthorized\n";
 	struct http_server *h = cls;
 
 	/* the whole request has arrived: no longer a slow client */
 	set_waiting(h, c, 0);
+	if (!client_cert_ok(h, c))
+		return MHD_NO; /* closed, as a refused handshake would be */
+	if (!auth_ok(h, c))
+		return reply(c, MHD_HTTP_UNAUTHORIZED, "text/plain", unauthorized,
+			     sizeof(unauthorized) - 1);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
 			     sizeof(not_allowed) - 1);
-	if (!strcmp(url, "/metrics"))
+	switch (http_route_of(url)) {
+	case HTTP_ROUTE_METRICS:
 		return metrics(h, c);
-	if (!strcmp(url, "/"))
+	case HTTP_ROUTE_INDEX:
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
 			     sizeof(index_page) - 1);
-	if (!strcmp(url, "/healthz"))
+	case HTTP_ROUTE_HEALTHZ:
 		return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3);
+	case HTTP_ROUTE_NONE:
+		break;
+	}
 	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
 }
 
@@ -292,8 +475,65 @@ int http__listen(struct http_opts *o)
 	return err;
 }
 
+/* GnuTLS's NORMAL set, with only the TLS versions the file allows. */
+static void tls_priorities(const struct webconfig *wc, char *buf, size_t len)
+{
+	snprintf(buf, len, "NORMAL:-VERS-ALL%s%s",
+		 wc->min_version <= 12 && wc->max_version >= 12 ? ":+VERS-TLS1.2" : "",
+		 wc->max_version >= 13 ? ":+VERS-TLS1.3" : "");
+}
+
+/*
+ * The TLS options, into opts (room for 5); the count. libmicrohttpd copies
+ * none of the strings: web and prio must outlive the daemon.
+ */
+static int tls_options(const struct web_setup *ws, const char *prio, struct MHD_OptionItem *opts)
+{
+	int n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, ws->cert };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, ws->key };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)prio };
+	if (ws->ca)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, ws->ca };
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return n;
+}
+
+/* The room for passwords; TLS needs libmicrohttpd built with it. */
+static int web_prepare(struct http_server *h, const struct web_setup *ws)
+{
+	h->web = ws;
+	if (!ws)
+		return 0;
+	if (ws->wc.tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		elog("--web.config.file: this libmicrohttpd was built without TLS");
+		return -ENOTSUP;
+	}
+	if (!ws->wc.nusers)
+		return 0;
+	h->accepted = calloc(ws->wc.nusers, sizeof(*h->accepted));
+	if (!h->accepted || gnutls_rnd(GNUTLS_RND_KEY, h->mac_key, sizeof(h->mac_key)) < 0) {
+		elog("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void http__free(struct http_server *h)
+{
+	pthread_mutex_destroy(&h->lock);
+	free(h->slots);
+	free(h->accepted);
+	explicit_bzero(h->mac_key, sizeof(h->mac_key));
+	free(h->text);
+	free(h->gz);
+	free(h);
+}
+
 struct http_server *http__start(const struct http_opts *o)
 {
+	struct MHD_OptionItem tls[6] = { { MHD_OPTION_END, 0, NULL } };
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct http_server *h = calloc(1, sizeof(*h));
 	char where[INET6_ADDRSTRLEN];
@@ -309,29 +549,40 @@ struct http_server *http__start(const struct http_opts *o)
 	h->slots = calloc(h->nslots, sizeof(*h->slots));
 	if (!h->slots) {
 		elog("out of memory");
-		free(h);
+		http__free(h);
 		return NULL;
+	}
+	if (web_prepare(h, o->web)) {
+		http__free(h);
+		return NULL;
+	}
+	if (o->web && o->web->wc.tls) {
+		flags |= MHD_USE_TLS;
+		tls_priorities(&o->web->wc, h->prio, sizeof(h->prio));
+		tls_options(o->web, h->prio, tls);
 	}
 	if (o->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, port, NULL, NULL, handle, h,
+	/* its own limit above the cap, never reached (accept_policy) */
+	h->d = MHD_start_daemon(flags, port, accept_policy, h, handle, h,
 				MHD_OPTION_LISTEN_SOCKET, o->fd,
-				MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+				MHD_OPTION_CONNECTION_LIMIT, o->max_connections + 64,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				MHD_OPTION_ARRAY, tls,
 				MHD_OPTION_END);
 	if (!h->d) {
 		elog("cannot serve on %s port %d: libmicrohttpd did not start (-vv tells why)",
 		     where, port);
-		pthread_mutex_destroy(&h->lock);
-		free(h->slots);
-		free(h);
+		http__free(h);
 		return NULL;
 	}
-	vlog("serving /metrics on %s port %d", where, port);
+	vlog("serving /metrics on %s port %d%s%s", where, port,
+	     h->web && h->web->wc.tls ? " over TLS" : "",
+	     h->web && h->web->wc.nusers ? " with a password" : "");
 	return h;
 }
 
@@ -340,11 +591,7 @@ void http__stop(struct http_server *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
-	pthread_mutex_destroy(&h->lock);
-	free(h->slots);
-	free(h->text);
-	free(h->gz);
-	free(h);
+	http__free(h);
 }
 
 void http__publish(struct http_server *h, char *text, size_t len, char *gz, size_t gzlen)
@@ -363,12 +610,23 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
 	free(old_gz);
 }
 
-uint64_t http__scrapes(struct http_server *h)
+/* A counter the HTTP thread moves, read under its lock. */
+static uint64_t read_locked(struct http_server *h, const uint64_t *counter)
 {
 	uint64_t n;
 
 	pthread_mutex_lock(&h->lock);
-	n = h->scrapes;
+	n = *counter;
 	pthread_mutex_unlock(&h->lock);
 	return n;
+}
+
+uint64_t http__refused(struct http_server *h)
+{
+	return read_locked(h, &h->refused);
+}
+
+uint64_t http__scrapes(struct http_server *h)
+{
+	return read_locked(h, &h->scrapes);
 }

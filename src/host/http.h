@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 struct http_server;
+struct web_setup;
 
 struct http_opts {
 	struct sockaddr_storage addr;
@@ -20,6 +21,7 @@ struct http_opts {
 	unsigned int timeout_s;       /* idle or slow connections are closed after it */
 	size_t memory_limit;          /* per connection; larger headers get 431 */
 	int fd;                       /* the listen socket, from http__listen */
+	const struct web_setup *web;  /* TLS and passwords; NULL: plain HTTP, open */
 };
 
 #define WW_DEFAULT_PORT 10061
@@ -33,6 +35,10 @@ int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, si
 /* Bind and listen on o->addr into o->fd; 0 or -errno after printing why (port in use). */
 int http__listen(struct http_opts *o);
 /* Starts serving on o->fd (its thread); NULL after printing why. Closes o->fd on stop. */
+/*
+ * Starts serving; NULL after printing why (port in use, ...). o->web, if
+ * set, must outlive the server.
+ */
 struct http_server *http__start(const struct http_opts *o);
 void http__stop(struct http_server *h);
 
@@ -44,6 +50,9 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
  * timeout (slow clients); call it often. Returns how many were ended.
  */
 unsigned int http__reap(struct http_server *h);
+
+/* Connections closed at once since start: max_connections were open. */
+uint64_t http__refused(struct http_server *h);
 
 /* Scrapes served since start. */
 uint64_t http__scrapes(struct http_server *h);

@@ -130,16 +130,21 @@ static int check_btf(void)
 	return -ENOENT;
 }
 
-/* The classic tracepoint needs tracefs to find its id: mount it if absent. */
+/*
+ * The classic tracepoint needs tracefs to find its id: mount it if absent.
+ * 0, -ENODEV: tracefs is there but not the tracepoint, or -errno of the
+ * mount that failed (tracefs not mounted).
+ */
 static int ensure_tracefs(void)
 {
 	if (access(TP_PATH, F_OK) == 0)
 		return 0;
-	if (access(TRACEFS "/events", F_OK) != 0)
-		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/events", F_OK) != 0 &&
+	    mount("nodev", TRACEFS, "tracefs", 0, NULL))
+		return -errno;
 	if (access(TP_PATH, F_OK) == 0)
 		return 0;
-	return -ENOENT;
+	return -ENODEV;
 }
 
 /*
@@ -405,7 +410,14 @@ static int load_any(struct loader *l, const struct loader_opts *o)
 		vlog("tp_btf program did not load (%s); trying the classic tracepoint",
 		     strerror(-err));
 	}
-	if (ensure_tracefs()) {
+	err = ensure_tracefs();
+	if (err && err != -ENODEV) {
+		elog("tracefs is not mounted at %s and cannot be mounted there (%s): mount it "
+		     "(mount -t tracefs nodev %s)%s", TRACEFS, strerror(-err), TRACEFS,
+		     o->force_classic ? ", or leave out --classic" : "");
+		return -ENOENT;
+	}
+	if (err) {
 		elog("tracepoint sock:inet_sock_set_state not found (no tp_btf, and %s is "
 		     "absent): waitwatch needs Linux 5.12+ with BTF", TP_PATH);
 		return -ENOENT;

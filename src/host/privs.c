@@ -104,9 +104,10 @@ static int drop_bound(cap_t now)
 	return cap_reset_ambient() ? -errno : 0;
 }
 
+/* --user root as root: nothing to change, and no CAP_SETUID needed for it */
 static int become(const struct privs_user *u)
 {
-	if (!u || !u->name)
+	if (!u || !u->name || (u->uid == getuid() && u->uid == geteuid() && u->gid == getgid()))
 		return 0;
 	if (cap_setgroups(u->gid, 0, NULL) || cap_setuid(u->uid))
 		return -errno;
@@ -152,8 +153,8 @@ int privs__drop(unsigned int needs, const struct privs_user *u)
 	err = become(u);
 	if (err) {
 		cap_free(now);
-		elog("cannot become user %s (uid %u, gid %u): %s", u->name, (unsigned)u->uid,
-		     (unsigned)u->gid, strerror(-err));
+		elog("cannot become user %s (uid %u, gid %u): %s (it takes CAP_SETUID and "
+		     "CAP_SETGID)", u->name, (unsigned)u->uid, (unsigned)u->gid, strerror(-err));
 		return err;
 	}
 	err = set_caps(needs, now);

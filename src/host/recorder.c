@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,17 @@ struct recorder {
 	struct rec_meta meta;
 	struct loader *l;
 	int err;           /* the first write error since the last sweep's end */
+	bool said;         /* it was reported: closing must not say it again */
 };
+
+/* One line on a write error; a full disk says what to do about it. */
+static void say_write_error(struct recorder *r, int err)
+{
+	elog("writing %s failed: %s%s", r->path, strerror(-err),
+	     err == -ENOSPC ? " (the disk is full: make room, or bound the recording with "
+			      "--max-size / --record-max-size)" : "");
+	r->said = true;
+}
 
 /* Remember the first write error; the sweep's end reports it. */
 static void result(struct recorder *r, int err)
@@ -108,8 +119,8 @@ int recorder__close(struct recorder *r)
 	if (!r)
 		return 0;
 	err = rec_writer__close(r->w) ?: r->err;
-	if (err)
-		elog("writing %s failed: %s", r->path, strerror(-err));
+	if (err && !r->said)
+		say_write_error(r, err);
 	free(r);
 	return err;
 }
@@ -180,7 +191,7 @@ int recorder__sweep_end(void *ctx, uint64_t start)
 	}
 	result(r, rec_writer__flush(r->w));
 	if (r->err) {
-		elog("writing %s failed: %s", r->path, strerror(-r->err));
+		say_write_error(r, r->err);
 		return r->err;
 	}
 	return 0;

@@ -274,6 +274,9 @@ static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_se
 	      st->memory_bytes);
 	gauge(f, "waitwatch_sweep_duration_seconds", "Duration of the last sweep.",
 	      m->sweep_seconds);
+	counter(f, "waitwatch_http_connections_refused_total",
+		"HTTP connections closed at once: --max-connections were open.",
+		m->http_refused);
 	family(f, "waitwatch_build_info", "gauge", "Build and runtime facts; always 1.");
 	fputs("waitwatch_build_info{version=\"", f);
 	prom_escape(f, m->version);

@@ -13,6 +13,7 @@ struct prom_self {
 	unsigned long long rb_drops;
 	unsigned long long recursion_misses;
 	unsigned long long run_cnt;
+	unsigned long long http_refused; /* connections closed at once: at the cap */
 	double sweep_seconds;
 	double cpu_seconds;
 	double rss_bytes;

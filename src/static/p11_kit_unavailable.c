@@ -2,9 +2,10 @@
 /*
  * For `make static` only. Debian's static libmicrohttpd is built with HTTPS,
  * which pulls in GnuTLS, whose PKCS#11 support needs p11-kit, of which Debian
- * ships no static library. waitwatch serves plain HTTP and never calls TLS,
- * and GnuTLS loads PKCS#11 modules only on demand: these entry points are
- * never reached. Each fails, should anything ever call it.
+ * ships no static library. waitwatch's TLS (--web.config.file) takes its
+ * certificate and key as PEM in memory, never a PKCS#11 URL, and GnuTLS
+ * loads PKCS#11 modules only on demand: these entry points are never
+ * reached. Each fails, should anything ever call it.
  */
 #include <stddef.h>
 

@@ -16,10 +16,13 @@ set -u
 export LC_ALL=C
 
 WW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The build under test: WW the binary, WW_OUTPUT the make OUTPUT that holds
+# its test tools (make sanitize sets both to its own build).
 WW=${WW:-$WW_ROOT/waitwatch}
-TCPDRIVE=${TCPDRIVE:-$WW_ROOT/.output/tools/tcpdrive}
+WW_OUTPUT=${WW_OUTPUT:-$WW_ROOT/.output}
+TCPDRIVE=${TCPDRIVE:-$WW_OUTPUT/tools/tcpdrive}
 # shellcheck disable=SC2034 # run by the tests that churn connections
-LOADGEN=$WW_ROOT/.output/tools/loadgen
+LOADGEN=$WW_OUTPUT/tools/loadgen
 WW_TEST=$(basename "$0" .sh)
 
 # The live commands (top, serve, record, trace) run on tp_btf; with
@@ -484,14 +487,16 @@ ww_refresh_us() {
 # ww_frame_after FILE T_US: the first complete refresh of a `top --json`
 # file whose time is later than T_US, as JSON lines; nothing (status 1)
 # while there is none. A refresh ends with its totals object; a line still
-# being written does not parse and is left out.
+# being written does not parse and is left out. (Each frame as one array a
+# line, the first kept by head: jq 1.6's first() on this foreach lets later
+# frames through.)
 ww_frame_after() {
 	jq -R -c -n --argjson t "$2" "$WW_JQ_US"'
-		first(foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
+		foreach (inputs | fromjson? // empty) as $l ({f: [], out: null};
 			if .out then {f: [], out: null} else . end | .f += [$l]
 			| if $l.type == "totals" then .out = .f else . end;
-			.out // empty) | select(.[-1].time | us > $t)) | .[]' "$1" |
-		grep .
+			.out // empty) | select(.[-1].time | us > $t)' "$1" |
+		head -n 1 | jq -c '.[]' | grep .
 }
 
 # compare_counts NAME EXPECTED ACTUAL: two files of ss_endpoints or

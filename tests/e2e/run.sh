@@ -57,11 +57,29 @@ leftovers() { # NAME STATEFILE
 	return 0
 }
 
+# Sanitizer reports: a binary built with ASan/UBSan (make sanitize) writes
+# each report to a file of its own under the test's directory (log_path:
+# NAME.PID), a background daemon's too, whose stderr no test reads. Each
+# file found once the test has ended is a FAIL. Binaries built without the
+# sanitizers ignore these variables.
+sanitizer_reports() { # NAME DIR
+	local f what=0
+	for f in "$2"/*; do
+		[ -e "$f" ] || continue
+		echo "FAIL: $1: sanitizer report $(basename "$f"):"
+		sed -n '1,60s/^/# /p' "$f"
+		what=1
+	done
+	[ "$what" -eq 0 ]
+}
+
 passed=0 failed=0 bad=0
 log=$(mktemp /tmp/ww-e2e-run.XXXXXX)
 state=$(mktemp /tmp/ww-e2e-state.XXXXXX)
+sanlogs=$(mktemp -d /tmp/ww-e2e-san.XXXXXX)
+asan_options=${ASAN_OPTIONS:-} ubsan_options=${UBSAN_OPTIONS:-}
 tpid=
-trap 'rm -f "$log" "$state"' EXIT
+trap 'rm -rf "$log" "$state" "$sanlogs"' EXIT
 # Interrupted: stop the running test through timeout (TERM: its trap cleans up).
 trap '[ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null && wait "$tpid"; sleep 0.2; exit 130' INT TERM
 for t in "${tests[@]}"; do
@@ -72,6 +90,9 @@ for t in "${tests[@]}"; do
 	# To a file, followed by tail: a leftover background process holding
 	# the output open cannot keep run.sh waiting (as a pipe would).
 	: >"$log"
+	mkdir -p "$sanlogs/$name"
+	ASAN_OPTIONS=${asan_options:+$asan_options:}log_exe_name=1:log_path=$sanlogs/$name/asan \
+	UBSAN_OPTIONS=${ubsan_options:+$ubsan_options:}log_exe_name=1:log_path=$sanlogs/$name/ubsan \
 	WW_E2E_STATE=$state timeout -k 5 "$limit" bash "$t" </dev/null >"$log" 2>&1 &
 	tpid=$!
 	tail -s 0.1 -n +1 -f --pid="$tpid" "$log" &
@@ -80,6 +101,10 @@ for t in "${tests[@]}"; do
 	rc=$?
 	wait "$tailpid"
 	if ! leftovers "$name" "$state"; then
+		failed=$((failed + 1))
+		bad=1
+	fi
+	if ! sanitizer_reports "$name" "$sanlogs/$name"; then
 		failed=$((failed + 1))
 		bad=1
 	fi

@@ -7,7 +7,7 @@
 # suite starts inherits WW_BENCH_TAG from its environment: any left alive
 # afterwards is found by it.
 . "$(dirname "$0")/lib.sh"
-BENCH=$WW_ROOT/.output/tools/collector_bench
+BENCH=$WW_OUTPUT/tools/collector_bench
 ww_require "$LOADGEN" "$BENCH" bpftool curl ss sysctl
 
 before_stats=$(sysctl -n kernel.bpf_stats_enabled)

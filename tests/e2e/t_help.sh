@@ -84,7 +84,7 @@ declare -A sample=(
 	[FILE]=$WW_TMP/sample.wwr [ADDR:PORT]=127.0.0.1:10061 [TIME]=+1s
 )
 # "  -i, --interval SECS  text" or "      --once  text": the letter, name, value name
-listed='^  (-(.), |    )--([a-z0-9-]+)( ([^ ]+))?( |$)'
+listed='^  (-(.), |    )--([a-z0-9.-]+)( ([^ ]+))?( |$)'
 
 # takes SUB OPTION...: `waitwatch SUB OPTION... --help` prints SUB's usage;
 # else one FAIL line with what it said.

@@ -21,7 +21,10 @@
 #   last block, a missing file, a directory. Each exits 1 within 10 s with
 #   one line on stderr naming the file (and the byte offset where there is
 #   one); the cut-off file is still reported up to its last complete block
-#   (the same output as the file cut right there, which exits 0);
+#   (the same output as the file cut right there, which exits 0), also with
+#   --at a time before the cut, and a block damaged after --at's time exits
+#   1 as a full read does; a numeric header value garbled under a valid
+#   checksum (recomputed here) is refused naming the key;
 # - the sample recordings of tests/data/rec give, through the command line
 #   and as nobody, exactly their saved outputs.
 # shellcheck source=tests/e2e/lib.sh
@@ -86,6 +89,26 @@ flip() {
 # header_end FILE: where the first block starts (16 + metadata length + 4)
 header_end() {
 	echo $((16 + $(u32 "$1" 12) + 4))
+}
+
+# rehash FILE: the header's checksum made valid again for what the header
+# now holds (the crc32 of zlib, which gzip's trailer also carries, little-endian)
+rehash() {
+	local n=$((16 + $(u32 "$1" 12)))
+	head -c "$n" "$1" | gzip -c | tail -c 8 | head -c 4 |
+		dd of="$1" bs=1 seek="$n" conv=notrunc status=none
+}
+
+# garble FILE KEY CHAR: the last character of KEY's value in the header
+# replaced with CHAR, the checksum made valid again; prints the value's new
+# text and the byte offset of its line ("OFFSET VALUE")
+garble() {
+	local hit off val
+	hit=$(head -c "$(header_end "$1")" "$1" | grep -abo -m1 "^$2=[^[:space:]]*") || return 1
+	off=${hit%%:*} val=${hit#*=}
+	printf '%s' "$3" | dd of="$1" bs=1 seek=$((off + ${#2} + ${#val})) conv=notrunc status=none
+	rehash "$1"
+	echo "$off ${val%?}$3"
 }
 
 # block_offsets FILE: the offset of each block, one a line (at most 100000)
@@ -397,6 +420,20 @@ cp "$REC" "$T/version.wwr" && put8 "$T/version.wwr" 8 2
 bad "wrong version" "$T/version.wwr" 'version 2 at byte 8'
 cp "$REC" "$T/hcrc.wwr" && flip "$T/hcrc.wwr" 20
 bad "header checksum" "$T/hcrc.wwr" "header checksum mismatch at byte $((HDR - 4))\$"
+# a value garbled under a valid checksum: refused, naming the key, not read
+# as the digits before the garbage (which would shift every time shown)
+cp "$REC" "$T/same.wwr" && rehash "$T/same.wwr"
+assert_cmd "rehash: the header's checksum recomputed from bash is the one written" \
+	cmp -s "$REC" "$T/same.wwr"
+for kv in start_ns:x mono_to_real_ns:e boot_time_s:-; do
+	cp "$REC" "$T/garbled.wwr"
+	read -r off val < <(garble "$T/garbled.wwr" "${kv%%:*}" "${kv#*:}")
+	bad "garbled header value ${kv%%:*}=$val under a valid checksum" "$T/garbled.wwr" \
+		"bad header value ${kv%%:*}='$val' at byte $off: not a whole number"
+done
+bad "garbled header value (trace --replay)" "$T/garbled.wwr" "bad header value boot_time_s=" \
+	trace --replay "$T/garbled.wwr"
+
 cp "$REC" "$T/flip.wwr" && flip "$T/flip.wwr" $((B0 + 16 + 10))
 bad "flipped payload byte" "$T/flip.wwr" "corrupt block at byte $B0 \\(checksum mismatch\\)"
 bad "flipped payload byte (trace --replay)" "$T/flip.wwr" \
@@ -426,6 +463,22 @@ bad "cut off (trace --replay)" "$T/cut.wwr" "cut off inside the block at byte $B
 	trace --replay "$T/cut.wwr" --json
 assert_eq "trace --replay of the cut-off file prints the events before the cut" \
 	"$("$WW" trace --replay "$T/clean.wwr" --json | grep -c .)" "$(grep -c . "$T/bad.out")"
+# --at a time before the damage: the counts there, and the warning and exit
+# status of a full read
+"$WW" report "$T/clean.wwr" --json --at +1s >"$T/clean-at.json" 2>"$T/clean-at.err"
+rc=$?
+assert_eq "the clean cut file, --at +1s: exit 0, no warning" "0:" "$rc:$(cat "$T/clean-at.err")"
+bad "cut off inside the last block, --at +1s" "$T/cut.wwr" \
+	"warning: .*cut off inside the block at byte $BL: everything before it was read" \
+	report "$T/cut.wwr" --json --at +1s
+if [ -s "$T/clean-at.json" ] && cmp -s "$T/clean-at.json" "$T/bad.out"; then
+	pass "the cut-off file, --at +1s, reports the counts at +1s"
+else
+	fail cut-at-report "differs from the clean file's: $(diff "$T/clean-at.json" "$T/bad.out" | head -c 600)"
+fi
+cp "$REC" "$T/flip-last.wwr" && flip "$T/flip-last.wwr" $((BL + 16 + 10))
+bad "a flipped byte in the last block, --at +1s" "$T/flip-last.wwr" \
+	"corrupt block at byte $BL \\(checksum mismatch\\)" report "$T/flip-last.wwr" --at +1s
 head -c 30 "$REC" >"$T/short.wwr"
 bad "cut off inside the header" "$T/short.wwr" "truncated header at byte 30"
 

@@ -556,7 +556,7 @@ static void test_header_lenient(void **state)
 	longname[sizeof(longname) - 1] = 0;
 	snprintf(meta, sizeof(meta),
 		 "future_key=1\nno equals sign\n\nhostname=%s\nprogram=tracepoint\n"
-		 "mono_to_real_ns=-5\nstart_ns=18446744073709551615\nkernel=a=b",
+		 "mono_to_real_ns=-5\nstart_ns=9223372036854775807\nkernel=a=b",
 		 longname);
 	mk_header(&b, 1, meta);
 	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
@@ -566,12 +566,81 @@ static void test_header_lenient(void **state)
 	assert_string_equal(m->program, "tracepoint");
 	assert_string_equal(m->kernel, "a=b");
 	assert_true(m->mono_to_real_ns == -5);
-	assert_true(m->start_ns == UINT64_MAX);
+	assert_true(m->start_ns == INT64_MAX);
 	assert_string_equal(m->options, "");
 	/* a header alone is an empty recording, not an error */
 	assert_int_equal(rec_reader__next(r, &it, err, sizeof(err)), 0);
 	rec_reader__close(r);
 	free(b.p);
+}
+
+/* A header of META (a valid checksum) is refused with a message containing want. */
+static void meta_fails(const char *meta, const char *want)
+{
+	struct mkbuf b = {};
+
+	mk_header(&b, 1, meta);
+	open_fails(b.p, b.len, want);
+	free(b.p);
+}
+
+/* A header of META is read, its clock fields those given. */
+static void meta_reads(const char *meta, int64_t mono_to_real, uint64_t boot, uint64_t start)
+{
+	struct mkbuf b = {};
+	char err[256] = "";
+	struct rec_reader *r;
+
+	mk_header(&b, 1, meta);
+	r = rec_reader__open_mem(b.p, b.len, err, sizeof(err));
+	if (!r)
+		fail_msg("'%s' refused: %s", meta, err);
+	assert_true(rec_reader__meta(r)->mono_to_real_ns == mono_to_real);
+	assert_true(rec_reader__meta(r)->boot_time_s == boot);
+	assert_true(rec_reader__meta(r)->start_ns == start);
+	rec_reader__close(r);
+	free(b.p);
+}
+
+/*
+ * Every numeric value is checked whole and in range, under a valid
+ * checksum: one garbled digit must not shift every time shown.
+ */
+static void test_header_strict(void **state)
+{
+	(void)state;
+	meta_reads(META_MIN "boot_time_s=1699990000\nstart_ns=5000000000\n", 0,
+		   1699990000, 5000000000ull);
+	meta_reads("mono_to_real_ns=-9223372036854775807\nboot_time_s=18446744073\n"
+		   "start_ns=0\n", -INT64_MAX, 18446744073ull, 0);
+	meta_reads("mono_to_real_ns=9223372036854775807\nevent_size=65535\n"
+		   "sock_rec_size=1\n", INT64_MAX, 0, 0);
+	meta_reads("mono_to_real_ns=-0\n", 0, 0, 0);
+
+	/* the key and the byte offset of its line (16 + its offset in the text) */
+	meta_fails("program=tp_btf\nstart_ns=12x\n",
+		   "bad header value start_ns='12x' at byte 31: not a whole number "
+		   "(0 to 9223372036854775807)");
+	meta_fails("mono_to_real_ns=17e9\n", "bad header value mono_to_real_ns='17e9' "
+		   "at byte 16: not a whole number");
+	meta_fails("mono_to_real_ns=\n", "mono_to_real_ns='' at byte 16: not a whole number");
+	meta_fails("mono_to_real_ns= 5\n", "mono_to_real_ns=' 5' at byte 16: not a whole");
+	meta_fails("mono_to_real_ns=+5\n", "mono_to_real_ns='+5' at byte 16: not a whole");
+	meta_fails("mono_to_real_ns=--5\n", "not a whole number");
+	meta_fails("mono_to_real_ns=0x10\n", "not a whole number");
+	meta_fails("mono_to_real_ns=-9223372036854775808\n", "out of range "
+		   "(-9223372036854775807 to 9223372036854775807)");
+	meta_fails("mono_to_real_ns=9223372036854775808\n", "out of range");
+	meta_fails("mono_to_real_ns=99999999999999999999999\n", "out of range");
+	meta_fails("boot_time_s=-1\n", "bad header value boot_time_s='-1' at byte 16: not a whole");
+	meta_fails("boot_time_s=18446744074\n", "boot_time_s='18446744074' at byte 16: "
+		   "out of range (0 to 18446744073)");
+	meta_fails("start_ns=18446744073709551615\n", "start_ns='18446744073709551615' at "
+		   "byte 16: out of range");
+	meta_fails("start_ns=5\r\n", "not a whole number");
+	meta_fails("event_size=0\n", "event_size='0' at byte 16: out of range (1 to 65535)");
+	meta_fails("sock_rec_size=65536\n", "sock_rec_size='65536' at byte 16: out of range");
+	meta_fails("sock_rec_size=80 \n", "not a whole number");
 }
 
 static void test_many_blocks(void **state)
@@ -1395,6 +1464,7 @@ int main(void)
 		TMP_TEST(test_roundtrip_every_item),
 		TMP_TEST(test_header_bytes),
 		cmocka_unit_test(test_header_lenient),
+		cmocka_unit_test(test_header_strict),
 		TMP_TEST(test_many_blocks),
 		TMP_TEST(test_full_block_flushes),
 		cmocka_unit_test(test_sock_rec_72),

@@ -128,6 +128,57 @@ static void test_birth_at_a_live_address(void **state)
 	assert_false(b.flags & (WW_EF_OWNER | WW_EF_DIR_OUT | WW_EF_DWELL));
 }
 
+/* An event at sk with this 4-tuple (127.0.0.1:sport -> 127.0.0.1:dport). */
+static struct ww_event feed_tuple(struct sockid *t, uint64_t sk, uint64_t ts, int old, int new,
+				  uint16_t sport, uint16_t dport)
+{
+	struct ww_kevent_long l = rec(sk, ts, old, new, 0);
+	struct ww_event e;
+
+	l.e.saddr[0] = l.e.daddr[0] = 127;
+	l.e.saddr[3] = l.e.daddr[3] = 1;
+	l.e.sport = sport;
+	l.e.dport = dport;
+	assert_true(sockid__event(t, &l, sizeof(l.e), &e));
+	return e;
+}
+
+/*
+ * Both the old life's ->CLOSE and the new one's birth lost (a ring buffer
+ * far too small): another 4-tuple at the address is another socket, which
+ * must not inherit the accepted socket's direction (counted "in" under its
+ * own address, for ever). A port still 0 (connect() picks it after
+ * SYN_SENT, a ->CLOSE may have dropped it) changes nothing.
+ */
+static void test_another_tuple_is_another_life(void **state)
+{
+	struct sockid *t = *state;
+	struct ww_event a, b, c, d, e;
+
+	a = feed_tuple(t, SK(30), 10, WW_TCP_LISTEN, WW_TCP_SYN_RECV, 8001, 40000);
+	b = feed_tuple(t, SK(30), 20, WW_TCP_SYN_RECV, WW_TCP_ESTABLISHED, 8001, 40000);
+	assert_int_equal(a.sock_id, b.sock_id);
+	assert_true(b.flags & WW_EF_DIR_IN);
+	/* a client socket at the same address, first seen at its active close */
+	c = feed_tuple(t, SK(30), 30, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 50123, 8001);
+	assert_int_not_equal(c.sock_id, a.sock_id);
+	assert_false(c.flags & (WW_EF_DIR_IN | WW_EF_DIR_OUT | WW_EF_DWELL));
+	d = feed_tuple(t, SK(30), 40, WW_TCP_FIN_WAIT1, WW_TCP_FIN_WAIT2, 50123, 8001);
+	assert_int_equal(d.sock_id, c.sock_id);
+	assert_true(d.flags & WW_EF_DWELL);
+	/* its ->CLOSE without the port: the same life */
+	e = feed_tuple(t, SK(30), 50, WW_TCP_FIN_WAIT2, WW_TCP_CLOSE, 0, 8001);
+	assert_int_equal(e.sock_id, c.sock_id);
+
+	/* connect(): no local port at SYN_SENT, then one: one life, outbound */
+	a = feed_tuple(t, SK(31), 10, WW_TCP_CLOSE, WW_TCP_SYN_SENT, 0, 8001);
+	b = feed_tuple(t, SK(31), 20, WW_TCP_SYN_SENT, WW_TCP_ESTABLISHED, 50200, 8001);
+	c = feed_tuple(t, SK(31), 30, WW_TCP_ESTABLISHED, WW_TCP_FIN_WAIT1, 50200, 8001);
+	assert_int_equal(a.sock_id, b.sock_id);
+	assert_int_equal(a.sock_id, c.sock_id);
+	assert_true(c.flags & WW_EF_DIR_OUT);
+}
+
 static void test_sweep_shares_ids(void **state)
 {
 	struct sockid *t = *state;
@@ -274,6 +325,7 @@ int main(void)
 		TABLE_TEST(test_sweep_ends_lost_lives),
 		TABLE_TEST(test_dwell_needs_the_entry),
 		cmocka_unit_test(test_full_table),
+		TABLE_TEST(test_another_tuple_is_another_life),
 		TABLE_TEST(test_short_records_refused),
 		TABLE_TEST(test_churn_against_a_reference),
 	};
