@@ -70,6 +70,8 @@ static const struct allowed {
 	/* serve: its connections */
 	{ "accept4", S }, { "recvfrom", S }, { "sendto", S }, { "sendmsg", S },
 	{ "shutdown", S }, { "setsockopt", S },
+	/* serve over TLS: GnuTLS's keys and nonces */
+	{ "getrandom", S },
 };
 
 /* The bpf() commands of the steady state: reads only; nothing loads, creates or writes. */
