@@ -23,6 +23,7 @@
 #include "out_leaks.h"
 #include "out_trace.h"
 #include "owners.h"
+#include "privs.h"
 #include "session.h"
 #include "suspects.h"
 #include "sweep.h"
@@ -138,7 +139,9 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 
 	if (!l)
 		return -EPERM; /* printed */
-	do {
+	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
+			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	while (!ret) {
 		if (a->watch && tty)
 			fputs("\033[H\033[2J", stdout);
 		ret = stuck_once(l, a, jw);
@@ -146,8 +149,11 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 			break;
 		if (!tty && !jw)
 			fputc('\n', stdout);
+		seccomp__selftest();
 		sleep_interruptible(a->interval_ns);
-	} while (!ww_exiting);
+		if (ww_exiting)
+			break;
+	}
 	loader__free(l);
 	return ret;
 }
@@ -237,11 +243,16 @@ static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 	ret = session__open(&r.s, &a->filters, &a->common, &copts, true);
 	if (ret)
 		return ret;
+	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
+			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	if (ret)
+		goto out;
 	r.window_start = now_mono_ns();
 	ret = session__run(&r.s, &lp);
 	/* interrupted: the window so far is still diagnosed */
 	if (!ret && !r.reported)
 		ret = session__sweep(&r.s) ?: tw_report(&r.s, (now_mono_ns() - r.window_start) / 1e9, jw);
+out:
 	session__close(&r.s);
 	return ret;
 }

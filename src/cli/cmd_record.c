@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "recorder.h"
 #include "session.h"
 
@@ -76,6 +77,11 @@ int cmd_record(int argc, char **argv)
 	ret = session__open(&s, &a.filters, &a.common, &copts, true);
 	if (ret)
 		return ret;
+	/* the recording is opened with the rights it is rotated with */
+	ret = privs__steady(privs__needs(true, a.filters.netns, false), NULL,
+			    a.common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	if (ret)
+		goto out;
 	recorder__argv_text(options, sizeof(options), argc, argv);
 	ret = session__record(&s, a.path, a.max_size, options);
 	if (ret)

@@ -14,6 +14,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "format.h"
 #include "record.h"
 #include "record_file.h"
@@ -148,29 +149,27 @@ static void print(const struct report_args *a, struct snapshot *snap, const stru
 }
 
 /*
- * A first, quick pass (nothing is replayed): the last time the recording
- * holds, and how its reading ends: 0, or -errno with err set (-ENODATA: cut
- * off inside a block). --at stops replaying before the end, so this is
- * where it learns of damage after that time.
+ * A first, quick pass (nothing is replayed), on a reader of its own opened
+ * before the privileges went: the last time the recording holds, and how
+ * its reading ends: 0, or -errno with err set (-ENODATA: cut off inside a
+ * block). --at stops replaying before the end, so this is where it learns
+ * of damage after that time.
  */
-static int scan(const char *path, __u64 *last, char *err, size_t len)
+static int scan(struct rec_reader *r, __u64 *last, char *err, size_t len)
 {
 	struct rec_item it;
-	struct rec_reader *r = rec_reader__open(path, err, len);
 	int ret;
 
 	*last = 0;
-	if (!r)
-		return -EIO;
 	while ((ret = rec_reader__next(r, &it, err, len)) > 0)
 		if (rec_item_ts(&it) > *last)
 			*last = rec_item_ts(&it);
-	rec_reader__close(r);
 	return ret;
 }
 
 /* Replay to the end (or --at) and take the snapshot there; rates over its last second. */
-static int replay_and_print(const struct report_args *a, struct rec_reader *r)
+static int replay_and_print(const struct report_args *a, struct rec_reader *r,
+			    struct rec_reader *first_pass)
 {
 	const struct rec_meta *m = rec_reader__meta(r);
 	char err[WW_ERR_LEN + 64], scan_err[WW_ERR_LEN + 64];
@@ -191,7 +190,7 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r)
 			return ww_usage_error("report", "%s", err);
 		}
 	}
-	scanned = scan(a->path, &last, scan_err, sizeof(scan_err));
+	scanned = scan(first_pass, &last, scan_err, sizeof(scan_err));
 	if (!a->at)
 		at = last;
 	if (at) {
@@ -232,18 +231,23 @@ int cmd_report(int argc, char **argv)
 {
 	struct report_args a = { .copts = { .sort_state = -1 } };
 	char err[WW_ERR_LEN + 64];
-	struct rec_reader *r;
+	struct rec_reader *r, *first_pass = NULL;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
 	r = rec_reader__open(a.path, err, sizeof(err));
-	if (!r) {
+	if (r)
+		first_pass = rec_reader__open(a.path, err, sizeof(err));
+	if (!r || !first_pass) {
 		elog("%s: %s", a.path, err);
+		rec_reader__close(r);
 		return -EIO;
 	}
-	ret = replay_and_print(&a, r);
+	/* the file is open: nothing else needs a privilege */
+	ret = privs__drop(0, NULL) ?: replay_and_print(&a, r, first_pass);
+	rec_reader__close(first_pass);
 	rec_reader__close(r);
 	return ret;
 }

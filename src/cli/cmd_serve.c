@@ -22,6 +22,7 @@
 #include "options.h"
 #include "out_trace.h"
 #include "out_prom.h"
+#include "privs.h"
 #include "procfs.h"
 #include "recorder.h"
 #include "session.h"
@@ -37,6 +38,7 @@ enum {
 	OPT_MAX_CONNECTIONS,
 	OPT_RECORD,
 	OPT_RECORD_MAX,
+	OPT_USER,
 	OPT_WEB_CONFIG,
 };
 
@@ -48,6 +50,7 @@ struct serve_args {
 	uint64_t interval_ns;
 	const char *record;     /* also record to this file */
 	uint64_t record_max;    /* rotate it past this size */
+	const char *user;       /* run as this user once started */
 	const char *web_config; /* --web.config.file: TLS, passwords */
 };
 
@@ -64,6 +67,9 @@ static const struct ww_opt serve_opts[] = {
 	  "0.0.0.0:" PORT_STR " or [::]:" PORT_STR " to expose it)" },
 	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "concurrent HTTP connections (default "
 	  WW_STR(WW_HTTP_MAX_CONNECTIONS) ")" },
+	{ "user", OPT_USER, "USER", "once started, run as USER (default nobody), keeping only "
+	  "the capabilities the sweeps need; root keeps uid 0",
+	  WW_INTO(struct serve_args, user, WW_V_STRING) },
 	{ "web.config.file", OPT_WEB_CONFIG, "FILE", "TLS, client certificates and passwords "
 	  "from FILE, in the Prometheus exporter toolkit's format (docs/security.md); a FILE "
 	  "that cannot be applied stops serve", WW_INTO(struct serve_args, web_config, WW_V_STRING) },
@@ -242,7 +248,10 @@ static int serve(struct serve_run *r)
 	};
 	int ret;
 
-	raise_fd_limit(r->a->http.max_connections);
+	/* the HTTP thread inherits the filter (TSYNC would cover it too) */
+	ret = r->a->common.no_seccomp ? 0 : seccomp__install(SECCOMP_SERVE);
+	if (ret)
+		return ret;
 	r->http = http__start(&r->a->http);
 	if (!r->http)
 		return -EADDRNOTAVAIL; /* printed */
@@ -261,10 +270,12 @@ int cmd_serve(int argc, char **argv)
 			  .memory_limit = WW_HTTP_MEMORY_LIMIT },
 		.interval_ns = 1000000000ull,
 		.record_max = 100ull << 20,
+		.user = "nobody",
 	};
 	struct serve_run r = { .a = &a };
 	struct web_setup web = {};
 	struct session_tap leak_tap;
+	struct privs_user user;
 	char options[512];
 	char err[WW_ERR_LEN];
 	int ret, cerr;
@@ -274,6 +285,10 @@ int cmd_serve(int argc, char **argv)
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret > 0 ? 0 : ret; /* 1: --help was printed */
+	ret = privs__lookup_user(a.user, &user);
+	if (ret)
+		return ww_usage_error("serve", "--user '%.64s': %s", a.user,
+				      ret == -ENOENT ? "no such user" : strerror(-ret));
 	if (a.web_config) {
 		ret = web_setup__load(&web, a.web_config);
 		if (ret)
@@ -296,7 +311,13 @@ int cmd_serve(int argc, char **argv)
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
 	recorder__argv_text(options, sizeof(options), argc, argv);
-	if (a.record)
+	raise_fd_limit(a.http.max_connections);
+	/*
+	 * Bound as root, then run as --user; the recording is opened after,
+	 * by the user that will rotate it, and the HTTP thread started last.
+	 */
+	ret = http__listen(&a.http) ?: privs__drop(privs__needs(true, a.filters.netns, true), &user);
+	if (!ret && a.record)
 		ret = session__record(&r.s, a.record, a.record_max, options);
 	if (!ret)
 		ret = serve(&r);

@@ -22,6 +22,7 @@
 #include "loader.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "out_trace.h"
 #include "out_leaks.h"
 #include "session.h"
@@ -183,9 +184,11 @@ static int run(struct top_args *a)
 	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
-	if (a->snapshot)
+	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
+			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	if (!ret && a->snapshot)
 		ret = session__sweep(&r.s) ?: render(&r, false);
-	else
+	else if (!ret)
 		ret = run_top(&r);
 	session__close(&r.s);
 	leak_watch__free(&r.leaks);

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "options.h"
+#include "privs.h"
 #include "out_trace.h"
 #include "record.h"
 #include "record_file.h"
@@ -136,6 +137,7 @@ static int run(struct loader *l, struct trace_state *ts, const struct trace_args
 	loader__counters(l, &first);
 	last = first;
 	while (!ww_exiting) {
+		seccomp__selftest();
 		n = loader__drain(l);
 		trace_out__flush(&ts->out);
 		/* the reader went away (trace | head): stop as a pipeline expects */
@@ -182,6 +184,9 @@ static int replay(const struct trace_args *a)
 		elog("%s: %s", a->replay, err);
 		return -EIO;
 	}
+	ret = privs__drop(0, NULL); /* the file is open: nothing else needs a privilege */
+	if (ret)
+		goto out;
 	if (trace_out__init(&ts.out, stdout, a->common.json,
 			   rec_reader__meta(r)->mono_to_real_ns)) {
 		elog("out of memory");
@@ -233,8 +238,13 @@ int cmd_trace(int argc, char **argv)
 		ret = -EPERM; /* printed: privileges, BTF, the tracepoint */
 		goto out;
 	}
+	/* no sweep, no owner: the rings need no capability */
+	ret = privs__steady(0, NULL, a.common.no_seccomp ? -1 : SECCOMP_TRACE);
+	if (ret)
+		goto free;
 	vlog("tracing TCP state transitions with %s; Ctrl-C to stop", loader__mode(l));
 	ret = run(l, &ts, &a);
+free:
 	loader__free(l);
 out:
 	trace_out__fini(&ts.out);

@@ -58,6 +58,8 @@ static const struct ww_opt tracing_opts[] = {
 	{ "ringbuf-size", OPT_RINGBUF, "SIZE", "BPF ring buffers, all CPUs together (default "
 	  "8M; a power of 2, 4K-1G)" },
 	{ "classic", OPT_CLASSIC, NULL, "use the classic tracepoint instead of tp_btf" },
+	{ "no-seccomp", OPT_NO_SECCOMP, NULL, "no system call filter in the steady state (for "
+	  "debuggers and valgrind; capabilities are still dropped)" },
 	{},
 };
 
@@ -240,6 +242,9 @@ static int common_opt(int opt, const char *arg, struct ww_common *c, char *err, 
 		return 1;
 	case OPT_CLASSIC:
 		c->force_classic = true;
+		return 1;
+	case OPT_NO_SECCOMP:
+		c->no_seccomp = true;
 		return 1;
 	}
 	return 0;

@@ -49,6 +49,7 @@ enum {
 	OPT_MAX_ENDPOINTS,
 	OPT_MAX_SOCKETS,
 	OPT_LEAK_AGE,
+	OPT_NO_SECCOMP,
 	OPT_FIRST_LOCAL, /* subcommands number their own options from here */
 };
 
@@ -95,7 +96,7 @@ struct ww_opt {
 enum ww_opt_group {
 	WW_ENDPOINT_OPTS = 1,      /* --by ... --leak-age */
 	WW_SOCKET_FILTER_OPTS,     /* -4 -6 --port ... --netns */
-	WW_TRACING_OPTS,           /* --duration --ringbuf-size --classic */
+	WW_TRACING_OPTS,           /* --duration --ringbuf-size --classic --no-seccomp */
 	WW_OUTPUT_OPTS,            /* --json */
 	WW_ENDPOINT_OUTPUT_OPTS,   /* --json of the endpoint table: top, snapshot, report */
 	WW_TRANSITION_FILTER_OPTS, /* --pid --state: trace */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <crypt.h>
 #include <gnutls/gnutls.h>
@@ -430,6 +432,49 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+/* "127.0.0.1" and the port of addr, for messages. */
+static int describe(const struct sockaddr_storage *addr, char *where, size_t len)
+{
+	if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)addr;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, where, len);
+		return ntohs(a->sin6_port);
+	}
+	const struct sockaddr_in *a = (const void *)addr;
+
+	inet_ntop(AF_INET, &a->sin_addr, where, len);
+	return ntohs(a->sin_port);
+}
+
+/*
+ * Bound here rather than by libmicrohttpd: the socket exists before the
+ * privileges are dropped (a port below 1024), the thread only after.
+ * As libmicrohttpd would: address reuse, IPv6 only on an IPv6 address.
+ */
+int http__listen(struct http_opts *o)
+{
+	socklen_t alen = o->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+	char where[INET6_ADDRSTRLEN];
+	int port = describe(&o->addr, where, sizeof(where)), one = 1, fd, err;
+
+	fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
+	    (o->addr.ss_family != AF_INET6 ||
+	     !setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) &&
+	    !bind(fd, (const struct sockaddr *)&o->addr, alen) && !listen(fd, SOMAXCONN)) {
+		o->fd = fd;
+		return 0;
+	}
+	err = -errno;
+	elog("cannot listen on %s port %d: %s (in use, or the address is not on this host)",
+	     where, port, strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /* GnuTLS's NORMAL set, with only the TLS versions the file allows. */
 static void tls_priorities(const struct webconfig *wc, char *buf, size_t len)
 {
@@ -491,8 +536,8 @@ struct http_server *http__start(const struct http_opts *o)
 	struct MHD_OptionItem tls[6] = { { MHD_OPTION_END, 0, NULL } };
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct http_server *h = calloc(1, sizeof(*h));
-	char where[INET6_ADDRSTRLEN + 8];
-	int port;
+	char where[INET6_ADDRSTRLEN];
+	int port = describe(&o->addr, where, sizeof(where));
 
 	if (!h) {
 		elog("out of memory");
@@ -516,21 +561,11 @@ struct http_server *http__start(const struct http_opts *o)
 		tls_priorities(&o->web->wc, h->prio, sizeof(h->prio));
 		tls_options(o->web, h->prio, tls);
 	}
-	if (o->addr.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)&o->addr;
-
+	if (o->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-		port = ntohs(a->sin6_port);
-		inet_ntop(AF_INET6, &a->sin6_addr, where, sizeof(where));
-	} else {
-		const struct sockaddr_in *a = (const void *)&o->addr;
-
-		port = ntohs(a->sin_port);
-		inet_ntop(AF_INET, &a->sin_addr, where, sizeof(where));
-	}
 	/* its own limit above the cap, never reached (accept_policy) */
 	h->d = MHD_start_daemon(flags, port, accept_policy, h, handle, h,
-				MHD_OPTION_SOCK_ADDR, &o->addr,
+				MHD_OPTION_LISTEN_SOCKET, o->fd,
 				MHD_OPTION_CONNECTION_LIMIT, o->max_connections + 64,
 				MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->memory_limit,
@@ -540,7 +575,7 @@ struct http_server *http__start(const struct http_opts *o)
 				MHD_OPTION_ARRAY, tls,
 				MHD_OPTION_END);
 	if (!h->d) {
-		elog("cannot listen on %s port %d (in use, or the address is not on this host)",
+		elog("cannot serve on %s port %d: libmicrohttpd did not start (-vv tells why)",
 		     where, port);
 		http__free(h);
 		return NULL;

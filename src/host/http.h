@@ -20,6 +20,7 @@ struct http_opts {
 	unsigned int max_connections; /* beyond: new connections are closed at once */
 	unsigned int timeout_s;       /* idle or slow connections are closed after it */
 	size_t memory_limit;          /* per connection; larger headers get 431 */
+	int fd;                       /* the listen socket, from http__listen */
 	const struct web_setup *web;  /* TLS and passwords; NULL: plain HTTP, open */
 };
 
@@ -31,6 +32,9 @@ struct http_opts {
 /* "127.0.0.1:10061", "[::]:10061", "0.0.0.0:10061", ":10061" (all IPv4). */
 int http_parse_listen(const char *s, struct sockaddr_storage *out, char *err, size_t errlen);
 
+/* Bind and listen on o->addr into o->fd; 0 or -errno after printing why (port in use). */
+int http__listen(struct http_opts *o);
+/* Starts serving on o->fd (its thread); NULL after printing why. Closes o->fd on stop. */
 /*
  * Starts serving; NULL after printing why (port in use, ...). o->web, if
  * set, must outlive the server.

@@ -67,6 +67,27 @@ static void fill_meta(struct rec_meta *m, const char *options, struct loader *l)
 	m->boot_time_s = procfs__boot_time_s();
 }
 
+/*
+ * Rotation renames and creates in the file's directory with the rights the
+ * command runs with by then (serve --user, no CAP_DAC_OVERRIDE): find out
+ * now rather than at the first rotation.
+ */
+static int check_rotation_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (!access(dir, W_OK | X_OK))
+		return 0;
+	elog("%s rotates in %s, which uid %u cannot write: %s (make the directory writable "
+	     "by that user, or record elsewhere)", path, dir, (unsigned)getuid(), strerror(errno));
+	return -EACCES;
+}
+
 struct recorder *recorder__open(const char *path, uint64_t max_size, const char *options,
 				struct loader *l)
 {
@@ -74,6 +95,10 @@ struct recorder *recorder__open(const char *path, uint64_t max_size, const char 
 
 	if (!r) {
 		elog("out of memory");
+		return NULL;
+	}
+	if (max_size && check_rotation_dir(path)) {
+		free(r);
 		return NULL;
 	}
 	r->path = path;

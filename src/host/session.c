@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "log.h"
 #include "recorder.h"
+#include "seccomp_filter.h"
 #include "session.h"
 #include "signals.h"
 
@@ -252,6 +253,7 @@ int session__run(struct session *s, const struct session_loop *lp)
 	}
 	session__meta(s, &(struct view_meta){}, start); /* rates count from here */
 	while (!err && !ww_exiting) {
+		seccomp__selftest();
 		err = session__drain(s);
 		if (!err && now_mono_ns() >= next) {
 			err = tick(s, lp);

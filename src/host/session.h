@@ -22,6 +22,7 @@ struct ww_common {
 	uint64_t duration_ns; /* 0: until interrupted */
 	uint64_t ringbuf_bytes;
 	bool force_classic;   /* use the classic tracepoint even if tp_btf works */
+	bool no_seccomp;      /* no system call filter in the steady state */
 };
 
 #define WW_DEFAULT_RINGBUF (8ull << 20)

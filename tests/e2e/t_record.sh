@@ -335,7 +335,10 @@ assert_eq "--state close-wait --count 3" 3 \
 
 # ---- 3. serve --record: rotation --------------------------------------------------------
 
-SRV=$T/serve.wwr
+# serve runs as nobody by then and rotates as nobody: a directory it can write
+chmod 711 "$T"
+install -d -o nobody -m 755 "$T/srv"
+SRV=$T/srv/serve.wwr
 ip netns exec "$NS" "$WW" serve "${WW_LIVE[@]}" --listen 127.0.0.1:10061 -i 0.1 --netns "$INO" \
 	--record "$SRV" --record-max-size 64K >"$T/serve.out" 2>"$T/serve.err" &
 SERVE_PID=$!

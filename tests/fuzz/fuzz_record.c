@@ -214,7 +214,9 @@ static int one_input(const uint8_t *data, size_t size, bool built, bool cut)
 	/* 1. every item, the events through the trace output (JSON or table) */
 	memset(err, 0x55, sizeof(err));
 	r = rec_reader__open_mem(data, size, err, sizeof(err));
-	check(r != NULL || !built, "a header the harness wrote does not open");
+	/* the harness copies the metadata as it comes: its numbers may be refused */
+	check(r != NULL || !built || strstr(err, "bad header value") != NULL,
+	      "a header the harness wrote does not open");
 	if (!r) {
 		check_msg(err, sizeof(err), 0);
 		return 0;
