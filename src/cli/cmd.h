@@ -21,5 +21,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
+int cmd_diagram(int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const struct cmd cmds[] = {
 	{ "serve", cmd_serve, "Prometheus exporter: /metrics per endpoint and state" },
 	{ "record", cmd_record, "record the socket table and every transition to a file" },
 	{ "report", cmd_report, "what top would have shown, from a recording (no root)" },
+	{ "diagram", cmd_diagram, "the TCP state machine drawn with this host's transitions (SVG)" },
 	{ "trace", cmd_trace, "print every TCP state transition as it happens" },
 };
 

@@ -171,6 +171,7 @@ struct collector {
 	bool in_sweep;
 	bool swept_once;
 	struct collector_stats stats;
+	struct collector_flow flow;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1067,6 +1068,28 @@ static void hist_add(struct ep_stats *st, int state, __u64 ns)
 	st->hist_sum_ns[slot] += ns;
 }
 
+/* The event in the flow between states: what it left at ->CLOSE too. */
+static __always_inline void flow_count(struct collector_flow *f, const struct ww_event *e)
+{
+	int o = e->oldstate;
+
+	f->trans[o][e->newstate]++;
+	if (e->newstate != WW_TCP_CLOSE)
+		return;
+	if (e->flags & WW_EF_TW)
+		f->close_tw[o]++;
+	else if (e->flags & WW_EF_TW_FW2)
+		f->close_fw2[o]++;
+	else if (e->sk_err)
+		f->close_err[o]++;
+}
+
+/* The substate of a TIME_WAIT socket, as the flow counts its exits. */
+static int flow_sub(const struct sock_ent *s)
+{
+	return s->state == WW_TCP_TIME_WAIT ? WW_FLOW_SUB_TW : WW_FLOW_SUB_FW2;
+}
+
 /* Count the event against the socket's endpoint. */
 static __always_inline void account(struct collector *c, struct sock_ent *s,
 				    const struct ww_event *e)
@@ -1088,6 +1111,7 @@ static __always_inline void account(struct collector *c, struct sock_ent *s,
 		st->lifetime_hist[hist_bucket(e->ts_ns - s->t2)]++;
 	if (e->flags & WW_EF_TW)
 		st->tw_inferred++;
+	flow_count(&c->flow, e);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -1167,8 +1191,10 @@ static void end_same_tuple(struct collector *c, const struct ww_event *e)
 	idx = find_tuple(c, &k);
 	if (idx == POOL_NIL)
 		return;
-	if (sock_at(c, idx)->kind == KIND_TIMEWAIT)
+	if (sock_at(c, idx)->kind == KIND_TIMEWAIT) {
 		c->stats.tw_exits_reuse++;
+		c->flow.tw_reused[flow_sub(sock_at(c, idx))]++;
+	}
 	remove_sock(c, idx);
 }
 
@@ -1399,6 +1425,7 @@ static void sweep_correct(struct collector *c, struct sock_ent *s)
 		c->stats.repairs++;
 	if (s->kind == KIND_TIMEWAIT && s->swept_state == WW_TCP_TIME_WAIT) {
 		c->stats.tw_entries++;
+		c->flow.fw2_to_tw++;
 		ep_stats_for(c, s, c->sweep_start)->tw_inferred++;
 	}
 	set_state(c, s, s->swept_state, c->sweep_start);
@@ -1445,6 +1472,7 @@ static void sweep_gone(struct collector *c, __u32 idx)
 
 	if (s->kind == KIND_TIMEWAIT) {
 		c->stats.tw_exits_sweep++;
+		c->flow.tw_gone[flow_sub(s)]++;
 		if (s->state == WW_TCP_TIME_WAIT && !(s->flags & SF_SINCE_LOWER) &&
 		    c->sweep_start > s->since) {
 			hist_add(ep_stats_for(c, s, c->sweep_start), WW_TCP_TIME_WAIT,
@@ -1596,6 +1624,11 @@ const struct collector_stats *collector__stats(const struct collector *c)
 				 pool__bytes(&c->ranges) + c->odd_bytes + c->snap_bytes;
 	mc->stats.snapshot_bytes = c->snap_bytes;
 	return &c->stats;
+}
+
+const struct collector_flow *collector__flow(const struct collector *c)
+{
+	return &c->flow;
 }
 
 /* ---- snapshots -------------------------------------------------------------- */

@@ -160,6 +160,27 @@ struct snapshot {
 	struct collector_stats stats;
 };
 
+/*
+ * The flow of sockets between states, over every endpoint since the
+ * collector began (those folded into "other" or evicted included): what
+ * the state diagram draws (core/diagram.h). Each ->CLOSE is counted once
+ * in trans and, by what it left, in at most one of close_tw, close_fw2
+ * (a TIME_WAIT socket in substate TIME_WAIT, FIN_WAIT2) and close_err (no
+ * TIME_WAIT socket, sk_err set: a reset or an error).
+ */
+#define WW_FLOW_SUB_TW 0  /* a TIME_WAIT socket in substate TIME_WAIT */
+#define WW_FLOW_SUB_FW2 1 /* in substate FIN_WAIT2: an orphaned FIN_WAIT2 */
+
+struct collector_flow {
+	__u64 trans[WW_TCP_NSTATES][WW_TCP_NSTATES]; /* every event, old -> new */
+	__u64 close_tw[WW_TCP_NSTATES];  /* old -> CLOSE with WW_EF_TW */
+	__u64 close_fw2[WW_TCP_NSTATES]; /* old -> CLOSE with WW_EF_TW_FW2 */
+	__u64 close_err[WW_TCP_NSTATES]; /* old -> CLOSE with sk_err, neither flag */
+	__u64 fw2_to_tw;    /* orphans a sweep found in substate TIME_WAIT: the peer's FIN came */
+	__u64 tw_gone[2];   /* TIME_WAIT sockets a sweep found gone, by WW_FLOW_SUB_* */
+	__u64 tw_reused[2]; /* ended by a new connection on their 4-tuple */
+};
+
 struct collector;
 
 struct collector *collector__new(const struct collector_opts *opts);
@@ -190,6 +211,9 @@ int collector__snapshot(struct collector *c, __u64 now, bool update_rates,
 void snapshot__free(struct snapshot *s);
 
 const struct collector_stats *collector__stats(const struct collector *c);
+
+/* The flow between states so far (valid until the collector is freed). */
+const struct collector_flow *collector__flow(const struct collector *c);
 
 /* Sort order: by one state's count, or (state < 0) TIME_WAIT + CLOSE_WAIT. */
 void snapshot__sort(struct snapshot *s, int state);
