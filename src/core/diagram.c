@@ -97,7 +97,7 @@ const struct dg_arrow_def dg_arrows[] = {
 	{ DG_CLOSE_WAIT, DG_LAST_ACK, WW_TCP_CLOSE_WAIT, WW_TCP_LAST_ACK, DG_EVENT, 0,
 	  "close: snd FIN", PTS(P(1040, 569), P(1040, 621)), P(1048, 599), DG_START, 1 },
 	{ DG_LAST_ACK, DG_CLOSED_END, WW_TCP_LAST_ACK, WW_TCP_CLOSE, DG_CLOSE, 0,
-	  "rcv ACK of FIN", PTS(P(1040, 679), P(1040, 723)), P(1048, 705), DG_START, 1 },
+	  "rcv ACK of FIN", PTS(P(1040, 679), P(1040, 723)), P(1048, 698), DG_START, 2 },
 	{ DG_TIME_WAIT, DG_CLOSED_END, WW_TCP_TIME_WAIT, WW_TCP_CLOSE, DG_TW_OUT, 0,
 	  "timeout 2MSL, or reuse", PTS(P(740, 752), P(940, 752)), P(840, 744), DG_MIDDLE, 1 },
 	{ DG_SYN_RECEIVED, DG_ABORT_SYN_RECEIVED, WW_TCP_SYN_RECV, WW_TCP_CLOSE, DG_CLOSE,
@@ -264,7 +264,7 @@ void dg_arrow_label(const struct diagram *d, size_t i, int line, char *buf, size
 	}
 	if (def->lines == 2) {
 		if (line)
-			snprintf(buf, len, "\xe2\x9c\x95 %s reset/error", e);
+			snprintf(buf, len, "\xe2\x9c\x95 %s error", e);
 		else
 			snprintf(buf, len, "%s %s", n, def->event);
 		return;
@@ -272,7 +272,7 @@ void dg_arrow_label(const struct diagram *d, size_t i, int line, char *buf, size
 	if (line)
 		buf[0] = 0;
 	else if (a->errors)
-		snprintf(buf, len, "%s %s \xc2\xb7 \xe2\x9c\x95 %s reset/error", n, def->event, e);
+		snprintf(buf, len, "%s %s \xc2\xb7 \xe2\x9c\x95 %s error", n, def->event, e);
 	else
 		snprintf(buf, len, "%s %s", n, def->event);
 }
