@@ -106,7 +106,8 @@ static void arrow(struct json_writer *jw, const struct diagram *d, size_t i)
 	jw__kv_bool(jw, "distinct", distinct);
 	jw__kv_bool(jw, "simultaneous", def->flags & DG_F_SIMULTANEOUS);
 	jw__kv_bool(jw, "textbook", !(def->flags & DG_F_ABORT));
-	jw__kv_double(jw, "width", dg_arrow_width(d, i));
+	jw__name(jw, "width");
+	jw__fixed(jw, dg_arrow_width(d, i), 2);
 	points(jw, def);
 	jw__end_object(jw);
 }

@@ -2,7 +2,7 @@
 /*
  * The state diagram as Graphviz DOT, for whoever wants Graphviz to lay it
  * out: the same boxes, arrows, counts and dash patterns as the SVG, the
- * positions of the fixed layout as pos hints (neato -n keeps them).
+ * positions of the fixed layout as pinned pos attributes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +49,7 @@ static void edge(FILE *f, const struct diagram *d, size_t i)
 int out_dot_diagram(FILE *f, const struct diagram *d)
 {
 	fprintf(f, "digraph tcp_states {\n"
-		   "  // waitwatch diagram, model version %d; neato -n2 -Tsvg keeps the layout\n"
+		   "  // waitwatch diagram, model version %d; pos: the fixed layout, pinned\n"
 		   "  graph [label=\"TCP state transitions: %llu (TIME_WAIT inferred: %llu in, "
 		   "%llu out)\", labelloc=t, bb=\"0,0,%d,%d\"];\n"
 		   "  node [fontname=\"DejaVu Sans\", fontsize=11];\n"

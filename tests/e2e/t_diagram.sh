@@ -125,9 +125,11 @@ svg_states "$SVG" >"$T/svg.states"
 same "the boxes' sockets are report --json's states" sockets "$T/report.states" "$T/svg.states"
 tw_box=$(svg_attr "$SVG" box-TIME_WAIT data-sockets)
 cw_box=$(svg_attr "$SVG" box-CLOSE_WAIT data-sockets)
-[ "$tw_box" -ge 80 ] && [ "$cw_box" -ge 15 ] &&
-	pass "TIME_WAIT ($tw_box) and CLOSE_WAIT ($cw_box) sockets drawn" ||
+if [ "$tw_box" -ge 80 ] && [ "$cw_box" -ge 15 ]; then
+	pass "TIME_WAIT ($tw_box) and CLOSE_WAIT ($cw_box) sockets drawn"
+else
 	fail boxes "TIME_WAIT $tw_box (at least 80), CLOSE_WAIT $cw_box (at least 15)"
+fi
 
 # the arrows of events: trace --replay's transitions, each pair's count
 # (->CLOSE: those that left no TIME_WAIT socket, errors apart)
@@ -145,10 +147,12 @@ xmllint --xpath '//*[@class="arrow"]/@*[name()="data-from" or name()="data-to" o
 grep -v ' tw-' "$T/trace.pairs" >"$T/trace.drawn"
 same "each arrow's transitions and errors are trace --replay's" transitions "$T/trace.drawn" \
 	"$T/svg.pairs"
-grep -q '^SYN_SENT CLOSE errors ' "$T/svg.pairs" &&
-	grep -q '^ESTABLISHED CLOSE errors ' "$T/svg.pairs" &&
-	pass "refused and reset connections drawn as errors" ||
+if grep -q '^SYN_SENT CLOSE errors ' "$T/svg.pairs" &&
+	grep -q '^ESTABLISHED CLOSE errors ' "$T/svg.pairs"; then
+	pass "refused and reset connections drawn as errors"
+else
 	fail errors "no SYN_SENT or ESTABLISHED errors: $(tr '\n' ';' <"$T/svg.pairs")"
+fi
 
 # TIME_WAIT: what no event says, against report's counters and trace's ->CLOSE
 tw_in_fw2=$(svg_attr "$SVG" arrow-FIN_WAIT2-TIME_WAIT data-count)
@@ -161,10 +165,12 @@ assert_eq "TIME_WAIT entries (from FIN_WAIT2 + CLOSING) are report's tw_entries"
 # the others: orphans (->CLOSE into substate FIN_WAIT2) a sweep found in TIME_WAIT
 orphans=$(awk '$3 == "tw-FIN_WAIT2" { s += $4 } END { print s + 0 }' "$T/trace.pairs")
 tw_drawn=$((tw_in_fw2 + tw_in_closing))
-[ "$tw_drawn" -ge "$tw_in_events" ] && [ "$tw_drawn" -le $((tw_in_events + orphans)) ] &&
-	[ "$tw_drawn" -ge 60 ] &&
-	pass "TIME_WAIT entries: $tw_in_events at ->CLOSE, $((tw_drawn - tw_in_events)) of $orphans orphans by a sweep" ||
+if [ "$tw_drawn" -ge "$tw_in_events" ] && [ "$tw_drawn" -le $((tw_in_events + orphans)) ] &&
+	[ "$tw_drawn" -ge 60 ]; then
+	pass "TIME_WAIT entries: $tw_in_events at ->CLOSE, $((tw_drawn - tw_in_events)) of $orphans orphans by a sweep"
+else
 	fail tw-entries "$tw_drawn drawn, $tw_in_events at ->CLOSE, $orphans orphans (at least 60 in all)"
+fi
 assert_eq "orphans drawn: trace's ->CLOSE into substate FIN_WAIT2" "$orphans" \
 	"$(jq -r .fin_wait2_orphaned "$T/dg.json")"
 assert_eq "the textbook FIN_WAIT_1 -> TIME_WAIT is not told apart" "false" \
@@ -211,9 +217,11 @@ else
 fi
 live_syn=$(jq -r '.arrows[] | select(.from == "CLOSE" and .to == "SYN_SENT") | .count' "$T/live.json")
 live_tw=$(jq -r '.time_wait_entries' "$T/live.json")
-[ "$live_syn" -ge 15 ] && [ "$live_tw" -ge 15 ] &&
-	pass "live: $live_syn connects and $live_tw TIME_WAIT entries in the window (15 made)" ||
+if [ "$live_syn" -ge 15 ] && [ "$live_tw" -ge 15 ]; then
+	pass "live: $live_syn connects and $live_tw TIME_WAIT entries in the window (15 made)"
+else
 	fail live-arrows "CLOSE->SYN_SENT $live_syn, TIME_WAIT entries $live_tw (at least 15 each)"
+fi
 assert_match "live: its source" "^live \\($WW_PROGRAM\\)$" "$(jq -r .source "$T/live.json")"
 
 # ---- 3. bad input ----------------------------------------------------------------
