@@ -13,8 +13,9 @@
 # - live, `diagram --duration 2 --netns`: its boxes equal what ss shows at
 #   its end (read while it runs, load stopped, and once it has ended), its
 #   arrows hold the connections made while it ran;
-# - bad input: a missing file, a file that is no recording, bad flags, an
-#   output it cannot write: one line on stderr, exit 1 (runtime) or 2 (usage).
+# - bad input: a missing file, a file that is no recording, a damaged
+#   block, bad flags, an output it cannot write: one line on stderr, exit 1
+#   (runtime) or 2 (usage); a file cut off inside a block is still drawn.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 ww_require "$LOADGEN" xmllint ss
@@ -242,6 +243,14 @@ echo "not a recording" >"$T/text.wwr"
 bad "missing file" 1 --replay "$T/none.wwr"
 bad "not a recording" 1 --replay "$T/text.wwr"
 bad "a directory" 1 --replay "$T"
+# a byte flipped in the middle of a block: its checksum fails
+cp "$REC" "$T/flip.wwr"
+mid=$(($(stat -c %s "$REC") / 2))
+byte=$(od -An -tu1 -j "$mid" -N1 "$REC" | tr -d ' ')
+# shellcheck disable=SC2059 # the format is the byte
+printf "$(printf '\\x%02x' $((byte ^ 0xff)))" |
+	dd of="$T/flip.wwr" bs=1 seek="$mid" conv=notrunc status=none
+bad "a damaged block" 1 --replay "$T/flip.wwr"
 bad "unknown option" 2 --bogus
 bad "--dot and --json" 2 --replay "$REC" --dot --json
 bad "--replay with --duration" 2 --replay "$REC" --duration 1
