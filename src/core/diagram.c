@@ -57,7 +57,7 @@ const struct dg_arrow_def dg_arrows[] = {
 	{ DG_CLOSED, DG_LISTEN, WW_TCP_CLOSE, WW_TCP_LISTEN, DG_EVENT, 0, "listen()",
 	  PTS(P(620, 99), P(620, 151)), P(612, 129), DG_END, 1 },
 	{ DG_LISTEN, DG_CLOSED, WW_TCP_LISTEN, WW_TCP_CLOSE, DG_CLOSE, 0, "close",
-	  PTS(P(660, 151), P(660, 99)), P(668, 129), DG_START, 1 },
+	  PTS(P(660, 151), P(660, 99)), P(668, 122), DG_START, 2 },
 	{ DG_LISTEN, DG_SYN_RECEIVED, WW_TCP_LISTEN, WW_TCP_SYN_RECV, DG_EVENT, 0,
 	  "rcv SYN (a child, at the 3rd ACK)",
 	  PTS(P(740, 180), P(1040, 180), P(1040, 271)), P(890, 172), DG_MIDDLE, 1 },

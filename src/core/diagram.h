@@ -26,6 +26,19 @@
 #define DIAGRAM_W 1280
 #define DIAGRAM_H 800
 
+/*
+ * Where the legend (title, window, what each stroke means) and the notes
+ * (what no arrow shows) go: no arrow or label enters them.
+ */
+#define DG_LEGEND_X 786
+#define DG_LEGEND_Y 8
+#define DG_LEGEND_W 490
+#define DG_LEGEND_H 144
+#define DG_NOTES_X 286
+#define DG_NOTES_Y 116
+#define DG_NOTES_W 204
+#define DG_NOTES_H 100
+
 /* The boxes: the eleven states, CLOSED again at the end, and the ->CLOSED of the aborts. */
 enum dg_box_id {
 	DG_CLOSED,

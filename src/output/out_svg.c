@@ -157,52 +157,56 @@ static void arrow(FILE *f, const struct diagram *d, size_t i)
 	fputs("</g>\n", f);
 }
 
-/* A sample stroke and what it means. */
+/* A sample stroke and what it means (in the legend's coordinates). */
 static void key_line(FILE *f, int y, const char *stroke, const char *dash, double w,
 		     const char *text)
 {
-	fprintf(f, "<line x1=\"790\" y1=\"%d\" x2=\"832\" y2=\"%d\" stroke=\"%s\" "
-		   "stroke-width=\"%.1f\"%s%s%s/>\n<text x=\"840\" y=\"%d\">%s</text>\n",
+	fprintf(f, "<line x1=\"0\" y1=\"%d\" x2=\"42\" y2=\"%d\" stroke=\"%s\" "
+		   "stroke-width=\"%.1f\"%s%s%s/>\n<text x=\"50\" y=\"%d\">%s</text>\n",
 		y - 4, y - 4, stroke, w, dash ? " stroke-dasharray=\"" : "", dash ?: "",
 		dash ? "\"" : "", y, text);
 }
 
+/* Its rectangle (DG_LEGEND_*) is kept free of arrows and labels by the layout. */
 static void legend(FILE *f, const struct diagram *d)
 {
 	char from[40], to[40];
 	double secs;
 
 	diagram_window(d, from, to, sizeof(from), &secs);
-	fputs("<g class=\"legend\">\n<text x=\"790\" y=\"28\" font-size=\"16\" "
-	      "font-weight=\"bold\">TCP state transitions</text>\n<text x=\"790\" y=\"45\">", f);
+	fprintf(f, "<g class=\"legend\" transform=\"translate(%d %d)\">\n"
+		   "<text x=\"0\" y=\"20\" font-size=\"16\" font-weight=\"bold\">TCP state "
+		   "transitions</text>\n<text x=\"0\" y=\"37\">", DG_LEGEND_X + 4, DG_LEGEND_Y);
 	xml_text(f, d->source);
 	fprintf(f, ": %.1f s, %.19s to %.19s UTC</text>\n", secs, from, to);
-	fprintf(f, "<text x=\"790\" y=\"61\">%llu transitions; each box: its sockets at the "
+	fprintf(f, "<text x=\"0\" y=\"53\">%llu transitions; each box: its sockets at the "
 		   "end</text>\n", (unsigned long long)d->events);
-	key_line(f, 80, INK, NULL, 3, "events the kernel reported (width: how many)");
-	key_line(f, 96, INK, "9 4", 2, "inferred: no event names TIME_WAIT");
-	key_line(f, 112, FAINT, "2 4", 1, "not seen in this window");
-	fprintf(f, "<circle cx=\"811\" cy=\"124\" r=\"4\" fill=\"" ERR "\"/>\n"
-		   "<text x=\"840\" y=\"128\"><tspan fill=\"" ERR "\">\xe2\x9c\x95</tspan> "
-		   "-&gt;CLOSE with a socket error (reset, refused, timeout);"
-		   " \xe2\x87\x84 simultaneous</text>\n"
-		   "<text x=\"790\" y=\"146\">\xc2\xb9 FIN+ACK in one segment: Linux passes "
-		   "through FIN_WAIT_2, counted there</text>\n</g>\n");
+	key_line(f, 72, INK, NULL, 3, "events the kernel reported (width: how many)");
+	key_line(f, 88, INK, "9 4", 2, "inferred: no event names TIME_WAIT");
+	key_line(f, 104, FAINT, "2 4", 1, "not seen in this window");
+	fputs("<circle cx=\"21\" cy=\"116\" r=\"4\" fill=\"" ERR "\"/>\n"
+	      "<text x=\"50\" y=\"120\"><tspan fill=\"" ERR "\">\xe2\x9c\x95</tspan> "
+	      "-&gt;CLOSE with a socket error (reset, refused, timeout);"
+	      " \xe2\x87\x84 simultaneous</text>\n"
+	      "<text x=\"0\" y=\"138\">\xc2\xb9 FIN+ACK in one segment: Linux passes "
+	      "through FIN_WAIT_2, counted there</text>\n</g>\n", f);
 }
 
-/* What the arrows cannot show: beside LISTEN, where no arrow runs. */
+/* What the arrows cannot show, in DG_NOTES_*: beside LISTEN, where no arrow runs. */
 static void notes(FILE *f, const struct diagram *d)
 {
-	fprintf(f, "<g class=\"notes\" font-size=\"10\" fill=\"#333333\">\n"
-		   "<text x=\"290\" y=\"128\">other transitions: %llu</text>\n"
-		   "<text x=\"290\" y=\"143\">FIN_WAIT_2 orphans: %llu (closed, kept</text>\n"
-		   "<text x=\"290\" y=\"156\">by the kernel), %llu timed out</text>\n"
-		   "<text x=\"290\" y=\"171\">TIME_WAIT: %llu in, %llu out</text>\n"
-		   "<text x=\"290\" y=\"186\">SYN_RECEIVED counts request</text>\n"
-		   "<text x=\"290\" y=\"199\">sockets too (no event)</text>\n</g>\n",
-		(unsigned long long)d->other, (unsigned long long)d->orphaned,
-		(unsigned long long)d->orphans_ended, (unsigned long long)d->tw_entries,
-		(unsigned long long)d->tw_exits);
+	fprintf(f, "<g class=\"notes\" font-size=\"10\" fill=\"#333333\" "
+		   "transform=\"translate(%d %d)\">\n"
+		   "<text x=\"0\" y=\"12\">other transitions: %llu</text>\n"
+		   "<text x=\"0\" y=\"27\">FIN_WAIT_2 orphans: %llu</text>\n"
+		   "<text x=\"0\" y=\"40\">(closed, kept by the kernel),</text>\n"
+		   "<text x=\"0\" y=\"53\">%llu of them timed out</text>\n"
+		   "<text x=\"0\" y=\"68\">TIME_WAIT: %llu in, %llu out</text>\n"
+		   "<text x=\"0\" y=\"83\">SYN_RECEIVED counts request</text>\n"
+		   "<text x=\"0\" y=\"96\">sockets too (no event)</text>\n</g>\n",
+		DG_NOTES_X + 4, DG_NOTES_Y, (unsigned long long)d->other,
+		(unsigned long long)d->orphaned, (unsigned long long)d->orphans_ended,
+		(unsigned long long)d->tw_entries, (unsigned long long)d->tw_exits);
 }
 
 int out_svg_diagram(FILE *f, const struct diagram *d)

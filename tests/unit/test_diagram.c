@@ -40,6 +40,11 @@ static bool inside_view(struct rect r)
 	return r.x0 >= 0 && r.y0 >= 0 && r.x1 <= DIAGRAM_W && r.y1 <= DIAGRAM_H;
 }
 
+static const struct rect legend = { DG_LEGEND_X, DG_LEGEND_Y, DG_LEGEND_X + DG_LEGEND_W,
+				    DG_LEGEND_Y + DG_LEGEND_H };
+static const struct rect notes = { DG_NOTES_X, DG_NOTES_Y, DG_NOTES_X + DG_NOTES_W,
+				   DG_NOTES_Y + DG_NOTES_H };
+
 static void test_boxes_apart_and_inside(void **state)
 {
 	for (int a = 0; a < DG_NBOXES; a++) {
@@ -110,6 +115,7 @@ static void test_arrows_cross_no_box(void **state)
 				bool end = (s == 0 && k < 2) || (s + 2 == a->npoints && k > steps - 2);
 
 				assert_true(inside_view(p));
+				assert_false(overlap(p, legend) || overlap(p, notes));
 				for (int b = 0; b < DG_NBOXES && !end; b++) {
 					if (overlap(p, box_rect(&dg_boxes[b])))
 						print_error("arrow %zu crosses %s at %.1f,%.1f\n", i,
@@ -131,7 +137,17 @@ static size_t glyphs(const char *s)
 	return n;
 }
 
-/* Labels of six-digit counts, errors included: in the viewBox, off every box. */
+static void test_legend_and_notes_apart(void **state)
+{
+	assert_true(inside_view(legend));
+	assert_true(inside_view(notes));
+	for (int b = 0; b < DG_NBOXES; b++) {
+		assert_false(overlap(legend, box_rect(&dg_boxes[b])));
+		assert_false(overlap(notes, box_rect(&dg_boxes[b])));
+	}
+}
+
+/* Labels of six-digit counts, errors included: in the viewBox, off every box, legend and notes. */
 static void test_labels_fit(void **state)
 {
 	struct diagram d;
@@ -159,6 +175,9 @@ static void test_labels_fit(void **state)
 			if (!inside_view(r))
 				print_error("label '%s' leaves the view\n", text);
 			assert_true(inside_view(r));
+			if (overlap(r, legend) || overlap(r, notes))
+				print_error("label '%s' on the legend or the notes\n", text);
+			assert_false(overlap(r, legend) || overlap(r, notes));
 			for (int b = 0; b < DG_NBOXES; b++) {
 				if (overlap(r, box_rect(&dg_boxes[b])))
 					print_error("label '%s' on %s\n", text, dg_boxes[b].id);
@@ -408,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_eleven_states),
 		cmocka_unit_test(test_arrows_edge_to_edge),
 		cmocka_unit_test(test_arrows_cross_no_box),
+		cmocka_unit_test(test_legend_and_notes_apart),
 		cmocka_unit_test(test_labels_fit),
 		cmocka_unit_test(test_model_common_paths),
 		cmocka_unit_test(test_model_simultaneous_and_errors),
