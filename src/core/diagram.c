@@ -250,28 +250,19 @@ void dg_arrow_label(const struct diagram *d, size_t i, int line, char *buf, size
 {
 	const struct dg_arrow_def *def = &dg_arrows[i];
 	const struct dg_arrow *a = &d->arrows[i];
+	bool close = def->kind == DG_CLOSE;
 	char n[32], e[32];
 
 	thousands(n, sizeof(n), a->count);
 	thousands(e, sizeof(e), a->errors);
-	if (def->flags & DG_F_NOT_DISTINCT) {
-		snprintf(buf, len, line ? "" : "%s", def->event);
-		return;
-	}
-	if (def->kind != DG_CLOSE) {
-		snprintf(buf, len, line ? "" : "%s %s", n, def->event);
-		return;
-	}
-	if (def->lines == 2) {
-		if (line)
-			snprintf(buf, len, "\xe2\x9c\x95 %s error", e);
-		else
-			snprintf(buf, len, "%s %s", n, def->event);
-		return;
-	}
+	buf[0] = 0;
+	if (line && !(close && def->lines == 2))
+		return; /* one line only */
 	if (line)
-		buf[0] = 0;
-	else if (a->errors)
+		snprintf(buf, len, "\xe2\x9c\x95 %s error", e);
+	else if (def->flags & DG_F_NOT_DISTINCT)
+		snprintf(buf, len, "%s", def->event);
+	else if (close && def->lines == 1 && a->errors)
 		snprintf(buf, len, "%s %s \xc2\xb7 \xe2\x9c\x95 %s error", n, def->event, e);
 	else
 		snprintf(buf, len, "%s %s", n, def->event);
