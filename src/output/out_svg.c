@@ -200,7 +200,7 @@ static void notes(FILE *f, const struct diagram *d)
 		   "<text x=\"0\" y=\"12\">other transitions: %llu</text>\n"
 		   "<text x=\"0\" y=\"27\">FIN_WAIT_2 orphans: %llu</text>\n"
 		   "<text x=\"0\" y=\"40\">(closed, kept by the kernel),</text>\n"
-		   "<text x=\"0\" y=\"53\">%llu of them timed out</text>\n"
+		   "<text x=\"0\" y=\"53\">%llu of them ended before its FIN</text>\n"
 		   "<text x=\"0\" y=\"68\">TIME_WAIT: %llu in, %llu out</text>\n"
 		   "<text x=\"0\" y=\"83\">SYN_RECEIVED counts request</text>\n"
 		   "<text x=\"0\" y=\"96\">sockets too (no event)</text>\n</g>\n",
