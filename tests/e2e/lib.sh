@@ -45,6 +45,7 @@ WW_PASSED=0
 WW_FAILED=0
 WW_NAMESPACES=()
 WW_PIDS=()
+WW_AT_EXIT=()
 WW_TMP=$(mktemp -d "/tmp/ww-e2e-$WW_TEST.XXXXXX")
 
 pass() {
@@ -121,6 +122,12 @@ ww_state() {
 	return 0
 }
 
+# ww_at_exit CMD: run CMD (eval'd) at exit, the last registered first, before
+# the background processes and namespaces go (a container, an image).
+ww_at_exit() {
+	WW_AT_EXIT+=("$1")
+}
+
 # ww_bg PID: register a background process to be killed at exit.
 ww_bg() {
 	WW_PIDS+=("$1")
@@ -195,10 +202,13 @@ ww_ns_inode() {
 }
 
 ww_cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid ns i
 	# Only the test's own shell cleans up, never a subshell of it.
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
+	for ((i = ${#WW_AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${WW_AT_EXIT[$i]}"
+	done
 	for pid in "${WW_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
