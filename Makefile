@@ -273,7 +273,26 @@ e2e: waitwatch waitwatch-static $(TOOLS)
 test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
-test: check fuzz-smoke e2e test-kernels
+test: check rules-check deploy-check fuzz-smoke e2e test-kernels
+
+# ---- Prometheus rules, the Kubernetes manifests --------------------------
+
+# docs/rules.yml and docs/alerts.yml: promtool's checks, then the unit tests
+# of tests/data/rules/ that feed them series and expect alerts or silence.
+RULE_TESTS := $(wildcard tests/data/rules/*.test.yml)
+
+rules-check: $(DEPS_STAMP)
+	$(call msg,PROMTOOL,docs/rules.yml docs/alerts.yml $(RULE_TESTS))
+	$(Q)promtool check rules docs/rules.yml docs/alerts.yml >$(OUTPUT)/rules-check.log 2>&1 || \
+		{ cat $(OUTPUT)/rules-check.log; exit 1; }
+	$(Q)promtool test rules $(RULE_TESTS) >>$(OUTPUT)/rules-check.log 2>&1 || \
+		{ cat $(OUTPUT)/rules-check.log; exit 1; }
+	$(Q)echo "  PASS     $$(grep -c SUCCESS $(OUTPUT)/rules-check.log) promtool checks and rule tests"
+
+# docs/deploy/*.yaml against the program: capabilities, ports, probes,
+# arguments, image tag (Debian's python3 with python3-yaml).
+deploy-check: waitwatch $(DEPS_STAMP)
+	$(Q)/usr/bin/python3 tests/deploy/check_deploy.py
 
 # ---- sanitizers ----------------------------------------------------------
 
