@@ -19,10 +19,12 @@ systemd unit must agree with what the program and its documents say:
 Prints one PASS or FAIL line per check and "N passed, N failed"; exits 1 on
 any failure.
 """
+import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -324,6 +326,41 @@ cf = read("docs", "deploy", "Containerfile")
 check("the Containerfile: FROM scratch, ENTRYPOINT /waitwatch serve, default port",
       re.search(r"^FROM scratch$", cf, re.M) is not None
       and '["/waitwatch", "serve"]' in cf and '"127.0.0.1:%d"' % DEFAULT_PORT in cf, "")
+
+# ---- the dashboard and the rules: metric names, PromQL ------------------------
+
+with open(os.path.join(ROOT, "docs", "grafana-dashboard.json"), encoding="utf-8") as f:
+    dash = json.load(f)
+exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+rules = [r for name in ("rules.yml", "alerts.yml")
+         for g in yaml.safe_load(read("docs", name))["groups"] for r in g["rules"]]
+documented = set(re.findall(r"`(waitwatch_[a-z_]+)`", read("docs", "prometheus.md")))
+recorded = {r["record"] for r in rules if "record" in r}
+used = set()
+for e in exprs + [r["expr"] for r in rules]:
+    used |= {n for n in re.findall(r"\b(waitwatch_[a-z_]+)", e)
+             if not re.search(r"[a-z]+:" + n, e)}
+# a histogram's series, a counter's name without _total in docs
+undocumented = {n for n in used if n not in documented
+                and re.sub(r"_(bucket|sum|count)$", "", n) not in documented}
+check("the dashboard and the rules use only metrics docs/prometheus.md names",
+      not undocumented, sorted(undocumented))
+missing = {n for e in exprs + [r["expr"] for r in rules]
+           for n in re.findall(r"\b([a-z]+:waitwatch_[a-z_:0-9]+)", e)} - recorded
+check("the alerts and the dashboard use only docs/rules.yml's recorded series",
+      not missing, sorted(missing))
+by = " ".join(exprs)
+check("the dashboard has panels by pod and by container",
+      "by (pod_namespace, pod)" in by and "by (pod_namespace, pod, container)" in by, "")
+# every panel's query, its variables replaced, through promtool as a rule
+subst = [{"record": "dashboard:panel_%d" % i,
+          "expr": re.sub(r"\$\{?[a-z_]+\}?", ".+", e)} for i, e in enumerate(exprs)]
+with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as tmp:
+    yaml.safe_dump({"groups": [{"name": "dashboard", "rules": subst}]}, tmp)
+out = subprocess.run(["promtool", "check", "rules", tmp.name], capture_output=True, text=True)
+os.unlink(tmp.name)
+check("promtool parses the %d queries of the dashboard" % len(exprs), out.returncode == 0,
+      (out.stdout + out.stderr).strip()[-600:])
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
