@@ -36,6 +36,7 @@ NAME=waitwatch-e2e-$$
 nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
 [ "$nofile" == unlimited ] || [ "$nofile" -gt 8192 ] && nofile=8192
 [ "$nproc" == unlimited ] || [ "$nproc" -gt 4096 ] && nproc=4096
+LIMITS=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
 
 ww_state image "$IMAGE"
 ww_at_exit "ww_podman rmi -f $IMAGE >/dev/null 2>&1"
@@ -49,10 +50,12 @@ pass "make image builds $IMAGE in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 label() {
 	ww_podman image inspect --format "{{index .Labels \"$1\"}}" "$IMAGE"
 }
-assert_eq "label org.opencontainers.image.version is the Makefile's" "$VERSION" \
-	"$(label org.opencontainers.image.version)"
+# the binary inside says its version and revision
+inside=$(ww_podman run --rm "${LIMITS[@]}" --network none --entrypoint /waitwatch "$IMAGE" --version 2>&1)
+assert_eq "label org.opencontainers.image.version is the Makefile's and the binary's" \
+	"$VERSION $VERSION" "$(label org.opencontainers.image.version) $(awk '{ print $2 }' <<<"$inside")"
 assert_eq "label org.opencontainers.image.revision is the binary's" \
-	"$("$WW" --version | sed -n 's/.*(git \([0-9a-f]*\),.*/\1/p')" \
+	"$(sed -n 's/.*(git \([0-9a-f]*\),.*/\1/p' <<<"$inside")" \
 	"$(label org.opencontainers.image.revision)"
 assert_eq "ENTRYPOINT is /waitwatch serve, loopback by default" \
 	'["/waitwatch","serve"] ["--listen","127.0.0.1:10061"]' \
@@ -89,8 +92,7 @@ start_server 8004 hold
 
 # run_image NAME PORT [CAPS]: the image as docs/deploy runs it, detached
 run_image() {
-	ww_podman run -d --name "$1" --ulimit "nofile=$nofile:$nofile" \
-		--ulimit "nproc=$nproc:$nproc" --cap-drop all ${3:+--cap-add "$3"} \
+	ww_podman run -d --name "$1" "${LIMITS[@]}" --cap-drop all ${3:+--cap-add "$3"} \
 		--security-opt no-new-privileges --network host --pid host --read-only \
 		"$IMAGE" --listen "127.0.0.1:$2" -i 1 >"$WW_TMP/run.$1" 2>&1
 }
