@@ -430,6 +430,28 @@ ww_serve_start() {
 	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
 }
 
+# ---- Prometheus ----------------------------------------------------------------
+
+# ww_prometheus_start PORT: a Prometheus server on 127.0.0.1:PORT with
+# $WW_TMP/prometheus.yml, its TSDB in $WW_TMP/tsdb, in the background. Sets
+# PROM_PID and PURL; ww_prometheus_ready waits for it.
+ww_prometheus_start() {
+	mkdir -p "$WW_TMP/tsdb"
+	prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$1" --storage.tsdb.retention.time=1h \
+		--log.level=warn >"$WW_TMP/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	ww_bg "$PROM_PID"
+	PURL=http://127.0.0.1:$1
+}
+
+# ww_prometheus_ready: it answers /-/ready within 20 s, else the test ends.
+ww_prometheus_ready() {
+	wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
+	[ "$(http_code "$PURL/-/ready")" == 200 ] ||
+		fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
+}
+
 # ---- counts against the kernel ---------------------------------------------
 #
 # A count is right when it equals what ss (sock_diag) shows at the same

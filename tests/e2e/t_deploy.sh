@@ -20,7 +20,7 @@ ww_require prometheus promtool curl /usr/bin/python3
 
 PAGE_PORT=$(free_port) || fatal ports "no free port"
 PPORT=$(free_port "$PAGE_PORT") || fatal ports "no free port"
-mkdir -p "$WW_TMP/page" "$WW_TMP/tsdb"
+mkdir -p "$WW_TMP/page"
 cp "$WW_ROOT/tests/data/deploy/metrics.prom" "$WW_TMP/page/metrics"
 /usr/bin/python3 -m http.server "$PAGE_PORT" --bind 127.0.0.1 --directory "$WW_TMP/page" \
 	>"$WW_TMP/page.log" 2>&1 &
@@ -32,15 +32,8 @@ wait_for "[ \"\$(http_code http://127.0.0.1:$PAGE_PORT/metrics)\" == 200 ]" 5 ||
 	>"$WW_TMP/prometheus.yml" || fatal config "scrape_emulation.py failed"
 out=$(promtool check config "$WW_TMP/prometheus.yml" 2>&1)
 assert_match "promtool accepts the scrape configurations of docs/deploy" SUCCESS "$out"
-prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PPORT" --storage.tsdb.retention.time=1h \
-	--log.level=warn >"$WW_TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
-ww_bg "$PROM_PID"
-PURL=http://127.0.0.1:$PPORT
-wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
-[ "$(http_code "$PURL/-/ready")" == 200 ] ||
-	fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
+ww_prometheus_start "$PPORT"
+ww_prometheus_ready
 
 # series NODE: each waitwatch series scraped from NODE (the naive job sets
 # none: ""), its labels sorted, one a line (name first)
