@@ -90,10 +90,13 @@ start_server 8004 hold
 
 # ---- the container ------------------------------------------------------------
 
-# run_image NAME PORT [CAPS]: the image as docs/deploy runs it, detached
+# run_image NAME PORT [CAPS]: the image as docs/deploy runs it, detached,
+# with the node's BTF and /run/netns (its bind mounts of namespaces that no
+# process holds, propagated from the host as they come)
 run_image() {
 	ww_podman run -d --name "$1" "${LIMITS[@]}" --cap-drop all ${3:+--cap-add "$3"} \
 		--security-opt no-new-privileges --network host --pid host --read-only \
+		-v /sys/kernel/btf:/sys/kernel/btf:ro -v /run/netns:/run/netns:ro,rslave \
 		"$IMAGE" --listen "127.0.0.1:$2" -i 1 >"$WW_TMP/run.$1" 2>&1
 }
 
@@ -130,7 +133,8 @@ assert_eq "every thread: nobody, the sweeps' capabilities, no bounding set, no_n
 
 clients 8001 120
 clients 8004 40
-sleep 0.3
+# the closes settle (each client socket reaches TIME_WAIT once the server closed)
+wait_for "[ \"\$(ip netns exec $NS ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)\" -ge 110 ]" 5
 ss_counts() { # "TIME_WAIT CLOSE_WAIT" in the namespace now
 	echo "$(ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)" \
 		"$(ip netns exec "$NS" ss -tanH state close-wait src 127.0.0.1:8004 | wc -l)"
@@ -140,22 +144,28 @@ metric() { # FILE NAME: the value of the one sample of NAME (a selector's text) 
 }
 TW="waitwatch_sockets{endpoint=\"127.0.0.1:8001\",direction=\"out\",netns=\"$INO\",state=\"TIME_WAIT\"}"
 CW="waitwatch_sockets{endpoint=\"127.0.0.1:8004\",direction=\"in\",netns=\"$INO\",state=\"CLOSE_WAIT\"}"
-# ss (A), then a page of a sweep surely later (two more sweeps than the page
-# served after A counts), then ss again (B): A == B, and the page as A
-stable=0
-for try in 1 2 3; do
-	a=$(ss_counts)
-	n0=$(curl -s -m 3 "$URL/metrics" | awk '$1 == "waitwatch_sweeps_total" { print $2 }')
-	[ -n "$n0" ] || fatal vs-ss "no waitwatch_sweeps_total on $URL/metrics"
-	wait_for "curl -s -m 3 $URL/metrics >$WW_TMP/page &&
-		[ \"\$(metric $WW_TMP/page waitwatch_sweeps_total)\" -ge $((n0 + 2)) ]" 10 ||
-		fatal vs-ss "no page after sweep $((n0 + 2)) within 10 s"
-	[ "$(ss_counts)" == "$a" ] && stable=1 && break
-done
-[ "$stable" == 1 ] || fail vs-ss "ss changed around each of 3 scrapes"
-read -r ss_tw ss_cw <<<"$a"
+# page_vs_ss COUNTS: read ss (COUNTS, a function), then a page of a sweep
+# surely later (two more sweeps than the page served after the read counts)
+# into $WW_TMP/page, then ss again: until both reads agree, 3 times at
+# most. The counts are left in SS.
+page_vs_ss() {
+	local try n0
+	for try in 1 2 3; do
+		SS=$($1)
+		n0=$(curl -s -m 3 "$URL/metrics" | awk '$1 == "waitwatch_sweeps_total" { print $2 }')
+		[ -n "$n0" ] || fatal vs-ss "no waitwatch_sweeps_total on $URL/metrics"
+		wait_for "curl -s -m 3 $URL/metrics >$WW_TMP/page &&
+			[ \"\$(metric $WW_TMP/page waitwatch_sweeps_total)\" -ge $((n0 + 2)) ]" 10 ||
+			fatal vs-ss "no page after sweep $((n0 + 2)) within 10 s"
+		[ "$($1)" == "$SS" ] && return 0
+	done
+	fail "$1" "ss changed around each of 3 scrapes"
+}
+page_vs_ss ss_counts
+read -r ss_tw ss_cw <<<"$SS"
 [ "$ss_tw" -ge 110 ] && pass "ss shows $ss_tw TIME_WAIT towards 127.0.0.1:8001 (>= 110 of 120)" ||
-	fail tw-made "only $ss_tw TIME_WAIT of 120"
+	fail tw-made "only $ss_tw TIME_WAIT of 120; states: $(ip netns exec "$NS" ss -tanH |
+		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }')"
 assert_eq "TIME_WAIT towards 127.0.0.1:8001 in the test's namespace: the container's /metrics as ss" \
 	"$ss_tw" "$(metric "$WW_TMP/page" "$TW")"
 assert_eq "CLOSE_WAIT on 127.0.0.1:8004 in the test's namespace: the container's /metrics as ss" \
@@ -163,6 +173,27 @@ assert_eq "CLOSE_WAIT on 127.0.0.1:8004 in the test's namespace: the container's
 assert_match "waitwatch_build_info names version $VERSION and tp_btf" \
 	"version=\"$VERSION\".*program=\"tp_btf\"|program=\"tp_btf\".*version=\"$VERSION\"" \
 	"$(grep '^waitwatch_build_info' "$WW_TMP/page")"
+
+# A namespace made after the container started, whose processes are gone:
+# only its bind mount in /run/netns, which the container sees through the
+# propagated mount, keeps it and its TIME_WAIT sockets.
+NS1=$NS INO1=$INO
+ww_ns_churn late
+start_server 8001 close-after-eof
+LATE_SRV=$!
+clients 8001 60
+ww_stop "$LATE_SRV" TERM
+late_counts() {
+	ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l
+}
+page_vs_ss late_counts
+late_tw=$SS
+LTW="waitwatch_sockets{endpoint=\"127.0.0.1:8001\",direction=\"out\",netns=\"$INO\",state=\"TIME_WAIT\"}"
+[ -z "$(ip netns pids "$NS")" ] && [ "$late_tw" -ge 50 ] ||
+	fail late-made "$late_tw TIME_WAIT of 60, pids $(ip netns pids "$NS" | tr '\n' ' ')"
+assert_eq "a namespace made later, held only by /run/netns: its $late_tw TIME_WAIT as ss" \
+	"$late_tw" "$(metric "$WW_TMP/page" "$LTW")"
+NS=$NS1 INO=$INO1
 
 ww_podman stop -t 5 "$NAME" >/dev/null 2>&1
 assert_eq "SIGTERM: the container exits 0" 0 \
