@@ -302,7 +302,8 @@ deploy-check: waitwatch $(DEPS_STAMP)
 # report fails the run: UBSan stops at the first error, ASan's leak check
 # runs at every exit, and tests/e2e/run.sh turns each report a process
 # wrote to ASan's log_path (a background daemon's too) into a FAIL line.
-# SAN_E2E names the end-to-end tests (default: all of them).
+# SAN_E2E names the end-to-end tests (default: all of them). t_image.sh runs
+# the image of the plain static binary (make image), built beforehand.
 SAN_OUTPUT ?= .output-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -326,7 +327,7 @@ sanitize-build:
 sanitize-check: sanitize-build
 	$(Q)$(SAN_ENV) $(SAN_MAKE) check
 
-sanitize-e2e: sanitize-build
+sanitize-e2e: sanitize-build waitwatch-static
 	$(Q)$(SAN_ENV) WW=$(abspath $(SAN_OUTPUT))/waitwatch WW_OUTPUT=$(abspath $(SAN_OUTPUT)) \
 		tests/e2e/run.sh $(SAN_E2E)
 
