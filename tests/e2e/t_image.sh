@@ -13,7 +13,9 @@
 #   CAP_SYS_ADMIN, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only, an empty
 #   bounding set, the runtime's seccomp filter and its own;
 # - its /metrics counts the TIME_WAIT and CLOSE_WAIT sockets of a namespace
-#   the test made (entered from the container with setns) as ss does;
+#   the test made (entered from the container with setns) as ss does, and
+#   the TIME_WAIT sockets of one that only its bind mount in /run/netns
+#   holds (the DaemonSet's mount of /run/netns, as here);
 # - with the steady state's capabilities alone (CAP_SYS_ADMIN loads the
 #   programs, but nothing lets it become nobody), it stops with one line
 #   and exit 1.
