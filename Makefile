@@ -9,7 +9,7 @@
 # make static     a statically linked ./waitwatch-static to copy to any host
 # make image      an OCI image of it (FROM scratch) with buildah: IMAGE (localhost/waitwatch:VERSION)
 # make rules-check  promtool on docs/alerts.yml and docs/rules.yml, and their unit tests
-# make install    PREFIX (/usr/local) and DESTDIR: binary, man page, unit, dashboard
+# make install    PREFIX (/usr/local) and DESTDIR: binary, man page, unit, dashboard, rules
 # make test-kernels  the end-to-end checks inside Debian's 6.1 kernel under qemu
 # V=1             show the full commands
 
@@ -208,11 +208,13 @@ install: waitwatch
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service
 	install -D -m 0644 docs/grafana-dashboard.json \
 		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+	install -m 0644 docs/alerts.yml docs/rules.yml $(DESTDIR)$(PREFIX)/share/waitwatch/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/waitwatch $(DESTDIR)$(PREFIX)/share/man/man8/waitwatch.8 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service \
-		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json \
+		$(DESTDIR)$(PREFIX)/share/waitwatch/alerts.yml $(DESTDIR)$(PREFIX)/share/waitwatch/rules.yml
 	-rmdir $(DESTDIR)$(PREFIX)/share/waitwatch 2>/dev/null
 
 # ---- tests ---------------------------------------------------------------
