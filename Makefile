@@ -7,7 +7,9 @@
 # make deps       install every Debian package the build and tests need
 # make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 # make static     a statically linked ./waitwatch-static to copy to any host
-# make install    PREFIX (/usr/local) and DESTDIR: binary, man page, unit, dashboard
+# make image      an OCI image of it (FROM scratch) with buildah: IMAGE (localhost/waitwatch:VERSION)
+# make rules-check  promtool on docs/alerts.yml and docs/rules.yml, and their unit tests
+# make install    PREFIX (/usr/local) and DESTDIR: binary, man page, unit, dashboard, rules
 # make test-kernels  the end-to-end checks inside Debian's 6.1 kernel under qemu
 # V=1             show the full commands
 
@@ -42,7 +44,8 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
 	libyaml-dev libcrypt-dev openssl apache2-utils \
-	qemu-system-x86 busybox-static cpio
+	qemu-system-x86 busybox-static cpio \
+	buildah podman runc python3-yaml
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -90,7 +93,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
-	uninstall test-kernels
+	uninstall test-kernels image rules-check deploy-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -174,6 +177,26 @@ waitwatch-static: $(ALL_OBJS) $(OUTPUT)/static/p11_kit_unavailable.o
 
 static: waitwatch-static
 
+# ---- the OCI image --------------------------------------------------------
+
+# The static binary on nothing (docs/deploy/Containerfile), labelled with the
+# version and revision. Its context is a folder of its own: the binary, and
+# the passwd and group files that name nobody for serve's --user.
+IMAGE_REPO ?= localhost/waitwatch
+IMAGE ?= $(IMAGE_REPO):$(VERSION)
+IMAGE_CTX := $(OUTPUT)/image
+
+image: waitwatch-static docs/deploy/Containerfile
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)rm -rf $(IMAGE_CTX) && mkdir -p $(IMAGE_CTX)/etc
+	$(Q)cp waitwatch-static $(IMAGE_CTX)/waitwatch
+	$(Q)printf 'root:x:0:0:root:/:/nonexistent\nnobody:x:65534:65534:nobody:/nonexistent:/nonexistent\n' \
+		>$(IMAGE_CTX)/etc/passwd
+	$(Q)printf 'root:x:0:\nnogroup:x:65534:\n' >$(IMAGE_CTX)/etc/group
+	$(Q)buildah bud --quiet --build-arg VERSION=$(VERSION) --build-arg REVISION=$(GIT_REV) \
+		-f docs/deploy/Containerfile -t $(IMAGE) $(IMAGE_CTX) >$(IMAGE_CTX).log 2>&1 || \
+		{ cat $(IMAGE_CTX).log; exit 1; }
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -185,11 +208,13 @@ install: waitwatch
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service
 	install -D -m 0644 docs/grafana-dashboard.json \
 		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+	install -m 0644 docs/alerts.yml docs/rules.yml $(DESTDIR)$(PREFIX)/share/waitwatch/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/waitwatch $(DESTDIR)$(PREFIX)/share/man/man8/waitwatch.8 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/waitwatch.service \
-		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json
+		$(DESTDIR)$(PREFIX)/share/waitwatch/grafana-dashboard.json \
+		$(DESTDIR)$(PREFIX)/share/waitwatch/alerts.yml $(DESTDIR)$(PREFIX)/share/waitwatch/rules.yml
 	-rmdir $(DESTDIR)$(PREFIX)/share/waitwatch 2>/dev/null
 
 # ---- tests ---------------------------------------------------------------
@@ -243,14 +268,33 @@ fuzz:
 check: $(UNIT_TESTS)
 	$(Q)fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
 
-e2e: waitwatch $(TOOLS)
+e2e: waitwatch waitwatch-static $(TOOLS)
 	$(Q)tests/e2e/run.sh
 
 # A second kernel: Debian's 6.1 under qemu, with the static binary.
 test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
-test: check fuzz-smoke e2e test-kernels
+test: check rules-check deploy-check fuzz-smoke e2e test-kernels
+
+# ---- Prometheus rules, the Kubernetes manifests --------------------------
+
+# docs/rules.yml and docs/alerts.yml: promtool's checks, then the unit tests
+# of tests/data/rules/ that feed them series and expect alerts or silence.
+RULE_TESTS := $(wildcard tests/data/rules/*.test.yml)
+
+rules-check: $(DEPS_STAMP)
+	$(call msg,PROMTOOL,docs/rules.yml docs/alerts.yml $(RULE_TESTS))
+	$(Q)promtool check rules docs/rules.yml docs/alerts.yml >$(OUTPUT)/rules-check.log 2>&1 || \
+		{ cat $(OUTPUT)/rules-check.log; exit 1; }
+	$(Q)promtool test rules $(RULE_TESTS) >>$(OUTPUT)/rules-check.log 2>&1 || \
+		{ cat $(OUTPUT)/rules-check.log; exit 1; }
+	$(Q)echo "  PASS     $$(grep -c SUCCESS $(OUTPUT)/rules-check.log) promtool checks and rule tests"
+
+# docs/deploy/*.yaml against the program: capabilities, ports, probes,
+# arguments, image tag (Debian's python3 with python3-yaml).
+deploy-check: waitwatch $(DEPS_STAMP)
+	$(Q)/usr/bin/python3 tests/deploy/check_deploy.py
 
 # ---- sanitizers ----------------------------------------------------------
 
@@ -260,7 +304,8 @@ test: check fuzz-smoke e2e test-kernels
 # report fails the run: UBSan stops at the first error, ASan's leak check
 # runs at every exit, and tests/e2e/run.sh turns each report a process
 # wrote to ASan's log_path (a background daemon's too) into a FAIL line.
-# SAN_E2E names the end-to-end tests (default: all of them).
+# SAN_E2E names the end-to-end tests (default: all of them). t_image.sh runs
+# the image of the plain static binary (make image), built beforehand.
 SAN_OUTPUT ?= .output-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -284,7 +329,7 @@ sanitize-build:
 sanitize-check: sanitize-build
 	$(Q)$(SAN_ENV) $(SAN_MAKE) check
 
-sanitize-e2e: sanitize-build
+sanitize-e2e: sanitize-build waitwatch-static
 	$(Q)$(SAN_ENV) WW=$(abspath $(SAN_OUTPUT))/waitwatch WW_OUTPUT=$(abspath $(SAN_OUTPUT)) \
 		tests/e2e/run.sh $(SAN_E2E)
 

@@ -45,6 +45,7 @@ WW_PASSED=0
 WW_FAILED=0
 WW_NAMESPACES=()
 WW_PIDS=()
+WW_AT_EXIT=()
 WW_TMP=$(mktemp -d "/tmp/ww-e2e-$WW_TEST.XXXXXX")
 
 pass() {
@@ -121,6 +122,12 @@ ww_state() {
 	return 0
 }
 
+# ww_at_exit CMD: run CMD (eval'd) at exit, the last registered first, before
+# the background processes and namespaces go (a container, an image).
+ww_at_exit() {
+	WW_AT_EXIT+=("$1")
+}
+
 # ww_bg PID: register a background process to be killed at exit.
 ww_bg() {
 	WW_PIDS+=("$1")
@@ -195,10 +202,13 @@ ww_ns_inode() {
 }
 
 ww_cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid ns i
 	# Only the test's own shell cleans up, never a subshell of it.
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
+	for ((i = ${#WW_AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${WW_AT_EXIT[$i]}"
+	done
 	for pid in "${WW_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -418,6 +428,28 @@ ww_serve_start() {
 		fatal serve-start "waitwatch serve not serving /metrics after 15 s: $(head -c 500 "$WW_TMP/serve.err")"
 	done
 	fatal serve-start "no port found free 3 times: $(head -c 300 "$WW_TMP/serve.err")"
+}
+
+# ---- Prometheus ----------------------------------------------------------------
+
+# ww_prometheus_start PORT: a Prometheus server on 127.0.0.1:PORT with
+# $WW_TMP/prometheus.yml, its TSDB in $WW_TMP/tsdb, in the background. Sets
+# PROM_PID and PURL; ww_prometheus_ready waits for it.
+ww_prometheus_start() {
+	mkdir -p "$WW_TMP/tsdb"
+	prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$1" --storage.tsdb.retention.time=1h \
+		--log.level=warn >"$WW_TMP/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	ww_bg "$PROM_PID"
+	PURL=http://127.0.0.1:$1
+}
+
+# ww_prometheus_ready: it answers /-/ready within 20 s, else the test ends.
+ww_prometheus_ready() {
+	wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
+	[ "$(http_code "$PURL/-/ready")" == 200 ] ||
+		fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
 }
 
 # ---- counts against the kernel ---------------------------------------------

@@ -9,6 +9,7 @@
 set -u
 export LC_ALL=C
 dir=$(cd "$(dirname "$0")" && pwd)
+. "$dir/podman.sh"
 limit=${WW_E2E_TIMEOUT:-120}
 
 tests=()
@@ -39,6 +40,17 @@ leftovers() { # NAME STATEFILE
 			if [ -d "/proc/$val" ] && grep -qaE 'waitwatch|tcpdrive|loadgen' \
 				"/proc/$val/cmdline" 2>/dev/null; then
 				kill -KILL "$val" 2>/dev/null && what="$what pid $val"
+			fi
+			;;
+		container | image)
+			# t_image.sh's, named after its pid: gone unless its trap never ran
+			if ww_podman "$kind" exists "$val" 2>/dev/null; then
+				if [ "$kind" == container ]; then
+					ww_podman rm -f -t 0 "$val" >/dev/null 2>&1
+				else
+					ww_podman rmi -f "$val" >/dev/null 2>&1
+				fi
+				what="$what $kind $val"
 			fi
 			;;
 		ns)

@@ -95,7 +95,6 @@ PPORT=$(free_port "$PORT") || fatal prometheus "no free port for Prometheus"
 # the second exporter (--by comm, at the end)
 PORT2=$(free_port "$PORT") || fatal prometheus "no free port for a second exporter"
 [ "$PORT2" != "$PPORT" ] || PORT2=$(free_port "$PPORT") || fatal prometheus "no free port"
-mkdir -p "$WW_TMP/tsdb"
 cat >"$WW_TMP/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -111,12 +110,7 @@ scrape_configs:
 EOF
 promtool check config "$WW_TMP/prometheus.yml" >/dev/null 2>&1 ||
 	fatal prometheus "promtool rejects the test's own configuration"
-prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PPORT" --storage.tsdb.retention.time=1h \
-	--log.level=warn >"$WW_TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
-ww_bg "$PROM_PID"
-PURL=http://127.0.0.1:$PPORT
+ww_prometheus_start "$PPORT"
 
 start_server 8001 close-after-eof
 start_server 8004 hold
@@ -130,9 +124,7 @@ clients 8004 50 close-first
 sleep 0.3
 ss_read_a
 
-wait_for "[ \"\$(http_code $PURL/-/ready)\" == 200 ] || ww_gone $PROM_PID" 20
-[ "$(http_code "$PURL/-/ready")" == 200 ] ||
-	fatal prometheus "not ready after 20 s: $(tail -c 800 "$WW_TMP/prometheus.log")"
+ww_prometheus_ready
 pass "prometheus ready on 127.0.0.1:$PPORT"
 
 # promql QUERY [TIME]: the API's JSON answer for an instant query (at TIME)
