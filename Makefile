@@ -38,7 +38,7 @@ endif
 
 # The packages the build and every test need, from Debian 12.
 DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl \
+	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl valgrind \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
 	libyaml-dev libcrypt-dev openssl apache2-utils \
