@@ -86,7 +86,7 @@ DEPS_STAMP := $(OUTPUT)/.deps-ok
 # libFuzzer targets: clang instruments the whole core with them.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
-# per fuzzer: three of them, about 45 s in all
+# per fuzzer: four of them, about 60 s in all
 FUZZ_SMOKE_SECONDS ?= 15
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
@@ -215,15 +215,22 @@ $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)
 tools: $(TOOLS)
 
 # Every fuzzer gets the core and output sources; one that needs more names
-# them: FUZZ_EXTRA_name (sources) and FUZZ_LIBS_name (libraries).
+# them: FUZZ_EXTRA_name (sources), FUZZ_LIBS_name (libraries), FUZZ_INC_name
+# (include directories, default the output layer's) and FUZZ_DEPS_name
+# (generated headers).
 FUZZ_SRCS := $(call layer_srcs,core) $(call layer_srcs,output)
+# the command line: every command's parse step, with what the commands link
+FUZZ_EXTRA_fuzz_cli := $(filter-out src/cli/main.c,$(call layer_srcs,cli)) $(call layer_srcs,host)
+FUZZ_LIBS_fuzz_cli = $(LIBS)
+FUZZ_INC_fuzz_cli := $(INC_cli)
+FUZZ_DEPS_fuzz_cli := $(OUTPUT)/waitwatch.skel.h $(OUTPUT)/version.h
 .SECONDEXPANSION:
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $(DEPS_STAMP)
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_DEPS_$$*) $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) \
-		$(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
+		-std=gnu11 -D_GNU_SOURCE -DWW_VERSION='"$(VERSION)"' $(or $(FUZZ_INC_$*),$(INC_output)) \
+		$< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) $(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)
