@@ -2,7 +2,8 @@
 #
 # make            build ./waitwatch
 # make run        start `waitwatch top` on this host (root)
-# make test       unit tests, then end-to-end tests on the real kernel (root)
+# make test       unit tests, fuzzers, end-to-end tests on the real kernel (root),
+#                 then a short pass under ASan+UBSan (sanitize-quick)
 # make check      unit tests only (no root, no BPF)
 # make deps       install every Debian package the build and tests need
 # make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
@@ -257,7 +258,8 @@ e2e: waitwatch $(TOOLS)
 test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
-test: check fuzz-smoke e2e test-kernels
+# sanitize-quick: the unit tests and a few end-to-end tests under ASan+UBSan.
+test: check fuzz-smoke e2e sanitize-quick test-kernels
 
 # ---- sanitizers ----------------------------------------------------------
 
@@ -267,16 +269,25 @@ test: check fuzz-smoke e2e test-kernels
 # report fails the run: UBSan stops at the first error, ASan's leak check
 # runs at every exit, and tests/e2e/run.sh turns each report a process
 # wrote to ASan's log_path (a background daemon's too) into a FAIL line.
-# SAN_E2E names the end-to-end tests (default: all of them).
+# SAN_E2E names the end-to-end tests (default: all of them but t_valgrind:
+# valgrind cannot run a binary built with ASan).
+#
+# make sanitize-quick, part of `make test`: the unit tests and SAN_QUICK_E2E
+# (about 70 s) against that build. The end-to-end tests it runs cover every
+# live command, the socket sweeps, the owners in /proc, HTTP and the
+# recordings; left out are the longest under ASan: t_classic (the same
+# checks again on the classic tracepoint, past run.sh's time limit) and
+# t_bench_smoke (load the instrumented build cannot keep up with).
 SAN_OUTPUT ?= .output-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
-SAN_E2E ?=
+SAN_E2E ?= $(filter-out t_valgrind,$(patsubst tests/e2e/%.sh,%,$(wildcard tests/e2e/t_*.sh)))
+SAN_QUICK_E2E ?= t_trace t_top t_leaks t_serve t_record
 SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SAN_MAKE = $(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
 
-.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e san-objects
+.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e sanitize-quick san-objects
 
 # The binary of a build in another OUTPUT, next to its objects.
 $(OUTPUT)/waitwatch: $(ALL_OBJS)
@@ -296,6 +307,9 @@ sanitize-e2e: sanitize-build
 		tests/e2e/run.sh $(SAN_E2E)
 
 sanitize: sanitize-check sanitize-e2e
+
+sanitize-quick: sanitize-check
+	$(Q)$(MAKE) --no-print-directory sanitize-e2e SAN_E2E="$(SAN_QUICK_E2E)"
 
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools
