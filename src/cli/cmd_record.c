@@ -88,7 +88,7 @@ static int record_run(void *args, int argc, char **argv)
 	if (ret)
 		goto out;
 	recorder__argv_text(options, sizeof(options), argc, argv);
-	ret = session__record(&s, a->path, a->max_size, options);
+	ret = session__record(&s, a->path, a->max_size, options, false);
 	if (ret)
 		goto out;
 	lp.interval_ns = a->interval_ns;

@@ -323,7 +323,7 @@ static int serve_run(void *args, int argc, char **argv)
 	 */
 	ret = http__listen(&a->http) ?: privs__drop(privs__needs(true, a->filters.netns, true), &user);
 	if (!ret && a->record)
-		ret = session__record(&r.s, a->record, a->record_max, options);
+		ret = session__record(&r.s, a->record, a->record_max, options, true);
 	if (!ret)
 		ret = serve(&r);
 	cerr = session__close(&r.s);
