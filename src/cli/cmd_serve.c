@@ -188,6 +188,8 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->revision = WW_GIT_REV;
 	m->kernel = r->uts.release;
 	m->program = loader__mode(r->s.l);
+	m->record_asked = r->a->record;
+	m->recording = r->s.rec; /* the session drops it at a write error */
 	process_stats(m);
 }
 

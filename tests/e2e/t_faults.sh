@@ -32,8 +32,8 @@
 #    namespace) under churn exits 1 with one line saying the disk is full,
 #    and its file reads with report up to its last whole block.
 # 9. The same full disk under `serve --record`: one line says so and that
-#    the recording stopped; serve goes on sweeping and serving /metrics,
-#    and exits 0 at SIGTERM.
+#    the recording stopped; serve goes on sweeping and serving /metrics
+#    (waitwatch_recording 0), and exits 0 at SIGTERM.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 ww_require "$LOADGEN" bpftool curl unshare mount
@@ -493,7 +493,8 @@ ww_bg "$FS_PID"
 wait_for "grep -q 'No space left' '$T/fullserve.err' || ww_gone $FS_PID" 25 ||
 	fail "serve --record on a full disk" "the 1 MiB disk did not fill in 25 s"
 sweeps() {
-	curl -s -m 3 "$FURL" | awk '$1 == "waitwatch_sweeps_total" { print $2 }'
+	curl -s -m 3 "$FURL" >"$T/fullserve.page" &&
+		awk '$1 == "waitwatch_sweeps_total" { print $2 }' "$T/fullserve.page"
 }
 # still sweeping and serving fresh pages, a second apart
 s1=$(sweeps)
@@ -507,6 +508,8 @@ else
 	fail "serve --record on a full disk keeps serving" "sweeps_total '$s1' then '$s2'," \
 		"running: $(ww_gone "$FS_PID" && echo no || echo yes)"
 fi
+assert_eq "... and its page says the recording stopped" "waitwatch_recording 0" \
+	"$(grep '^waitwatch_recording ' "$T/fullserve.page")"
 ww_stop "$FS_PID" TERM 10
 if [ "$WW_RC" == 0 ] && [ "$(grep -c . "$T/fullserve.err")" -eq 1 ] &&
 	grep -q "writing .*rec.wwr failed: No space left on device (the disk is full.*; recording stopped, the rest goes on$" \

@@ -694,6 +694,35 @@ static void test_escape_build_info(void **state)
 	collector__free(c);
 }
 
+/* waitwatch_recording: only with --record; 1 while written, 0 once stopped. */
+static void test_recording(void **state)
+{
+	struct prom_self m = self_fixed;
+	struct view_opts v = view_of(BY_SERVICE);
+	struct snapshot s;
+	struct collector_opts o = { .sort_state = -1 };
+	struct collector *c = collector__new(&o);
+	char *out;
+
+	assert_non_null(c);
+	assert_int_equal(collector__snapshot(c, T0, false, &s), 0);
+	out = render(&s, &v, &m);
+	assert_null(strstr(out, "waitwatch_recording"));
+	free(out);
+	m.record_asked = true;
+	m.recording = true;
+	out = render(&s, &v, &m);
+	check_exposition(out);
+	assert_non_null(strstr(out, "# TYPE waitwatch_recording gauge\nwaitwatch_recording 1\n"));
+	free(out);
+	m.recording = false;
+	out = render(&s, &v, &m);
+	assert_non_null(strstr(out, "\nwaitwatch_recording 0\n"));
+	free(out);
+	snapshot__free(&s);
+	collector__free(c);
+}
+
 /* ---- tests: golden files and structure ------------------------------------------ */
 
 static void test_golden_basic(void **state)
@@ -1036,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_escape_comm_endpoint),
 		cmocka_unit_test(test_comm_not_utf8),
 		cmocka_unit_test(test_escape_build_info),
+		cmocka_unit_test(test_recording),
 		cmocka_unit_test(test_golden_basic),
 		cmocka_unit_test(test_golden_folded),
 		cmocka_unit_test(test_golden_empty),
