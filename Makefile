@@ -2,7 +2,8 @@
 #
 # make            build ./waitwatch
 # make run        start `waitwatch top` on this host (root)
-# make test       unit tests, then end-to-end tests on the real kernel (root)
+# make test       unit tests, fuzzers, end-to-end tests on the real kernel (root),
+#                 then a short pass under ASan+UBSan (sanitize-quick)
 # make check      unit tests only (no root, no BPF)
 # make deps       install every Debian package the build and tests need
 # make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
@@ -40,7 +41,7 @@ endif
 
 # The packages the build and every test need, from Debian 12.
 DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
-	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl libxml2-utils \
+	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl libxml2-utils valgrind \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
 	libyaml-dev libcrypt-dev openssl apache2-utils \
@@ -89,7 +90,7 @@ DEPS_STAMP := $(OUTPUT)/.deps-ok
 # libFuzzer targets: clang instruments the whole core with them.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
-# per fuzzer: three of them, about 45 s in all
+# per fuzzer: four of them, about 60 s in all
 FUZZ_SMOKE_SECONDS ?= 15
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
@@ -240,15 +241,22 @@ $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)
 tools: $(TOOLS)
 
 # Every fuzzer gets the core and output sources; one that needs more names
-# them: FUZZ_EXTRA_name (sources) and FUZZ_LIBS_name (libraries).
+# them: FUZZ_EXTRA_name (sources), FUZZ_LIBS_name (libraries), FUZZ_INC_name
+# (include directories, default the output layer's) and FUZZ_DEPS_name
+# (generated headers).
 FUZZ_SRCS := $(call layer_srcs,core) $(call layer_srcs,output)
+# the command line: every command's parse step, with what the commands link
+FUZZ_EXTRA_fuzz_cli := $(filter-out src/cli/main.c,$(call layer_srcs,cli)) $(call layer_srcs,host)
+FUZZ_LIBS_fuzz_cli = $(LIBS)
+FUZZ_INC_fuzz_cli := $(INC_cli)
+FUZZ_DEPS_fuzz_cli := $(OUTPUT)/waitwatch.skel.h $(OUTPUT)/version.h
 .SECONDEXPANSION:
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $(DEPS_STAMP)
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_DEPS_$$*) $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-std=gnu11 -D_GNU_SOURCE $(INC_output) $< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) \
-		$(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
+		-std=gnu11 -D_GNU_SOURCE -DWW_VERSION='"$(VERSION)"' $(or $(FUZZ_INC_$*),$(INC_output)) \
+		$< $(FUZZ_SRCS) $(FUZZ_EXTRA_$*) $(CORE_LIBS) $(FUZZ_LIBS_$*) -o $@
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)
@@ -275,7 +283,8 @@ e2e: waitwatch waitwatch-static $(TOOLS)
 test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
-test: check rules-check deploy-check fuzz-smoke e2e test-kernels
+# sanitize-quick: the unit tests and a few end-to-end tests under ASan+UBSan.
+test: check rules-check deploy-check fuzz-smoke e2e sanitize-quick test-kernels
 
 # ---- Prometheus rules, the Kubernetes manifests --------------------------
 
@@ -304,17 +313,27 @@ deploy-check: waitwatch $(DEPS_STAMP)
 # report fails the run: UBSan stops at the first error, ASan's leak check
 # runs at every exit, and tests/e2e/run.sh turns each report a process
 # wrote to ASan's log_path (a background daemon's too) into a FAIL line.
-# SAN_E2E names the end-to-end tests (default: all of them). t_image.sh runs
-# the image of the plain static binary (make image), built beforehand.
+# SAN_E2E names the end-to-end tests (default: all of them but t_valgrind:
+# valgrind cannot run a binary built with ASan).
+# t_image.sh runs the image of the plain static binary (make image), built
+# beforehand.
+#
+# make sanitize-quick, part of `make test`: the unit tests and SAN_QUICK_E2E
+# (about 70 s) against that build. The end-to-end tests it runs cover every
+# live command, the socket sweeps, the owners in /proc, HTTP and the
+# recordings; left out are the longest under ASan: t_classic (the same
+# checks again on the classic tracepoint, past run.sh's time limit) and
+# t_bench_smoke (load the instrumented build cannot keep up with).
 SAN_OUTPUT ?= .output-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
-SAN_E2E ?=
+SAN_E2E ?= $(filter-out t_valgrind,$(patsubst tests/e2e/%.sh,%,$(wildcard tests/e2e/t_*.sh)))
+SAN_QUICK_E2E ?= t_trace t_top t_leaks t_serve t_record
 SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SAN_MAKE = $(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
 
-.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e san-objects
+.PHONY: sanitize sanitize-build sanitize-check sanitize-e2e sanitize-quick san-objects
 
 # The binary of a build in another OUTPUT, next to its objects.
 $(OUTPUT)/waitwatch: $(ALL_OBJS)
@@ -334,6 +353,9 @@ sanitize-e2e: sanitize-build waitwatch-static
 		tests/e2e/run.sh $(SAN_E2E)
 
 sanitize: sanitize-check sanitize-e2e
+
+sanitize-quick: sanitize-check
+	$(Q)$(MAKE) --no-print-directory sanitize-e2e SAN_E2E="$(SAN_QUICK_E2E)"
 
 # Benchmarks are not part of `make test` (it only runs their smoke mode).
 bench: waitwatch tools

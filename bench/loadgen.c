@@ -160,14 +160,24 @@ static void serve_readable(struct conns *c, int i, enum mode mode)
 	c->p[i] = c->p[--c->n];
 }
 
+static void conns_free(struct conns *c)
+{
+	if (c)
+		free(c->p);
+	free(c);
+}
+
+/* The sockets are left to exit, which closes them as close() would. */
 static int run_server(const struct opts *o)
 {
 	struct conns *c = calloc(1, sizeof(*c));
 	double end = mono_now() + o->seconds;
-	int lfd = listen_on(o);
+	int lfd = listen_on(o), ret = 0;
 
-	if (lfd < 0 || !c || !(c->p = calloc(MAX_FDS + 1, sizeof(*c->p))))
+	if (lfd < 0 || !c || !(c->p = calloc(MAX_FDS + 1, sizeof(*c->p)))) {
+		conns_free(c);
 		return 1;
+	}
 	c->p[0].fd = lfd;
 	c->p[0].events = POLLIN;
 	c->n = 1;
@@ -179,15 +189,18 @@ static int run_server(const struct opts *o)
 			c->nheld = 0;
 			release = 0;
 		}
-		if (poll(c->p, c->n, 100) < 0 && errno != EINTR)
-			return die("poll");
+		if (poll(c->p, c->n, 100) < 0 && errno != EINTR) {
+			ret = die("poll");
+			break;
+		}
 		if (c->p[0].revents & POLLIN)
 			accept_all(c, lfd, o->mode);
 		for (int i = c->n - 1; i >= 1; i--)
 			if (c->p[i].revents & (POLLIN | POLLHUP | POLLERR))
 				serve_readable(c, i, o->mode);
 	}
-	return 0;
+	conns_free(c);
+	return ret;
 }
 
 /* ---- client ------------------------------------------------------------ */

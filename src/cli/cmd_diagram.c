@@ -207,25 +207,34 @@ static int live(const struct diagram_args *a, FILE *out)
 	return ret ?: err;
 }
 
-int cmd_diagram(int argc, char **argv)
+static int diagram_parse(int argc, char **argv, void *args)
 {
-	struct diagram_args a = {};
+	struct diagram_args *a = args;
+
+	ww_common_init(&a->common);
+	return parse_args(argc, argv, a);
+}
+
+static int diagram_run(void *args, int argc, char **argv)
+{
+	const struct diagram_args *a = args;
 	FILE *out = stdout;
 	int ret;
 
-	ww_common_init(&a.common);
-	ret = parse_args(argc, argv, &a);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	if (a.output && !(out = fopen(a.output, "w"))) {
+	if (a->output && !(out = fopen(a->output, "w"))) {
 		ret = -errno;
-		elog("%s: %s", a.output, strerror(-ret));
+		elog("%s: %s", a->output, strerror(-ret));
 		return ret;
 	}
-	ret = a.replay ? from_recording(&a, out) : live(&a, out);
+	ret = a->replay ? from_recording(a, out) : live(a, out);
 	if (out != stdout && fclose(out) && !ret) {
-		elog("%s: %s", a.output, strerror(errno));
+		elog("%s: %s", a->output, strerror(errno));
 		ret = -EIO;
 	}
 	return ret;
 }
+
+const struct ww_cmd cmd_diagram = {
+	.name = "diagram", .summary = "the TCP state machine drawn with this host's transitions (SVG)",
+	.args_size = sizeof(struct diagram_args), .parse = diagram_parse, .run = diagram_run,
+};

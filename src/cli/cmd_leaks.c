@@ -257,26 +257,35 @@ out:
 	return ret;
 }
 
-int cmd_leaks(int argc, char **argv)
+static int leaks_parse(int argc, char **argv, void *args)
 {
-	struct leaks_args a = {
-		.state = WW_TCP_CLOSE_WAIT,
-		.min_age_ns = 30000000000ull,
-		.interval_ns = 5000000000ull,
-	};
+	struct leaks_args *a = args;
+
+	a->state = WW_TCP_CLOSE_WAIT;
+	a->min_age_ns = 30000000000ull;
+	a->interval_ns = 5000000000ull;
+	ww_common_init(&a->common);
+	return parse_args(argc, argv, a);
+}
+
+static int leaks_run(void *args, int argc, char **argv)
+{
+	const struct leaks_args *a = args;
 	struct json_writer *jw = NULL;
 	int ret;
 
-	ww_common_init(&a.common);
-	ret = parse_args(argc, argv, &a);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	if (a.common.json && !(jw = jw__new(stdout)))
+	if (a->common.json && !(jw = jw__new(stdout)))
 		return elog("out of memory"), 1;
-	if (a.state == WW_TCP_TIME_WAIT)
-		ret = run_time_wait(&a, jw);
+	if (a->state == WW_TCP_TIME_WAIT)
+		ret = run_time_wait(a, jw);
 	else
-		ret = run_stuck(&a, jw);
+		ret = run_stuck(a, jw);
 	jw__free(jw);
 	return ret;
 }
+
+const struct ww_cmd cmd_leaks = {
+	.name = "leaks",
+	.summary = "which process holds sockets stuck in CLOSE_WAIT; who churns TIME_WAIT",
+	.args_size = sizeof(struct leaks_args), .parse = leaks_parse, .run = leaks_run,
+};

@@ -61,38 +61,48 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	return ret;
 }
 
-int cmd_record(int argc, char **argv)
+static int record_parse(int argc, char **argv, void *args)
 {
-	struct record_args a = { .interval_ns = 1000000000ull };
+	struct record_args *a = args;
+
+	a->interval_ns = 1000000000ull;
+	ww_common_init(&a->common);
+	return parse_args(argc, argv, a);
+}
+
+static int record_run(void *args, int argc, char **argv)
+{
+	const struct record_args *a = args;
 	struct collector_opts copts = { .sort_state = -1 };
 	struct session_loop lp = { .sweep_at_end = true };
 	char options[512];
 	struct session s;
 	int ret, err;
 
-	ww_common_init(&a.common);
-	ret = parse_args(argc, argv, &a);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	ret = session__open(&s, &a.filters, &a.common, &copts, true);
+	ret = session__open(&s, &a->filters, &a->common, &copts, true);
 	if (ret)
 		return ret;
 	/* the recording is opened with the rights it is rotated with */
-	ret = privs__steady(privs__needs(true, a.filters.netns, false), NULL,
-			    a.common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = privs__steady(privs__needs(true, a->filters.netns, false), NULL,
+			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
 	if (ret)
 		goto out;
 	recorder__argv_text(options, sizeof(options), argc, argv);
-	ret = session__record(&s, a.path, a.max_size, options);
+	ret = session__record(&s, a->path, a->max_size, options, false);
 	if (ret)
 		goto out;
-	lp.interval_ns = a.interval_ns;
-	lp.duration_ns = a.common.duration_ns;
+	lp.interval_ns = a->interval_ns;
+	lp.duration_ns = a->common.duration_ns;
 	ret = session__run(&s, &lp);
 	if (!ret)
 		vlog("recorded %llu sweeps to %s", (unsigned long long)collector__stats(s.c)->sweeps,
-		     a.path);
+		     a->path);
 out:
 	err = session__close(&s);
 	return ret ?: err;
 }
+
+const struct ww_cmd cmd_record = {
+	.name = "record", .summary = "record the socket table and every transition to a file",
+	.args_size = sizeof(struct record_args), .parse = record_parse, .run = record_run,
+};

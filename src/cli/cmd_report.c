@@ -227,27 +227,37 @@ static int replay_and_print(const struct report_args *a, struct rec_reader *r,
 	return ret ? 1 : 0;
 }
 
-int cmd_report(int argc, char **argv)
+static int report_parse(int argc, char **argv, void *args)
 {
-	struct report_args a = { .copts = { .sort_state = -1 } };
+	struct report_args *a = args;
+
+	a->copts.sort_state = -1;
+	return parse_args(argc, argv, a);
+}
+
+static int report_run(void *args, int argc, char **argv)
+{
+	const struct report_args *a = args;
 	char err[WW_ERR_LEN + 64];
 	struct rec_reader *r, *first_pass = NULL;
 	int ret;
 
-	ret = parse_args(argc, argv, &a);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	r = rec_reader__open(a.path, err, sizeof(err));
+	r = rec_reader__open(a->path, err, sizeof(err));
 	if (r)
-		first_pass = rec_reader__open(a.path, err, sizeof(err));
+		first_pass = rec_reader__open(a->path, err, sizeof(err));
 	if (!r || !first_pass) {
-		elog("%s: %s", a.path, err);
+		elog("%s: %s", a->path, err);
 		rec_reader__close(r);
 		return -EIO;
 	}
 	/* the file is open: nothing else needs a privilege */
-	ret = privs__drop(0, NULL) ?: replay_and_print(&a, r, first_pass);
+	ret = privs__drop(0, NULL) ?: replay_and_print(a, r, first_pass);
 	rec_reader__close(first_pass);
 	rec_reader__close(r);
 	return ret;
 }
+
+const struct ww_cmd cmd_report = {
+	.name = "report", .summary = "what top would have shown, from a recording (no root)",
+	.args_size = sizeof(struct report_args), .parse = report_parse, .run = report_run,
+};

@@ -188,6 +188,8 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->revision = WW_GIT_REV;
 	m->kernel = r->uts.release;
 	m->program = loader__mode(r->s.l);
+	m->record_asked = r->a->record;
+	m->recording = r->s.rec; /* the session drops it at a write error */
 	process_stats(m);
 }
 
@@ -261,9 +263,12 @@ static int serve(struct serve_run *r)
 	return ret;
 }
 
-int cmd_serve(int argc, char **argv)
+static int serve_parse(int argc, char **argv, void *args)
 {
-	struct serve_args a = {
+	struct serve_args *a = args;
+	char err[WW_ERR_LEN];
+
+	*a = (struct serve_args){
 		.copts = { .sort_state = -1, .max_endpoints = SERVE_DEFAULT_MAX_ENDPOINTS },
 		.http = { .max_connections = WW_HTTP_MAX_CONNECTIONS,
 			  .timeout_s = WW_HTTP_TIMEOUT_S,
@@ -272,53 +277,55 @@ int cmd_serve(int argc, char **argv)
 		.record_max = 100ull << 20,
 		.user = "nobody",
 	};
-	struct serve_run r = { .a = &a };
+	ww_common_init(&a->common);
+	http_parse_listen("127.0.0.1:10061", &a->http.addr, err, sizeof(err));
+	return parse_args(argc, argv, a);
+}
+
+static int serve_run(void *args, int argc, char **argv)
+{
+	struct serve_args *a = args;
+	struct serve_run r = { .a = a };
 	struct web_setup web = {};
 	struct session_tap leak_tap;
 	struct privs_user user;
 	char options[512];
-	char err[WW_ERR_LEN];
 	int ret, cerr;
 
-	ww_common_init(&a.common);
-	http_parse_listen("127.0.0.1:10061", &a.http.addr, err, sizeof(err));
-	ret = parse_args(argc, argv, &a);
+	ret = privs__lookup_user(a->user, &user);
 	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	ret = privs__lookup_user(a.user, &user);
-	if (ret)
-		return ww_usage_error("serve", "--user '%.64s': %s", a.user,
+		return ww_usage_error("serve", "--user '%.64s': %s", a->user,
 				      ret == -ENOENT ? "no such user" : strerror(-ret));
-	if (a.web_config) {
-		ret = web_setup__load(&web, a.web_config);
+	if (a->web_config) {
+		ret = web_setup__load(&web, a->web_config);
 		if (ret)
 			return ret; /* printed */
-		a.http.web = &web;
+		a->http.web = &web;
 	}
 	uname(&r.uts);
 	r.view = (struct view_opts){
-		.by = a.copts.by,
-		.prefix4 = a.copts.prefix4 ? a.copts.prefix4 : 32,
-		.prefix6 = a.copts.prefix6 ? a.copts.prefix6 : 128,
+		.by = a->copts.by,
+		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
+		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
 	};
-	ret = session__open(&r.s, &a.filters, &a.common, &a.copts, true);
+	ret = session__open(&r.s, &a->filters, &a->common, &a->copts, true);
 	if (ret) {
 		web_setup__free(&web);
 		return ret;
 	}
-	leak_watch__init(&r.leaks, &a.filters, a.copts.leak_age_ns);
+	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
 	recorder__argv_text(options, sizeof(options), argc, argv);
-	raise_fd_limit(a.http.max_connections);
+	raise_fd_limit(a->http.max_connections);
 	/*
 	 * Bound as root, then run as --user; the recording is opened after,
 	 * by the user that will rotate it, and the HTTP thread started last.
 	 */
-	ret = http__listen(&a.http) ?: privs__drop(privs__needs(true, a.filters.netns, true), &user);
-	if (!ret && a.record)
-		ret = session__record(&r.s, a.record, a.record_max, options);
+	ret = http__listen(&a->http) ?: privs__drop(privs__needs(true, a->filters.netns, true), &user);
+	if (!ret && a->record)
+		ret = session__record(&r.s, a->record, a->record_max, options, true);
 	if (!ret)
 		ret = serve(&r);
 	cerr = session__close(&r.s);
@@ -326,3 +333,8 @@ int cmd_serve(int argc, char **argv)
 	web_setup__free(&web);
 	return ret ?: cerr;
 }
+
+const struct ww_cmd cmd_serve = {
+	.name = "serve", .summary = "Prometheus exporter: /metrics per endpoint and state",
+	.args_size = sizeof(struct serve_args), .parse = serve_parse, .run = serve_run,
+};

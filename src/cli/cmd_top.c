@@ -197,28 +197,36 @@ out:
 	return ret;
 }
 
-static int top_main(int argc, char **argv, bool snapshot)
+static int top_parse_as(int argc, char **argv, struct top_args *a, bool snapshot)
 {
-	const char *cmd = snapshot ? "snapshot" : "top";
-	struct top_args a = {};
-	int ret;
-
-	ww_common_init(&a.common);
-	a.snapshot = snapshot;
-	a.interval_ns = 1000000000ull;
-	a.copts.sort_state = -1;
-	ret = parse_args(argc, argv, &a, cmd);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	return run(&a);
+	ww_common_init(&a->common);
+	a->snapshot = snapshot;
+	a->interval_ns = 1000000000ull;
+	a->copts.sort_state = -1;
+	return parse_args(argc, argv, a, snapshot ? "snapshot" : "top");
 }
 
-int cmd_top(int argc, char **argv)
+static int top_parse(int argc, char **argv, void *args)
 {
-	return top_main(argc, argv, false);
+	return top_parse_as(argc, argv, args, false);
 }
 
-int cmd_snapshot(int argc, char **argv)
+static int snapshot_parse(int argc, char **argv, void *args)
 {
-	return top_main(argc, argv, true);
+	return top_parse_as(argc, argv, args, true);
 }
+
+static int top_run(void *args, int argc, char **argv)
+{
+	return run(args);
+}
+
+const struct ww_cmd cmd_top = {
+	.name = "top", .summary = "live table of sockets per endpoint and state, worst first",
+	.args_size = sizeof(struct top_args), .parse = top_parse, .run = top_run,
+};
+
+const struct ww_cmd cmd_snapshot = {
+	.name = "snapshot", .summary = "the same counts once, from the kernel's socket table",
+	.args_size = sizeof(struct top_args), .parse = snapshot_parse, .run = top_run,
+};

@@ -78,9 +78,13 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	};
 	int first;
 
-	memset(a, 0, sizeof(*a));
 	ww_common_init(&a->common);
 	return ww_parse(argc, argv, &p, &first);
+}
+
+static int trace_parse(int argc, char **argv, void *args)
+{
+	return parse_args(argc, argv, args);
 }
 
 /* A pipe whose reader closed reports an error even with nothing to write. */
@@ -209,27 +213,24 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
-int cmd_trace(int argc, char **argv)
+static int trace_run(void *args, int argc, char **argv)
 {
-	struct trace_args a;
+	const struct trace_args *a = args;
 	struct trace_state ts = {};
 	struct loader_opts lo;
 	struct loader *l;
 	int ret;
 
-	ret = parse_args(argc, argv, &a);
-	if (ret)
-		return ret > 0 ? 0 : ret; /* 1: --help was printed */
-	if (a.replay)
-		return replay(&a);
+	if (a->replay)
+		return replay(a);
 	lo = (struct loader_opts){
-		.filters = &a.filters,
-		.ringbuf_bytes = a.common.ringbuf_bytes,
-		.force_classic = a.common.force_classic,
+		.filters = &a->filters,
+		.ringbuf_bytes = a->common.ringbuf_bytes,
+		.force_classic = a->common.force_classic,
 		.want_events = true,
 	};
-	ts.max_events = a.max_events;
-	if (trace_out__init(&ts.out, stdout, a.common.json, clock_mono_to_real_ns())) {
+	ts.max_events = a->max_events;
+	if (trace_out__init(&ts.out, stdout, a->common.json, clock_mono_to_real_ns())) {
 		elog("out of memory");
 		return -ENOMEM;
 	}
@@ -239,14 +240,19 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	/* no sweep, no owner: the rings need no capability */
-	ret = privs__steady(0, NULL, a.common.no_seccomp ? -1 : SECCOMP_TRACE);
+	ret = privs__steady(0, NULL, a->common.no_seccomp ? -1 : SECCOMP_TRACE);
 	if (ret)
 		goto free;
 	vlog("tracing TCP state transitions with %s; Ctrl-C to stop", loader__mode(l));
-	ret = run(l, &ts, &a);
+	ret = run(l, &ts, a);
 free:
 	loader__free(l);
 out:
 	trace_out__fini(&ts.out);
 	return ret;
 }
+
+const struct ww_cmd cmd_trace = {
+	.name = "trace", .summary = "print every TCP state transition as it happens",
+	.args_size = sizeof(struct trace_args), .parse = trace_parse, .run = trace_run,
+};

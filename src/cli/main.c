@@ -3,8 +3,8 @@
  * waitwatch: which endpoint, which process, since when and how fast TCP
  * sockets pile up in TIME_WAIT and CLOSE_WAIT.
  *
- * This file holds the subcommand table, the signal handling every
- * subcommand shares, and --version.
+ * This file holds the dispatch to a subcommand (the table is in cmd.c),
+ * the signal handling every subcommand shares, and --version.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,30 +18,13 @@
 #include "signals.h"
 #include "version.h"
 
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
-
-static const struct cmd cmds[] = {
-	{ "top", cmd_top, "live table of sockets per endpoint and state, worst first" },
-	{ "snapshot", cmd_snapshot, "the same counts once, from the kernel's socket table" },
-	{ "leaks", cmd_leaks, "which process holds sockets stuck in CLOSE_WAIT; who churns TIME_WAIT" },
-	{ "serve", cmd_serve, "Prometheus exporter: /metrics per endpoint and state" },
-	{ "record", cmd_record, "record the socket table and every transition to a file" },
-	{ "report", cmd_report, "what top would have shown, from a recording (no root)" },
-	{ "diagram", cmd_diagram, "the TCP state machine drawn with this host's transitions (SVG)" },
-	{ "trace", cmd_trace, "print every TCP state transition as it happens" },
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: waitwatch COMMAND [OPTIONS]\n\n"
 		   "Watches TCP sockets pile up in TIME_WAIT and CLOSE_WAIT, per endpoint and\n"
 		   "process, from the kernel's own state transitions (eBPF).\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	for (const struct ww_cmd *const *c = ww_cmds; *c; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\nwaitwatch COMMAND --help shows a command's options.\n"
 		   "  -V, --version    version, git revision and libbpf version\n"
 		   "  -h, --help       this text\n");
@@ -63,12 +46,12 @@ static int run(int argc, char **argv)
 		return usage(stdout), 0;
 	if (!strcmp(name, "-V") || !strcmp(name, "--version") || !strcmp(name, "version"))
 		return version(), 0;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(name, cmds[i].name))
+	for (const struct ww_cmd *const *c = ww_cmds; *c; c++) {
+		if (strcmp(name, (*c)->name))
 			continue;
 		signals__install();
 		loader__setup_libbpf_log();
-		return cmds[i].fn(argc - 1, argv + 1);
+		return ww_cmd__main(*c, argc - 1, argv + 1);
 	}
 	return ww_usage_error(NULL, "unknown command '%s'", name);
 }

@@ -621,6 +621,11 @@ static int sum_percpu(int map_fd, __u32 idx, uint64_t *out)
 	*out = 0;
 	if (ncpu <= 0)
 		return ncpu;
+	/*
+	 * The kernel writes every CPU's value; cleared all the same, since
+	 * valgrind sees only one value_size written by a per-CPU lookup.
+	 */
+	memset(vals, 0, sizeof(vals));
 	if (bpf_map_lookup_elem(map_fd, &idx, vals))
 		return -errno;
 	for (int i = 0; i < ncpu; i++)

@@ -22,14 +22,16 @@ struct recorder {
 	struct loader *l;
 	int err;           /* the first write error since the last sweep's end */
 	bool said;         /* it was reported: closing must not say it again */
+	bool optional;     /* the command goes on without the recording */
 };
 
 /* One line on a write error; a full disk says what to do about it. */
 static void say_write_error(struct recorder *r, int err)
 {
-	elog("writing %s failed: %s%s", r->path, strerror(-err),
+	elog("writing %s failed: %s%s%s", r->path, strerror(-err),
 	     err == -ENOSPC ? " (the disk is full: make room, or bound the recording with "
-			      "--max-size / --record-max-size)" : "");
+			      "--max-size / --record-max-size)" : "",
+	     r->optional ? "; recording stopped, the rest goes on" : "");
 	r->said = true;
 }
 
@@ -89,7 +91,7 @@ static int check_rotation_dir(const char *path)
 }
 
 struct recorder *recorder__open(const char *path, uint64_t max_size, const char *options,
-				struct loader *l)
+				struct loader *l, bool optional)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
 
@@ -104,6 +106,7 @@ struct recorder *recorder__open(const char *path, uint64_t max_size, const char 
 	r->path = path;
 	r->max_size = max_size;
 	r->l = l;
+	r->optional = optional;
 	fill_meta(&r->meta, options, l);
 	if (open_file(r)) {
 		free(r);

@@ -7,6 +7,7 @@
 #ifndef WW_RECORDER_H
 #define WW_RECORDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "waitwatch.h"
@@ -17,10 +18,12 @@ struct recorder;
 /*
  * Create path (or truncate it) and write its header. options: the command
  * line, for the header; l: where the counters and the program's name come
- * from (NULL: a table-only session). NULL after printing why.
+ * from (NULL: a table-only session). optional: the command carries on
+ * without the recording once a write fails, and the one line that says
+ * so says that too. NULL after printing why.
  */
 struct recorder *recorder__open(const char *path, uint64_t max_size, const char *options,
-				struct loader *l);
+				struct loader *l, bool optional);
 /* Flush and close; 0, or -errno after printing why. NULL is fine. */
 int recorder__close(struct recorder *r);
 

@@ -144,7 +144,7 @@ int session__drain(struct session *s)
 }
 
 int session__record(struct session *s, const char *path, uint64_t max_size,
-		    const char *options)
+		    const char *options, bool optional)
 {
 	struct session_tap t = {
 		.event = recorder__event,
@@ -154,11 +154,27 @@ int session__record(struct session *s, const char *path, uint64_t max_size,
 		.sweep_end = recorder__sweep_end,
 	};
 
-	s->rec = recorder__open(path, max_size, options, s->l);
+	s->rec = recorder__open(path, max_size, options, s->l, optional);
+	s->rec_optional = optional;
 	if (!s->rec)
 		return -EIO;
 	t.ctx = s->rec;
 	return session__add_tap(s, &t);
+}
+
+/*
+ * The tap at i failed (err, printed). An optional recording ends there: its
+ * tap goes, and the session carries on (0). Anything else is err.
+ */
+static int tap_failed(struct session *s, int i, int err)
+{
+	if (!s->rec_optional || !s->rec || s->taps[i].ctx != s->rec)
+		return err;
+	recorder__close(s->rec); /* the failure is said: closing says nothing more */
+	s->rec = NULL;
+	memmove(&s->taps[i], &s->taps[i + 1], (s->ntaps - i - 1) * sizeof(s->taps[0]));
+	s->ntaps--;
+	return 0;
 }
 
 /* Each tap's sweep_begin (end: sweep_end) in turn, until one fails. */
@@ -169,8 +185,8 @@ static int taps_sweep_edge(struct session *s, uint64_t start, bool end)
 	for (int i = 0; i < s->ntaps && !err; i++) {
 		int (*fn)(void *, uint64_t) = end ? s->taps[i].sweep_end : s->taps[i].sweep_begin;
 
-		if (fn)
-			err = fn(s->taps[i].ctx, start);
+		if (fn && (err = fn(s->taps[i].ctx, start)) && !(err = tap_failed(s, i, err)))
+			i--; /* the next tap took its place */
 	}
 	return err;
 }

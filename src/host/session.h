@@ -49,6 +49,7 @@ struct session {
 	struct session_tap taps[SESSION_MAX_TAPS];
 	int ntaps;
 	struct recorder *rec;
+	bool rec_optional; /* a write error ends the recording, not the session */
 	struct sweep_result last_sweep;
 	double last_sweep_seconds;
 	uint64_t next_drain_ns; /* during a sweep: when to drain the rings again */
@@ -80,10 +81,12 @@ int session__reset(struct session *s);
 /*
  * Record everything the collector is fed into path from now on, rotating
  * it to path.1 past max_size bytes (0: no limit). options: the command
- * line, for the header. 0, or -errno after printing why.
+ * line, for the header. optional: a write error (a full disk) ends the
+ * recording, not the session (serve); else the session's loop stops on it.
+ * 0, or -errno after printing why.
  */
 int session__record(struct session *s, const char *path, uint64_t max_size,
-		    const char *options);
+		    const char *options, bool optional);
 
 /* Source, event counts and rate since the previous call. */
 void session__meta(struct session *s, struct view_meta *m, uint64_t now);

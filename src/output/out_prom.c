@@ -277,6 +277,10 @@ static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_se
 	counter(f, "waitwatch_http_connections_refused_total",
 		"HTTP connections closed at once: --max-connections were open.",
 		m->http_refused);
+	if (m->record_asked)
+		gauge(f, "waitwatch_recording",
+		      "1 while --record writes its file; 0 once a write error stopped it.",
+		      m->recording);
 	family(f, "waitwatch_build_info", "gauge", "Build and runtime facts; always 1.");
 	fputs("waitwatch_build_info{version=\"", f);
 	prom_escape(f, m->version);

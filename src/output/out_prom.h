@@ -3,6 +3,7 @@
 #ifndef WW_OUT_PROM_H
 #define WW_OUT_PROM_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "collector.h"
 #include "view.h"
@@ -22,6 +23,8 @@ struct prom_self {
 	const char *revision;
 	const char *kernel;
 	const char *program; /* tp_btf or tracepoint */
+	bool record_asked;   /* serve --record: waitwatch_recording is on the page */
+	bool recording;      /* and its file is still written (no write error stopped it) */
 };
 
 /* Label value escaping: backslash, double quote and newline. */

@@ -31,6 +31,9 @@
 # 8. A full disk: `record` onto a 1 MiB tmpfs (in a private mount
 #    namespace) under churn exits 1 with one line saying the disk is full,
 #    and its file reads with report up to its last whole block.
+# 9. The same full disk under `serve --record`: one line says so and that
+#    the recording stopped; serve goes on sweeping and serving /metrics
+#    (waitwatch_recording 0), and exits 0 at SIGTERM.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 ww_require "$LOADGEN" bpftool curl unshare mount
@@ -470,4 +473,48 @@ if [ "$size" -gt 500000 ] && [ "$rc" -le 1 ] && grep -q '"type":"totals"' "$T/fu
 	pass "the $size bytes written before the disk filled report (exit $rc$(sed 's/^waitwatch//' "$T/full.report.err" | head -1))"
 else
 	fail "report of the full disk's file" "$size bytes, exit $rc: $(head -c 300 "$T/full.report.err")"
+fi
+
+# ---- 9. a full disk under serve --record -----------------------------------------------
+
+# serve records as nobody: the tmpfs is reachable through $T
+chmod 711 "$T"
+churn 15
+FPORT=$(free_port) || fatal full-serve "no free port in 20000-29999"
+FURL=http://127.0.0.1:$FPORT/metrics
+cat >"$T/fullserve.sh" <<EOF
+mkdir -p "$T/full2" && mount -t tmpfs -o size=1M,mode=1777 tmpfs "$T/full2" || exit 9
+exec "$WW" serve ${WW_LIVE[*]} --listen 127.0.0.1:$FPORT -i 0.1 --netns "$INO" \
+	--record "$T/full2/rec.wwr" --duration 40
+EOF
+unshare -m --propagation private bash "$T/fullserve.sh" >"$T/fullserve.out" 2>"$T/fullserve.err" &
+FS_PID=$!
+ww_bg "$FS_PID"
+wait_for "grep -q 'No space left' '$T/fullserve.err' || ww_gone $FS_PID" 25 ||
+	fail "serve --record on a full disk" "the 1 MiB disk did not fill in 25 s"
+sweeps() {
+	curl -s -m 3 "$FURL" >"$T/fullserve.page" &&
+		awk '$1 == "waitwatch_sweeps_total" { print $2 }' "$T/fullserve.page"
+}
+# still sweeping and serving fresh pages, a second apart
+s1=$(sweeps)
+sleep 1
+s2=$(sweeps)
+kill "$CHURN_PID" 2>/dev/null
+wait "$CHURN_PID" 2>/dev/null
+if ! ww_gone "$FS_PID" && [ -n "$s1" ] && [ -n "$s2" ] && [ "$s2" -gt "$s1" ]; then
+	pass "serve --record on a full disk keeps serving: sweeps_total $s1, then $s2 a second later"
+else
+	fail "serve --record on a full disk keeps serving" "sweeps_total '$s1' then '$s2'," \
+		"running: $(ww_gone "$FS_PID" && echo no || echo yes)"
+fi
+assert_eq "... and its page says the recording stopped" "waitwatch_recording 0" \
+	"$(grep '^waitwatch_recording ' "$T/fullserve.page")"
+ww_stop "$FS_PID" TERM 10
+if [ "$WW_RC" == 0 ] && [ "$(grep -c . "$T/fullserve.err")" -eq 1 ] &&
+	grep -q "writing .*rec.wwr failed: No space left on device (the disk is full.*; recording stopped, the rest goes on$" \
+		"$T/fullserve.err"; then
+	pass "... says so in one line, and exits 0 at SIGTERM: $(cat "$T/fullserve.err")"
+else
+	fail "serve --record on a full disk: one line, exit 0" "exit $WW_RC: $(head -c 600 "$T/fullserve.err")"
 fi

@@ -670,28 +670,57 @@ static void test_comm_not_utf8(void **state)
 	collector__free(c);
 }
 
-static void test_escape_build_info(void **state)
+/* The page of an empty collector, with m for the exporter's own figures. */
+static char *empty_page(const struct prom_self *m)
 {
-	struct prom_self m = self_fixed;
 	struct view_opts v = view_of(BY_SERVICE);
-	struct snapshot s;
 	struct collector_opts o = { .sort_state = -1 };
 	struct collector *c = collector__new(&o);
+	struct snapshot s;
 	char *out;
 
 	assert_non_null(c);
+	assert_int_equal(collector__snapshot(c, T0, false, &s), 0);
+	out = render(&s, &v, m);
+	check_exposition(out);
+	snapshot__free(&s);
+	collector__free(c);
+	return out;
+}
+
+static void test_escape_build_info(void **state)
+{
+	struct prom_self m = self_fixed;
+	char *out;
+
 	m.version = "1.0\"x";
 	m.revision = "a\\b";
 	m.kernel = "6.1\nrc";
-	assert_int_equal(collector__snapshot(c, T0, false, &s), 0);
-	out = render(&s, &v, &m);
-	check_exposition(out);
+	out = empty_page(&m);
 	if (!strstr(out, "waitwatch_build_info{version=\"1.0\\\"x\",revision=\"a\\\\b\","
 			 "kernel=\"6.1\\nrc\",program=\"tp_btf\"} 1\n"))
 		fail_msg("build_info not escaped:\n%s", out);
-	snapshot__free(&s);
 	free(out);
-	collector__free(c);
+}
+
+/* waitwatch_recording: only with --record; 1 while written, 0 once stopped. */
+static void test_recording(void **state)
+{
+	struct prom_self m = self_fixed;
+	char *out;
+
+	out = empty_page(&m);
+	assert_null(strstr(out, "waitwatch_recording"));
+	free(out);
+	m.record_asked = true;
+	m.recording = true;
+	out = empty_page(&m);
+	assert_non_null(strstr(out, "# TYPE waitwatch_recording gauge\nwaitwatch_recording 1\n"));
+	free(out);
+	m.recording = false;
+	out = empty_page(&m);
+	assert_non_null(strstr(out, "\nwaitwatch_recording 0\n"));
+	free(out);
 }
 
 /* ---- tests: golden files and structure ------------------------------------------ */
@@ -1036,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_escape_comm_endpoint),
 		cmocka_unit_test(test_comm_not_utf8),
 		cmocka_unit_test(test_escape_build_info),
+		cmocka_unit_test(test_recording),
 		cmocka_unit_test(test_golden_basic),
 		cmocka_unit_test(test_golden_folded),
 		cmocka_unit_test(test_golden_empty),
