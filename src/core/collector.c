@@ -205,6 +205,23 @@ static __u64 *sock_cgroup(const struct sock_ent *s)
 	return (__u64 *)(s + 1);
 }
 
+/* Rows by cgroup, or by what a cgroup belongs to: the socket keeps its cgroup id. */
+static bool by_cgroup(const struct collector *c)
+{
+	return c->o.by == BY_CGROUP || c->o.by == BY_CONTAINER || c->o.by == BY_POD ||
+	       c->o.by == BY_UNIT;
+}
+
+/* The id a socket's row is keyed by: its cgroup's, or its group's. */
+static __u64 sock_group_id(const struct collector *c, const struct sock_ent *s)
+{
+	__u64 id = *sock_cgroup(s);
+
+	if (c->o.by == BY_CGROUP || !id || !c->o.group_of)
+		return id;
+	return c->o.group_of(c->o.group_ctx, id);
+}
+
 static struct addr_line *line_of(const struct collector *c, const struct sock_ent *s)
 {
 	if (s->laddr == LINE_TMP)
@@ -724,8 +741,14 @@ static void ep_key_of(const struct collector *c, struct ep_ckey *k, const struct
 	case BY_NETNS:
 		break;
 	case BY_CGROUP:
-		memcpy(k->a, sock_cgroup(s), sizeof(__u64));
+	case BY_CONTAINER:
+	case BY_POD:
+	case BY_UNIT: {
+		__u64 id = sock_group_id(c, s);
+
+		memcpy(k->a, &id, sizeof(id));
 		break;
+	}
 	case BY_COMM:
 		if (s->flags & SF_OWNER)
 			memcpy(k->a, sock_comm(s), WW_COMM_LEN);
@@ -743,7 +766,7 @@ static void ep_key_expand(const struct collector *c, struct ep_key *k, const str
 	k->dir = ck->dir;
 	if (c->o.by == BY_COMM)
 		memcpy(k->comm, ck->a, WW_COMM_LEN);
-	else if (c->o.by == BY_CGROUP)
+	else if (by_cgroup(c))
 		memcpy(&k->id, ck->a, sizeof(k->id));
 	else
 		memcpy(k->addr, ck->a, sizeof(k->addr));
@@ -1101,7 +1124,7 @@ static void owner_from_event(struct collector *c, struct sock_ent *s, const stru
 		s->flags |= SF_OWNER;
 		s->ep_ref = 0;
 	}
-	if (c->o.by == BY_CGROUP && e->cgroup_id && *sock_cgroup(s) != e->cgroup_id) {
+	if (by_cgroup(c) && e->cgroup_id && *sock_cgroup(s) != e->cgroup_id) {
 		*sock_cgroup(s) = e->cgroup_id;
 		s->ep_ref = 0;
 	}
@@ -1432,7 +1455,7 @@ void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
 		if (!tkey_equal(&was, &k) && !sock_set_tuple(c, s, &k))
 			s->ep_ref = 0;
 	}
-	if (c->o.by == BY_CGROUP && !*sock_cgroup(s) && r->cgroup_id) {
+	if (by_cgroup(c) && !*sock_cgroup(s) && r->cgroup_id) {
 		*sock_cgroup(s) = r->cgroup_id;
 		s->ep_ref = 0;
 	}
@@ -1557,7 +1580,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	while (c->o.max_endpoints >> c->ep_bits)
 		c->ep_bits++;
 	c->sock_size = sizeof(struct sock_ent) + (c->o.by == BY_COMM   ? WW_COMM_LEN :
-						  c->o.by == BY_CGROUP ? sizeof(__u64) :
+						  by_cgroup(c)         ? sizeof(__u64) :
 									 0);
 	if (pool__init(&c->socks, c->sock_size, c->o.max_sockets) ||
 	    pool__init(&c->lines, sizeof(struct addr_line), c->o.max_sockets) ||
@@ -2114,6 +2137,9 @@ void ep_key_format(char *buf, size_t len, const struct ep_key *k, enum ww_by by,
 		snprintf(buf, len, "netns:%u", k->netns);
 		break;
 	case BY_CGROUP:
+	case BY_CONTAINER:
+	case BY_POD:
+	case BY_UNIT:
 		snprintf(buf, len, "cgroup:%llu", (unsigned long long)k->id);
 		break;
 	case BY_COMM:
