@@ -41,7 +41,7 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
-	libyaml-dev libcrypt-dev openssl apache2-utils \
+	libyaml-dev libcrypt-dev openssl apache2-utils libjansson-dev podman runc \
 	qemu-system-x86 busybox-static cpio
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -54,7 +54,7 @@ LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz 
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	$(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap) \
 	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp) \
-	-lgnutls -lcrypt -lyaml -lpthread -lm
+	-lgnutls -lcrypt -lyaml -ljansson -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -159,7 +159,7 @@ waitwatch: $(ALL_OBJS)
 # Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
 # p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
-	-lunistring -lcap -lseccomp -lcrypt -lyaml -lpthread -lm
+	-lunistring -lcap -lseccomp -lcrypt -lyaml -ljansson -lpthread -lm
 
 $(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include "cmd.h"
 #include "gzip.h"
+#include "cgnames.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -40,6 +41,7 @@ enum {
 	OPT_RECORD_MAX,
 	OPT_USER,
 	OPT_WEB_CONFIG,
+	OPT_LABELS,
 };
 
 struct serve_args {
@@ -52,6 +54,7 @@ struct serve_args {
 	uint64_t record_max;    /* rotate it past this size */
 	const char *user;       /* run as this user once started */
 	const char *web_config; /* --web.config.file: TLS, passwords */
+	unsigned int labels;    /* --labels: CGF_BIT()s */
 };
 
 static const char serve_about[] =
@@ -81,6 +84,9 @@ static const struct ww_opt serve_opts[] = {
 	WW_GROUP(WW_ENDPOINT_OPTS),
 	{ "max-endpoints", OPT_MAX_ENDPOINTS, "N", "rows kept exact; the rest fold into 'other' "
 	  "(default " WW_STR(SERVE_DEFAULT_MAX_ENDPOINTS) ")" },
+	{ "labels", OPT_LABELS, "L[,L]", "also split rows by the sockets' container, pod or "
+	  "systemd unit, as labels container, pod and pod_namespace, unit (within "
+	  "--max-endpoints)" },
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
 	WW_GROUP(WW_TRACING_OPTS),
 	{},
@@ -102,6 +108,12 @@ static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t le
 			return ret;
 		}
 		a->http.max_connections = v;
+		return 1;
+	case OPT_LABELS:
+		ret = cg_labels_parse(arg, &a->labels, &a->copts.group_by, err, len);
+		if (ret)
+			return ret;
+		a->copts.split_by_group = true;
 		return 1;
 	}
 	return 0;
@@ -301,6 +313,8 @@ int cmd_serve(int argc, char **argv)
 		.prefix4 = a.copts.prefix4 ? a.copts.prefix4 : 32,
 		.prefix6 = a.copts.prefix6 ? a.copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
+		.names = cgnames__names,
+		.labels = a.labels,
 	};
 	ret = session__open(&r.s, &a.filters, &a.common, &a.copts, true);
 	if (ret) {

@@ -256,3 +256,103 @@ void cg_names_group_key(char *buf, size_t len, const struct cg_names *n, enum ww
 	else
 		snprintf(buf, len, "%s", n->path);
 }
+
+const char *const cg_field_names[CGF_N] = {
+	[CGF_CONTAINER] = "container", [CGF_CONTAINER_ID] = "container_id",
+	[CGF_RUNTIME] = "runtime",     [CGF_POD] = "pod",
+	[CGF_POD_UID] = "pod_uid",     [CGF_POD_NAMESPACE] = "pod_namespace",
+	[CGF_QOS] = "qos",             [CGF_UNIT] = "unit",
+	[CGF_CGROUP] = "cgroup",
+};
+
+const char *cg_names_field(const struct cg_names *n, enum cg_field f, char *buf, size_t len)
+{
+	if (!n)
+		return "";
+	switch (f) {
+	case CGF_CONTAINER:
+		if (n->container[0] || !n->container_id[0])
+			return n->container;
+		snprintf(buf, len, "%.12s", n->container_id);
+		return buf;
+	case CGF_CONTAINER_ID:
+		return n->container_id;
+	case CGF_RUNTIME:
+		return n->container_id[0] ? n->runtime : "";
+	case CGF_POD:
+		return n->pod[0] ? n->pod : n->pod_uid;
+	case CGF_POD_UID:
+		return n->pod_uid;
+	case CGF_POD_NAMESPACE:
+		return n->pod_namespace;
+	case CGF_QOS:
+		return n->qos;
+	case CGF_UNIT:
+		return n->unit;
+	case CGF_CGROUP:
+	case CGF_N:
+		break;
+	}
+	return f == CGF_CGROUP ? n->path : "";
+}
+
+unsigned int cg_row_fields(enum ww_by by)
+{
+	const unsigned int pod = CGF_BIT(CGF_POD) | CGF_BIT(CGF_POD_UID) |
+				 CGF_BIT(CGF_POD_NAMESPACE) | CGF_BIT(CGF_QOS);
+
+	switch (by) {
+	case BY_CGROUP:
+		return (1u << CGF_N) - 1;
+	case BY_CONTAINER:
+		return CGF_BIT(CGF_CONTAINER) | CGF_BIT(CGF_CONTAINER_ID) | CGF_BIT(CGF_RUNTIME) |
+		       pod | CGF_BIT(CGF_UNIT);
+	case BY_POD:
+		return pod;
+	case BY_UNIT:
+		return CGF_BIT(CGF_UNIT);
+	default:
+		return 0;
+	}
+}
+
+int cg_labels_parse(const char *arg, unsigned int *fields, enum ww_by *group, char *err,
+		    size_t errlen)
+{
+	static const struct {
+		const char *name;
+		unsigned int bits;
+		enum ww_by by;
+	} labels[] = {
+		{ "container", CGF_BIT(CGF_CONTAINER), BY_CONTAINER },
+		{ "pod", CGF_BIT(CGF_POD) | CGF_BIT(CGF_POD_NAMESPACE), BY_POD },
+		{ "pod_namespace", CGF_BIT(CGF_POD) | CGF_BIT(CGF_POD_NAMESPACE), BY_POD },
+		{ "unit", CGF_BIT(CGF_UNIT), BY_UNIT },
+	};
+	const char *p = arg;
+
+	*fields = 0;
+	*group = BY_UNIT;
+	while (*p) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+			if (strlen(labels[i].name) == len && !strncmp(p, labels[i].name, len))
+				break;
+		if (i == sizeof(labels) / sizeof(labels[0])) {
+			snprintf(err, errlen, "unknown label '%.*s' (container, pod, pod_namespace, unit)",
+				 (int)(len > 32 ? 32 : len), p);
+			return -EINVAL;
+		}
+		*fields |= labels[i].bits;
+		/* container is finer than pod, pod than unit: BY_CONTAINER < BY_POD < BY_UNIT */
+		if (labels[i].by < *group)
+			*group = labels[i].by;
+		p += len + (p[len] == ',');
+	}
+	if (!*fields) {
+		snprintf(err, errlen, "no label named (container, pod, pod_namespace, unit)");
+		return -EINVAL;
+	}
+	return 0;
+}

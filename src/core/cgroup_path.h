@@ -58,4 +58,41 @@ void cg_names_label(char *buf, size_t len, const struct cg_names *n, enum ww_by 
  */
 void cg_names_group_key(char *buf, size_t len, const struct cg_names *n, enum ww_by by);
 
+/* The fields outputs carry (JSON members, trace fields, Prometheus labels). */
+enum cg_field {
+	CGF_CONTAINER,     /* its name, else the short id */
+	CGF_CONTAINER_ID,
+	CGF_RUNTIME,
+	CGF_POD,           /* its name, else its uid */
+	CGF_POD_UID,
+	CGF_POD_NAMESPACE,
+	CGF_QOS,
+	CGF_UNIT,
+	CGF_CGROUP,        /* the path */
+	CGF_N,
+};
+extern const char *const cg_field_names[CGF_N];
+
+#define CGF_BIT(f) (1u << (f))
+/* what serve --labels may add: container, pod (with pod_namespace), unit */
+#define CGF_LABELS (CGF_BIT(CGF_CONTAINER) | CGF_BIT(CGF_POD) | CGF_BIT(CGF_POD_NAMESPACE) | \
+		    CGF_BIT(CGF_UNIT))
+
+/* A field's text, "" when n does not know it; buf holds it when needed. */
+const char *cg_names_field(const struct cg_names *n, enum cg_field f, char *buf, size_t len);
+
+/*
+ * The fields true of a whole row grouped by a --by (or split by that
+ * group): a pod's row names no container, a unit's no pod.
+ */
+unsigned int cg_row_fields(enum ww_by by);
+
+/*
+ * serve --labels: "container,pod,unit" as CGF_BIT()s (pod brings
+ * pod_namespace), and the group rows are split by (the finest asked).
+ * Returns 0, or -EINVAL with a reason in err.
+ */
+int cg_labels_parse(const char *arg, unsigned int *fields, enum ww_by *group, char *err,
+		    size_t errlen);
+
 #endif

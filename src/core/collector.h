@@ -80,6 +80,9 @@ struct collector_opts {
 	 */
 	__u64 (*group_of)(void *ctx, __u64 cgroup_id);
 	void *group_ctx;
+	/* rows also split by group_of's group (serve --labels): ep_key.group */
+	bool split_by_group;
+	enum ww_by group_by;    /* what that group is: BY_CONTAINER, BY_POD or BY_UNIT */
 };
 
 #define WW_DEFAULT_MAX_ENDPOINTS 1000
@@ -93,6 +96,7 @@ struct ep_key {
 	__u8 family;    /* WW_AF_INET / WW_AF_INET6 as shown (v4-mapped -> INET); 0: none */
 	__u8 dir;       /* enum ww_dir */
 	char comm[WW_COMM_LEN]; /* BY_COMM */
+	__u64 group;    /* split_by_group: the id standing for the cgroup's group; 0 none */
 };
 
 /*
@@ -158,7 +162,7 @@ struct collector_stats {
  * bytes per endpoint with figures, and WW_SNAPSHOT_SLACK once: the groups'
  * table grows by chunks. The rows are min(groups, max_endpoints).
  */
-#define WW_SNAPSHOT_GROUP_BYTES 56
+#define WW_SNAPSHOT_GROUP_BYTES 64
 #define WW_SNAPSHOT_SLACK (256u << 10)
 
 struct snapshot {

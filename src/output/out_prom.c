@@ -69,20 +69,36 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* serve --labels: ,container="...",pod="...",pod_namespace="...",unit="..." ("" unknown, other) */
+static void cg_labels(FILE *f, const struct cg_names *n, unsigned int labels)
+{
+	char buf[CG_ID_LEN];
+
+	for (int i = 0; i < CGF_N; i++) {
+		if (!(labels & CGF_BIT(i)))
+			continue;
+		fprintf(f, ",%s=\"", cg_field_names[i]);
+		prom_escape(f, cg_names_field(n, i, buf, sizeof(buf)));
+		fputc('"', f);
+	}
+}
+
 /* endpoint="...",direction="...",netns="..." */
 static void ep_labels(FILE *f, const struct ep_row *r, const struct view_opts *v)
 {
-	char name[WW_ADDRPORT_LEN + 16];
+	char name[VIEW_NAME_LEN];
 
 	if (r->is_other) {
 		fputs("endpoint=\"other\",direction=\"\",netns=\"\"", f);
+		cg_labels(f, NULL, v->labels);
 		return;
 	}
-	ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+	view_endpoint_name(name, sizeof(name), r, v);
 	fputs("endpoint=\"", f);
 	prom_escape(f, name);
 	fprintf(f, "\",direction=\"%s\",netns=\"%u\"", r->key.dir ? dir_label(r->key.dir) : "",
 		r->key.netns);
+	cg_labels(f, view_row_names(r, v), v->labels);
 }
 
 /* Every endpoint row, then "other" if anything was folded into it. */

@@ -31,3 +31,25 @@ uint64_t ep_row_oldest_age(const struct ep_row *r, int state, uint64_t now)
 
 	return since && now > since ? now - since : 0;
 }
+
+static bool by_cgroup(enum ww_by by)
+{
+	return by == BY_CGROUP || by == BY_CONTAINER || by == BY_POD || by == BY_UNIT;
+}
+
+const struct cg_names *view_row_names(const struct ep_row *r, const struct view_opts *v)
+{
+	__u64 id = by_cgroup(v->by) ? r->key.id : r->key.group;
+
+	if (!v->names || !id || r->is_other)
+		return NULL;
+	return v->names(v->names_ctx, id);
+}
+
+void view_endpoint_name(char *buf, size_t len, const struct ep_row *r, const struct view_opts *v)
+{
+	if (by_cgroup(v->by) && v->names)
+		cg_names_label(buf, len, view_row_names(r, v), v->by, r->key.id);
+	else
+		ep_key_format(buf, len, &r->key, v->by, v->prefix4, v->prefix6);
+}

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -165,35 +166,33 @@ static void test_labels(void **state)
 	assert_string_equal(buf, "-");
 }
 
-/* Two cgroups are one row when their container, pod or unit is the same. */
-static void test_group_keys(void **state)
+/* Whether two cgroup paths make one row of a --by. */
+static bool same_group(const char *pa, const char *pb, enum ww_by by)
 {
 	struct cg_names a, b;
 	char ka[600], kb[600];
 
-	cgroup_path_parse("/machine.slice/libpod-" ID ".scope", &a);
-	cgroup_path_parse("/machine.slice/libpod-" ID ".scope/container", &b);
-	cg_names_group_key(ka, sizeof(ka), &a, BY_CONTAINER);
-	cg_names_group_key(kb, sizeof(kb), &b, BY_CONTAINER);
-	assert_string_equal(ka, kb);
-	cg_names_group_key(ka, sizeof(ka), &a, BY_CGROUP);
-	cg_names_group_key(kb, sizeof(kb), &b, BY_CGROUP);
-	assert_string_not_equal(ka, kb);
+	assert_int_equal(cgroup_path_parse(pa, &a), 0);
+	assert_int_equal(cgroup_path_parse(pb, &b), 0);
+	cg_names_group_key(ka, sizeof(ka), &a, by);
+	cg_names_group_key(kb, sizeof(kb), &b, by);
+	return !strcmp(ka, kb);
+}
 
-	cgroup_path_parse("/kubepods/besteffort/pod" UID "/" ID, &a);
-	cgroup_path_parse("/kubepods/besteffort/pod" UID "/" ID2, &b);
-	cg_names_group_key(ka, sizeof(ka), &a, BY_POD);
-	cg_names_group_key(kb, sizeof(kb), &b, BY_POD);
-	assert_string_equal(ka, kb);
-	cg_names_group_key(ka, sizeof(ka), &a, BY_CONTAINER);
-	cg_names_group_key(kb, sizeof(kb), &b, BY_CONTAINER);
-	assert_string_not_equal(ka, kb);
+/* Two cgroups are one row when their container, pod or unit is the same. */
+static void test_group_keys(void **state)
+{
+	const char *pod_a = "/kubepods/besteffort/pod" UID "/" ID;
+	const char *pod_b = "/kubepods/besteffort/pod" UID "/" ID2;
+	const char *ctr = "/machine.slice/libpod-" ID ".scope";
+	const char *ctr_sub = "/machine.slice/libpod-" ID ".scope/container";
+
+	assert_true(same_group(ctr, ctr_sub, BY_CONTAINER));
+	assert_false(same_group(ctr, ctr_sub, BY_CGROUP));
+	assert_true(same_group(pod_a, pod_b, BY_POD));
+	assert_false(same_group(pod_a, pod_b, BY_CONTAINER));
 	/* a unit's key never equals a path's */
-	cgroup_path_parse("/u:x.service", &a);
-	cgroup_path_parse("/x.service", &b);
-	cg_names_group_key(ka, sizeof(ka), &a, BY_UNIT);
-	cg_names_group_key(kb, sizeof(kb), &b, BY_UNIT);
-	assert_string_not_equal(ka, kb);
+	assert_false(same_group("/u:x.service", "/x.service", BY_UNIT));
 }
 
 int main(void)
