@@ -331,3 +331,16 @@ void tw_diagnosis_line(char *buf, size_t len, const char *endpoint, const struct
 		 d->traffic == TRAFFIC_SHORT ? ": reuse connections (pooling, keep-alive)" :
 		 d->high ? ": find what opens them" : "");
 }
+
+const char *leak_group_name(char *buf, size_t len, const struct leak_group *g)
+{
+	const struct cg_names *n = &g->names;
+	enum ww_by by = n->container_id[0] ? BY_CONTAINER : n->pod_uid[0] ? BY_POD :
+			n->unit[0]	   ? BY_UNIT :
+					     BY_CGROUP;
+
+	if (by == BY_CGROUP)
+		return NULL;
+	cg_names_label(buf, len, n, by, g->cgroup_id);
+	return buf;
+}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "cgroup_path.h"
 #include "collector.h"
 #include "format.h"
 #include "owner_map.h"
@@ -38,6 +39,7 @@ struct leak_group {
 	uint64_t cgroup_id;     /* of the sockets' creator */
 	char comm[64];          /* filled by the caller (/proc), "-" for orphans */
 	char cgroup[256];       /* filled by the caller */
+	struct cg_names names;  /* what the caller found of that cgroup: unit, container, pod */
 	char listener[WW_ADDRPORT_LEN]; /* LEAK_LISTENER: its address */
 	uint32_t fds[LEAK_MAX_FDS];
 	uint32_t nfds, fds_more;
@@ -53,6 +55,13 @@ struct leak_report {
 	size_t n;
 	uint32_t sockets;
 };
+
+/*
+ * What a group's cgroup is called where it has a name people use: the
+ * container ("namespace/pod/container" on Kubernetes), else the pod, else
+ * the systemd unit; NULL when none is known.
+ */
+const char *leak_group_name(char *buf, size_t len, const struct leak_group *g);
 
 /* A suspect socket: a sweep record, its age (0 unknown). */
 struct leak_sock {

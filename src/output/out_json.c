@@ -50,19 +50,6 @@ static void oldest_object(struct json_writer *jw, const struct ep_row *r, __u64 
 	jw__end_object(jw);
 }
 
-/* What the row's cgroup names of fields, those it knows. */
-static void cg_members(struct json_writer *jw, const struct cg_names *n, unsigned int fields)
-{
-	char buf[CG_ID_LEN];
-
-	for (int f = 0; n && f < CGF_N; f++) {
-		const char *val = fields & CGF_BIT(f) ? cg_names_field(n, f, buf, sizeof(buf)) : "";
-
-		if (val[0])
-			jw__kv_string(jw, cg_field_names[f], val);
-	}
-}
-
 static void endpoint(struct json_writer *jw, const struct ep_row *r, const struct view_opts *v,
 		     const char *when, __u64 now)
 {
@@ -80,7 +67,7 @@ static void endpoint(struct json_writer *jw, const struct ep_row *r, const struc
 	} else {
 		view_endpoint_name(name, sizeof(name), r, v);
 		jw__kv_string(jw, "endpoint", name);
-		cg_members(jw, view_row_names(r, v), cg_row_fields(v->by));
+		view_cg_members(jw, view_row_names(r, v), cg_row_fields(v->by));
 		if (r->key.dir)
 			jw__kv_string(jw, "dir", dir_label(r->key.dir));
 		else
