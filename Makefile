@@ -212,7 +212,12 @@ $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a $(CORE_LIBS) -o $@
 
-tools: $(TOOLS)
+# loadgen linked statically: the only file of the FROM scratch image t_containers.sh builds
+$(OUTPUT)/tools/loadgen-static: bench/loadgen.c $(DEPS_STAMP) | $(OUTPUT)/tools
+	$(call msg,TOOL-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -static -Ibpf -Itests/tools -MF $@.d $< -lpthread -o $@
+
+tools: $(TOOLS) $(OUTPUT)/tools/loadgen-static
 
 # Every fuzzer gets the core and output sources; one that needs more names
 # them: FUZZ_EXTRA_name (sources) and FUZZ_LIBS_name (libraries).
@@ -243,7 +248,7 @@ fuzz:
 check: $(UNIT_TESTS)
 	$(Q)fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
 
-e2e: waitwatch $(TOOLS)
+e2e: waitwatch $(TOOLS) $(OUTPUT)/tools/loadgen-static
 	$(Q)tests/e2e/run.sh
 
 # A second kernel: Debian's 6.1 under qemu, with the static binary.

@@ -333,6 +333,18 @@ ww_gone() {
 	[ -z "$st" ] || [ "$st" == Z ]
 }
 
+# ww_end PID...: SIGTERM each, SIGKILL those still there after 2 s, reap them.
+ww_end() {
+	local pid
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "$@"; do
+		wait_for "ww_gone $pid" 2 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+}
+
 # ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL (0: none, just wait), wait for
 # PID (a child of this shell) to exit, SIGKILL it after TIMEOUT (default 5)
 # seconds. The exit status is left in WW_RC. (No watchdog subshell: a
