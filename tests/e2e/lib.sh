@@ -195,17 +195,11 @@ ww_ns_inode() {
 }
 
 ww_cleanup() {
-	local rc=$? pid ns
+	local rc=$? ns
 	# Only the test's own shell cleans up, never a subshell of it.
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
-	for pid in "${WW_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${WW_PIDS[@]}"; do
-		wait_for "ww_gone $pid" 1 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	WW_END_WAIT=1 ww_end "${WW_PIDS[@]}"
 	for ns in "${WW_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -333,14 +327,15 @@ ww_gone() {
 	[ -z "$st" ] || [ "$st" == Z ]
 }
 
-# ww_end PID...: SIGTERM each, SIGKILL those still there after 2 s, reap them.
+# ww_end PID...: SIGTERM each, SIGKILL those still there after WW_END_WAIT
+# (default 2) seconds, reap them.
 ww_end() {
 	local pid
 	for pid in "$@"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "$@"; do
-		wait_for "ww_gone $pid" 2 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+		wait_for "ww_gone $pid" "${WW_END_WAIT:-2}" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 }
