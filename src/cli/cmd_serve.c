@@ -187,6 +187,7 @@ struct serve_run {
 static void self_now(struct serve_run *r, struct prom_self *m)
 {
 	struct loader_counters c = {};
+	struct cgnames_stats cg;
 
 	memset(m, 0, sizeof(*m));
 	loader__counters(r->s.l, &c);
@@ -200,6 +201,12 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->revision = WW_GIT_REV;
 	m->kernel = r->uts.release;
 	m->program = loader__mode(r->s.l);
+	cgnames__stats(&cg);
+	m->cgroups_resolved = cg.resolved;
+	m->cgroups_unresolved = cg.unresolved;
+	m->cgroups_evicted = cg.evicted;
+	m->containers_named = cg.runtime_names;
+	m->containers_unnamed = cg.runtime_none;
 	process_stats(m);
 }
 

@@ -282,6 +282,17 @@ static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_se
 		st->endpoints_evicted);
 	gauge(f, "waitwatch_endpoints_folded",
 	      "Endpoints folded into the other row at the last snapshot.", s->other.folded);
+	counter(f, "waitwatch_cgroups_resolved_total",
+		"Cgroup ids whose path was found, once per cgroup.", m->cgroups_resolved);
+	counter(f, "waitwatch_cgroups_unresolved_total",
+		"Cgroup ids with no path: gone before asked for, or no cgroup2 mount.",
+		m->cgroups_unresolved);
+	counter(f, "waitwatch_cgroups_evicted_total",
+		"Cgroups forgotten when their table was full (1024).", m->cgroups_evicted);
+	family(f, "waitwatch_container_names_total", "counter",
+	       "Containers whose names a runtime's files gave, or did not.");
+	fprintf(f, "waitwatch_container_names_total{result=\"found\"} %llu\n", m->containers_named);
+	fprintf(f, "waitwatch_container_names_total{result=\"none\"} %llu\n", m->containers_unnamed);
 	gauge(f, "waitwatch_sockets_tracked", "Sockets in the collector's table.", st->sockets);
 	counter(f, "waitwatch_sockets_untracked_total",
 		"Sockets not tracked because the table was full (--max-sockets).",

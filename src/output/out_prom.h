@@ -14,6 +14,9 @@ struct prom_self {
 	unsigned long long recursion_misses;
 	unsigned long long run_cnt;
 	unsigned long long http_refused; /* connections closed at once: at the cap */
+	/* cgroup names (host/cgnames.c) */
+	unsigned long long cgroups_resolved, cgroups_unresolved, cgroups_evicted;
+	unsigned long long containers_named, containers_unnamed;
 	double sweep_seconds;
 	double cpu_seconds;
 	double rss_bytes;
