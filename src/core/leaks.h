@@ -48,6 +48,7 @@ struct leak_group {
 	uint64_t oldest_ns;     /* age of the oldest; 0 unknown */
 	struct leak_peer peers[LEAK_MAX_PEERS];
 	uint32_t npeers, peers_more;
+	uint32_t owners;        /* groups merged into this one (leak_report__merge_by), 1 else */
 };
 
 struct leak_report {
@@ -77,6 +78,15 @@ struct leak_sock {
 int leak_report__build(const struct leak_sock *socks, size_t n, const struct ww_sock_rec *listeners,
 		size_t nlisteners, const struct owner_map *owners, struct leak_report *out);
 void leak_report__free(struct leak_report *r);
+
+/*
+ * leaks --by container, pod or unit: one group per container, pod or unit
+ * and kind and state, of the groups whose names say which (the others
+ * stay as they are), worst first again. A merged group keeps its heaviest
+ * owner's pid and fd numbers, counts the others' fds in fds_more and
+ * its owners in owners; counts, ages and peers are of them all.
+ */
+void leak_report__merge_by(struct leak_report *r, enum ww_by by);
 
 /* ---- TIME_WAIT: short connections and port pressure ---- */
 

@@ -55,7 +55,7 @@ static const char *group_where(char *buf, size_t len, const struct leak_group *g
 
 void out_leaks_term(FILE *f, const struct leak_report *r)
 {
-	char fds[96], peers[256], age[16], pid[16], cg[40], comm[64], cgroup[VIEW_NAME_LEN];
+	char fds[96], peers[256], age[16], pid[24], cg[40], comm[64], cgroup[VIEW_NAME_LEN];
 
 	fprintf(f, "%-7s %-15s %-36s %-22s %-11s %6s %8s  %s\n", "PID", "COMM", "CONTAINER/UNIT/CGROUP", "FDS",
 		"STATE", "COUNT", "OLDEST", "PEERS");
@@ -69,7 +69,9 @@ void out_leaks_term(FILE *f, const struct leak_report *r)
 			age_format(age, sizeof(age), g->oldest_ns);
 		else
 			snprintf(age, sizeof(age), "-");
-		if (g->pid)
+		if (g->pid && g->owners > 1)
+			snprintf(pid, sizeof(pid), "%u+%u", g->pid, g->owners - 1);
+		else if (g->pid)
 			snprintf(pid, sizeof(pid), "%u", g->pid);
 		else
 			snprintf(pid, sizeof(pid), "-");
@@ -108,6 +110,7 @@ void out_leaks_json(struct json_writer *jw, const struct leak_report *r)
 			jw__uint(jw, g->fds[j]);
 		jw__end_array(jw);
 		jw__kv_uint(jw, "fds_more", g->fds_more);
+		jw__kv_uint(jw, "owners", g->owners);
 		if (g->kind == LEAK_LISTENER)
 			jw__kv_string(jw, "listener", g->listener);
 		else

@@ -12,7 +12,8 @@
 #    containerd container (.../kubepods-besteffort-pod<uid>.slice/
 #    cri-containerd-<64 hex>.scope), for which no runtime keeps a name.
 # leaks names each (the container by its podman name, the pod by its uid,
-# the unit), with the count ss shows; top --by container, pod, unit counts
+# the unit), with the count ss shows, and --by unit makes the unit's two
+# processes one row; top --by container, pod, unit counts
 # each row as ss does; serve --labels puts them on /metrics; trace --json
 # names the container when its process closes them (SIGUSR1: loadgen lets
 # its sockets go, and lives on).
@@ -117,16 +118,19 @@ in_cgroup unit "$UNIT_CG" 8501
 hold b 8501
 in_cgroup pod "$POD_CG" 8502
 hold c 8502
+# a second process of the unit, for leaks --by unit
+in_cgroup unit2 "$UNIT_CG" 8503
+hold b2 8503
 
 # ---- leaks: each owner named, with ss's count --------------------------------------
 
 "$WW" leaks --json --min-age 0 --netns "$INO" >"$T/leaks.json" 2>"$T/leaks.err"
-assert_eq "leaks --json exits 0, three owners" "0 3" "$? $(jq -s length "$T/leaks.json")"
+assert_eq "leaks --json exits 0, four owners" "0 4" "$? $(jq -s length "$T/leaks.json")"
 owner() { jq -c "select($1)" "$T/leaks.json"; }
 row=$(owner ".container_id == \"$CID\"")
 assert_eq "a: leaks: container name, runtime, count = ss" "$CTR podman $(close_wait 8500)" \
 	"$(jq -r '"\(.container) \(.runtime) \(.count)"' <<<"$row")"
-row=$(owner '.unit == "ww-echo.service"')
+row=$(owner ".unit == \"ww-echo.service\" and .fds_more == 0 and (.peers | length) == 1 and .count == $N" | head -1)
 assert_eq "b: leaks: unit, cgroup, count = ss" "/$SLICE/ww-echo.service $(close_wait 8501)" \
 	"$(jq -r '"\(.cgroup) \(.count)"' <<<"$row")"
 row=$(owner ".pod_uid == \"$POD_UID\"")
@@ -138,6 +142,17 @@ assert_match "a: leaks table names the container" "^[0-9]+ +loadgen +$CTR +[0-9,
 	"$(grep " $CTR " "$T/leaks.txt")"
 assert_match "b: leaks table names the unit" "^[0-9]+ +tcpdrive +ww-echo\.service +" \
 	"$(grep " ww-echo.service " "$T/leaks.txt")"
+
+# --by unit: the unit's two processes one row, its heaviest owner's pid and the other counted
+"$WW" leaks --json --by unit --min-age 0 --netns "$INO" >"$T/leaks-unit.json" 2>"$T/leaks-unit.err"
+assert_eq "b: leaks --by unit: of four owners, the unit's two processes one" "0 3" \
+	"$? $(jq -s length "$T/leaks-unit.json")"
+assert_eq "b: leaks --by unit: owners, count = ss of both" "2 $(($(close_wait 8501) + $(close_wait 8503)))" \
+	"$(jq -r 'select(.unit == "ww-echo.service") | "\(.owners) \(.count)"' "$T/leaks-unit.json")"
+"$WW" leaks --by unit --min-age 0 --netns "$INO" >"$T/leaks-unit.txt" 2>&1
+assert_match "b: leaks --by unit table: pid+1, the unit, both counts" \
+	"^[0-9]+\+1 +tcpdrive +ww-echo\.service +[0-9,.()+]+ +CLOSE_WAIT +$((2 * N)) " \
+	"$(grep " ww-echo.service " "$T/leaks-unit.txt")"
 
 # ---- top --by container, pod, unit --------------------------------------------------
 
@@ -156,9 +171,10 @@ assert_eq "c: top --by pod: the pod's row (by uid) = ss" "$(close_wait 8502)" \
 	"$(top_cw pod "$POD_UID")"
 assert_eq "c: top --by pod: its qos" "besteffort" \
 	"$(jq -r "select(.endpoint == \"$POD_UID\") | .qos" "$T/top-pod.json")"
-assert_eq "b: top --by unit: the unit's row = ss" "$(close_wait 8501)" \
+UNIT_CW=$(($(close_wait 8501) + $(close_wait 8503)))
+assert_eq "b: top --by unit: the unit's row (its two processes) = ss" "$UNIT_CW" \
 	"$(top_cw unit ww-echo.service)"
-assert_eq "b: top --by cgroup: the path, not an id" "$(close_wait 8501)" \
+assert_eq "b: top --by cgroup: the path, not an id" "$UNIT_CW" \
 	"$(top_cw cgroup "/$SLICE/ww-echo.service")"
 
 # ---- serve --labels ------------------------------------------------------------------
@@ -168,7 +184,7 @@ sleep 1.2
 curl -s -m 3 "$URL/metrics" >"$T/metrics" || fail serve "no /metrics"
 series() { grep -c "^waitwatch_sockets{.*$1.*state=\"CLOSE_WAIT\"} $N\$" "$T/metrics"; }
 assert_eq "a: serve: the container's series" 1 "$(series "container=\"$CTR\"")"
-assert_eq "b: serve: the unit's series" 1 "$(series 'unit="ww-echo.service"')"
+assert_eq "b: serve: the unit's series, one per listener" 2 "$(series 'unit="ww-echo.service"')"
 assert_eq "c: serve: the pod's series (its uid)" 1 "$(series "pod=\"$POD_UID\",pod_namespace=\"\"")"
 ww_stop "$WW_PID" TERM
 "$WW" serve --labels container,nodes >/dev/null 2>"$T/bad.err"
