@@ -10,7 +10,10 @@
 #    (/ww-test-PID.slice/ww-echo.service);
 # c. a process in a cgroup named like a Kubernetes besteffort pod's
 #    containerd container (.../kubepods-besteffort-pod<uid>.slice/
-#    cri-containerd-<64 hex>.scope), for which no runtime keeps a name.
+#    cri-containerd-<64 hex>.scope): shown by its pod uid and container id
+#    while no runtime names it, then by the names of the CRI annotations of
+#    a task bundle the test writes where containerd keeps them
+#    (/run/containerd/io.containerd.runtime.v2.task/<namespace>/<id>).
 # leaks names each (the container by its podman name, the pod by its uid,
 # the unit), with the count ss shows, and --by unit makes the unit's two
 # processes one row; top --by container, pod, unit counts
@@ -34,6 +37,7 @@ CTR_ID=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 POD_SLICE=kubepods-besteffort-pod${POD_UID//-/_}.slice
 POD_REL=/$SLICE/kubepods.slice/kubepods-besteffort.slice/$POD_SLICE/cri-containerd-$CTR_ID.scope
 POD_CG=$CG_MNT$POD_REL
+TASKS=/run/containerd/io.containerd.runtime.v2.task/ww-e2e-$$
 IMAGE=localhost/ww-e2e-$$:1
 CTR=ww-e2e-$$
 PODMAN=(podman --runtime runc --cgroup-manager cgroupfs --events-backend file)
@@ -57,6 +61,8 @@ t_containers_cleanup() {
 	"${PODMAN[@]}" rm -f -t 0 "$CTR" >/dev/null 2>&1
 	"${PODMAN[@]}" rmi -f "$IMAGE" >/dev/null 2>&1
 	cg_remove "$CG_MNT/$SLICE"
+	rm -rf "$TASKS"
+	rmdir /run/containerd/io.containerd.runtime.v2.task /run/containerd 2>/dev/null
 	(exit "$rc")
 	ww_cleanup
 }
@@ -171,6 +177,20 @@ assert_eq "c: top --by pod: the pod's row (by uid) = ss" "$(close_wait 8502)" \
 	"$(top_cw pod "$POD_UID")"
 assert_eq "c: top --by pod: its qos" "besteffort" \
 	"$(jq -r "select(.endpoint == \"$POD_UID\") | .qos" "$T/top-pod.json")"
+# containerd's CRI plugin names the container, its pod and namespace in the bundle's annotations
+mkdir -p "$TASKS/$CTR_ID" || fatal bundle "mkdir $TASKS/$CTR_ID"
+cat >"$TASKS/$CTR_ID/config.json" <<EOF
+{"ociVersion":"1.1.0","annotations":{"io.kubernetes.cri.container-type":"container",
+"io.kubernetes.cri.container-name":"web","io.kubernetes.cri.sandbox-name":"shop-$$",
+"io.kubernetes.cri.sandbox-namespace":"ww-e2e","io.kubernetes.cri.sandbox-uid":"$POD_UID"}}
+EOF
+assert_eq "c: top --by pod: named by the bundle, namespace/name = ss" "$(close_wait 8502)" \
+	"$(top_cw pod "ww-e2e/shop-$$")"
+assert_eq "c: top --by container: namespace/pod/container = ss" "$(close_wait 8502)" \
+	"$(top_cw container "ww-e2e/shop-$$/web")"
+assert_eq "c: top --by container: its fields" "web shop-$$ ww-e2e $POD_UID containerd" \
+	"$(jq -r 'select(.endpoint == "ww-e2e/shop-'$$'/web") | "\(.container) \(.pod) \(.pod_namespace) \(.pod_uid) \(.runtime)"' \
+		"$T/top-container.json")"
 UNIT_CW=$(($(close_wait 8501) + $(close_wait 8503)))
 assert_eq "b: top --by unit: the unit's row (its two processes) = ss" "$UNIT_CW" \
 	"$(top_cw unit ww-echo.service)"
@@ -185,7 +205,8 @@ curl -s -m 3 "$URL/metrics" >"$T/metrics" || fail serve "no /metrics"
 series() { grep -c "^waitwatch_sockets{.*$1.*state=\"CLOSE_WAIT\"} $N\$" "$T/metrics"; }
 assert_eq "a: serve: the container's series" 1 "$(series "container=\"$CTR\"")"
 assert_eq "b: serve: the unit's series, one per listener" 2 "$(series 'unit="ww-echo.service"')"
-assert_eq "c: serve: the pod's series (its uid)" 1 "$(series "pod=\"$POD_UID\",pod_namespace=\"\"")"
+assert_eq "c: serve: the pod's series" 1 \
+	"$(series "container=\"web\",pod=\"shop-$$\",pod_namespace=\"ww-e2e\"")"
 ww_stop "$WW_PID" TERM
 "$WW" serve --labels container,nodes >/dev/null 2>"$T/bad.err"
 assert_eq "serve --labels nodes: exit 2, one line" "2 1" "$? $(wc -l <"$T/bad.err")"
