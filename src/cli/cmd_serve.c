@@ -226,7 +226,7 @@ static int render_page(struct serve_run *r)
 	if (!f)
 		goto oom;
 	prom_render(f, &snap, &r->view, &self);
-	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT);
+	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT, r->view.labels);
 	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen))
 		goto oom;
 	snapshot__free(&snap);

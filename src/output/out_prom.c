@@ -338,7 +338,7 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
  * One series per (comm, cgroup), the heaviest first; groups of the same
  * process name and cgroup (several pids, a listener) are added up.
  */
-void prom_render_leaks(FILE *f, const struct leak_report *r, int state)
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state, unsigned int labels)
 {
 	size_t shown = 0;
 
@@ -362,7 +362,9 @@ void prom_render_leaks(FILE *f, const struct leak_report *r, int state)
 		prom_escape(f, g->kind == LEAK_ORPHAN ? "(orphan)" : g->comm);
 		fputs("\",cgroup=\"", f);
 		prom_escape(f, g->cgroup);
-		fprintf(f, "\",state=\"%s\"} %llu\n", tcp_state_name(state),
+		fputc('"', f);
+		cg_labels(f, &g->names, labels);
+		fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(state),
 			(unsigned long long)count);
 		shown++;
 	}

@@ -35,7 +35,10 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 
 struct leak_report;
 #define PROM_MAX_LEAK_SERIES 20
-/* Suspect sockets per owner comm and cgroup, the heaviest PROM_MAX_LEAK_SERIES. */
-void prom_render_leaks(FILE *f, const struct leak_report *r, int state);
+/*
+ * Suspect sockets per owner comm and cgroup, the heaviest
+ * PROM_MAX_LEAK_SERIES; labels: serve --labels's (CGF_BIT()s), from the cgroup.
+ */
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state, unsigned int labels);
 
 #endif

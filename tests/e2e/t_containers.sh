@@ -199,7 +199,7 @@ assert_eq "b: top --by cgroup: the path, not an id" "$UNIT_CW" \
 
 # ---- serve --labels ------------------------------------------------------------------
 
-ww_serve_start -i 0.5 --netns "$INO" --labels container,pod,unit
+ww_serve_start -i 0.5 --netns "$INO" --labels container,pod,unit --leak-age 1s
 sleep 1.2
 curl -s -m 3 "$URL/metrics" >"$T/metrics" || fail serve "no /metrics"
 series() { grep -c "^waitwatch_sockets{.*$1.*state=\"CLOSE_WAIT\"} $N\$" "$T/metrics"; }
@@ -207,6 +207,8 @@ assert_eq "a: serve: the container's series" 1 "$(series "container=\"$CTR\"")"
 assert_eq "b: serve: the unit's series, one per listener" 2 "$(series 'unit="ww-echo.service"')"
 assert_eq "c: serve: the pod's series" 1 \
 	"$(series "container=\"web\",pod=\"shop-$$\",pod_namespace=\"ww-e2e\"")"
+assert_eq "a: serve: the container's leak suspects" "$(close_wait 8500)" \
+	"$(sed -n "s/^waitwatch_leak_suspect_sockets{comm=\"loadgen\",cgroup=\"\/libpod_parent\/libpod-$CID\",container=\"$CTR\",pod=\"\",pod_namespace=\"\",unit=\"\",state=\"CLOSE_WAIT\"} //p" "$T/metrics")"
 ww_stop "$WW_PID" TERM
 "$WW" serve --labels container,nodes >/dev/null 2>"$T/bad.err"
 assert_eq "serve --labels nodes: exit 2, one line" "2 1" "$? $(wc -l <"$T/bad.err")"
