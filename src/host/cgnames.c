@@ -132,8 +132,11 @@ static bool set_path(char *out, size_t len, const char *rel)
 	return n > 0 && (size_t)n < len;
 }
 
-/* By file handle: needs CAP_DAC_READ_SEARCH; the kernel says where the directory is. */
-static bool path_by_handle(__u64 id, char *out, size_t len)
+/*
+ * By file handle: needs CAP_DAC_READ_SEARCH; the kernel says where the
+ * directory is. 1: found, 0: no such cgroup (any more), -1: ask the walk.
+ */
+static int path_by_handle(__u64 id, char *out, size_t len)
 {
 	struct {
 		struct file_handle fh;
@@ -145,20 +148,20 @@ static bool path_by_handle(__u64 id, char *out, size_t len)
 	int fd;
 
 	if (cg.handle_type < 0)
-		return false;
+		return -1;
 	memcpy(h.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(cg.mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return errno == ESTALE || errno == ENOENT ? 0 : -1;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlinkat(AT_FDCWD, link, target, sizeof(target) - 1); /* readlink: not in the filter */
 	close(fd);
 	if (n <= 0)
-		return false;
+		return -1;
 	target[n] = 0;
 	if (strncmp(target, cg.mount, ml) || (target[ml] && target[ml] != '/'))
-		return false;
-	return set_path(out, len, target + ml);
+		return -1;
+	return set_path(out, len, target + ml) ? 1 : 0;
 }
 
 /* Without the capability: a walk of the mount, bounded in depth and directories. */
@@ -445,10 +448,17 @@ static struct entry *lookup(__u64 id)
 	h = id_hash(id);
 	e->next = cg.buckets[h];
 	cg.buckets[h] = (int)(e - cg.ents);
-	if (path_by_handle(id, path, sizeof(path)))
+	switch (path_by_handle(id, path, sizeof(path))) {
+	case 1:
 		cg.st.by_handle++;
-	else if (!path_by_walk(id, path, sizeof(path)))
-		path[0] = 0;
+		break;
+	case 0:
+		path[0] = 0; /* gone: no walk would find it */
+		break;
+	default:
+		if (!path_by_walk(id, path, sizeof(path)))
+			path[0] = 0;
+	}
 	e->found = path[0] && !cgroup_path_parse(path, &e->n);
 	if (e->found)
 		cg.st.resolved++;

@@ -17,13 +17,15 @@
 # leaks names each (the container by its podman name, the pod by its uid,
 # the unit), with the count ss shows, and --by unit makes the unit's two
 # processes one row; top --by container, pod, unit counts
-# each row as ss does; serve --labels puts them on /metrics; trace --json
+# each row as ss does (--by unit also without CAP_DAC_READ_SEARCH, where a
+# walk of the cgroup2 mount stands in for file handles); serve --labels puts
+# them on /metrics; trace --json
 # names the container when its process closes them (SIGUSR1: loadgen lets
 # its sockets go, and lives on).
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 STATIC=$WW_OUTPUT/tools/loadgen-static
-ww_require ss podman runc curl "$STATIC"
+ww_require ss podman runc curl setpriv "$STATIC"
 T=$WW_TMP
 
 # the cgroup2 mount: anywhere on a hybrid host (the field after " - " is the type)
@@ -162,9 +164,10 @@ assert_match "b: leaks --by unit table: pid+1, the unit, both counts" \
 
 # ---- top --by container, pod, unit --------------------------------------------------
 
-# top_row BY ENDPOINT: that row's CLOSE_WAIT count in one refresh
+# top_cw BY ENDPOINT: that row's CLOSE_WAIT count in one refresh
+TOP_AS=() # what top_cw runs top under
 top_cw() {
-	"$WW" top "${WW_LIVE[@]}" --once -i 0.5 --json --by "$1" --netns "$INO" >"$T/top-$1.json" \
+	"${TOP_AS[@]}" "$WW" top "${WW_LIVE[@]}" --once -i 0.5 --json --by "$1" --netns "$INO" >"$T/top-$1.json" \
 		2>"$T/top-$1.err" || echo "exit $?: $(head -c 300 "$T/top-$1.err")"
 	jq -r "select(.type == \"endpoint\" and .endpoint == \"$2\") | .states.CLOSE_WAIT" \
 		"$T/top-$1.json"
@@ -196,6 +199,11 @@ assert_eq "b: top --by unit: the unit's row (its two processes) = ss" "$UNIT_CW"
 	"$(top_cw unit ww-echo.service)"
 assert_eq "b: top --by cgroup: the path, not an id" "$UNIT_CW" \
 	"$(top_cw cgroup "/$SLICE/ww-echo.service")"
+# without CAP_DAC_READ_SEARCH no file handle opens: a walk of the mount finds the path
+TOP_AS=(setpriv --bounding-set=-dac_read_search)
+assert_eq "b: top --by unit without CAP_DAC_READ_SEARCH (the walk) = ss" "$UNIT_CW" \
+	"$(top_cw unit ww-echo.service)"
+TOP_AS=()
 
 # ---- serve --labels ------------------------------------------------------------------
 
