@@ -40,6 +40,8 @@ POD_SLICE=kubepods-besteffort-pod${POD_UID//-/_}.slice
 POD_REL=/$SLICE/kubepods.slice/kubepods-besteffort.slice/$POD_SLICE/cri-containerd-$CTR_ID.scope
 POD_CG=$CG_MNT$POD_REL
 TASKS=/run/containerd/io.containerd.runtime.v2.task/ww-e2e-$$
+LIBPOD_PARENT_NEW=
+[ -d "$CG_MNT/libpod_parent" ] || LIBPOD_PARENT_NEW=1
 IMAGE=localhost/ww-e2e-$$:1
 CTR=ww-e2e-$$
 PODMAN=(podman --runtime runc --cgroup-manager cgroupfs --events-backend file)
@@ -64,6 +66,8 @@ t_containers_cleanup() {
 	"${PODMAN[@]}" rmi -f "$IMAGE" >/dev/null 2>&1
 	cg_remove "$CG_MNT/$SLICE"
 	rm -rf "$TASKS"
+	# podman's parent cgroup, if it made it for this container (rmdir fails while in use)
+	[ -n "$LIBPOD_PARENT_NEW" ] && rmdir "$CG_MNT/libpod_parent" 2>/dev/null
 	rmdir /run/containerd/io.containerd.runtime.v2.task /run/containerd 2>/dev/null
 	(exit "$rc")
 	ww_cleanup
