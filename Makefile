@@ -44,7 +44,7 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl libxml2-utils valgrind \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
-	libyaml-dev libcrypt-dev openssl apache2-utils \
+	libyaml-dev libcrypt-dev openssl apache2-utils libjansson-dev \
 	qemu-system-x86 busybox-static cpio \
 	buildah podman runc python3-yaml
 
@@ -58,7 +58,7 @@ LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz 
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	$(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap) \
 	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp) \
-	-lgnutls -lcrypt -lyaml -lpthread -lm
+	-lgnutls -lcrypt -lyaml -ljansson -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -163,7 +163,7 @@ waitwatch: $(ALL_OBJS)
 # Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
 # p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
-	-lunistring -lcap -lseccomp -lcrypt -lyaml -lpthread -lm
+	-lunistring -lcap -lseccomp -lcrypt -lyaml -ljansson -lpthread -lm
 
 $(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -238,7 +238,12 @@ $(CORE_BENCHES): $(OUTPUT)/tools/%: bench/%.c $(OUTPUT)/libww-core.a | $(OUTPUT)
 	$(call msg,TOOL-CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(INC_core) -MF $@.d $< $(OUTPUT)/libww-core.a $(CORE_LIBS) -o $@
 
-tools: $(TOOLS)
+# loadgen linked statically: the only file of the FROM scratch image t_containers.sh builds
+$(OUTPUT)/tools/loadgen-static: bench/loadgen.c $(DEPS_STAMP) | $(OUTPUT)/tools
+	$(call msg,TOOL-CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -static -Ibpf -Itests/tools -MF $@.d $< -lpthread -o $@
+
+tools: $(TOOLS) $(OUTPUT)/tools/loadgen-static
 
 # Every fuzzer gets the core and output sources; one that needs more names
 # them: FUZZ_EXTRA_name (sources), FUZZ_LIBS_name (libraries), FUZZ_INC_name
@@ -276,7 +281,7 @@ fuzz:
 check: $(UNIT_TESTS)
 	$(Q)fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
 
-e2e: waitwatch waitwatch-static $(TOOLS)
+e2e: waitwatch waitwatch-static $(TOOLS) $(OUTPUT)/tools/loadgen-static
 	$(Q)tests/e2e/run.sh
 
 # A second kernel: Debian's 6.1 under qemu, with the static binary.

@@ -31,6 +31,7 @@
 enum {
 	OPT_MIN_AGE = OPT_FIRST_LOCAL,
 	OPT_WATCH,
+	OPT_GROUP_BY,
 };
 
 struct leaks_args {
@@ -40,6 +41,7 @@ struct leaks_args {
 	uint64_t min_age_ns;
 	uint64_t interval_ns;
 	bool watch;
+	enum ww_by group_by; /* --by: BY_CONTAINER, BY_POD, BY_UNIT; BY_SERVICE: by process */
 };
 
 static const char leaks_about[] =
@@ -56,6 +58,8 @@ static const struct ww_opt leaks_opts[] = {
 	{ "min-age", OPT_MIN_AGE, "SECS", "only sockets in the state for longer (default 30s; "
 	  "the kernel dates CLOSE_WAIT and TIME_WAIT only)",
 	  WW_INTO(struct leaks_args, min_age_ns, WW_V_DURATION) },
+	{ "by", OPT_GROUP_BY, "GROUP", "one row per container, pod or unit (their heaviest "
+	  "owner's pid and fds), not per process" },
 	{ "watch", OPT_WATCH, NULL, "refresh every interval until interrupted",
 	  WW_INTO(struct leaks_args, watch, WW_V_FLAG) },
 	{ "interval", 'i', "SECS", "refresh interval, and time-wait's window (default 5s)",
@@ -78,6 +82,16 @@ static int leaks_local(int opt, const char *arg, void *ctx, char *err, size_t le
 		    a->state == WW_TCP_LISTEN) {
 			snprintf(err, len, "--state '%.32s' is not a state a socket stays in "
 				 "(close-wait, time-wait, fin-wait-2, ...)", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case OPT_GROUP_BY:
+		a->group_by = !strcmp(arg, "container") ? BY_CONTAINER :
+			      !strcmp(arg, "pod")	  ? BY_POD :
+			      !strcmp(arg, "unit")	  ? BY_UNIT :
+							    BY_SERVICE;
+		if (a->group_by == BY_SERVICE) {
+			snprintf(err, len, "--by '%.32s': container, pod or unit", arg);
 			return -EINVAL;
 		}
 		return 1;
@@ -111,6 +125,8 @@ static int stuck_once(struct loader *l, const struct leaks_args *a, struct json_
 		elog("too many suspects: only the first %zu are shown", s.n);
 	if (!err)
 		err = suspects__report(&s, &rep);
+	if (!err && a->group_by != BY_SERVICE)
+		leak_report__merge_by(&rep, a->group_by);
 	if (err) {
 		if (err == -ENOMEM)
 			elog("out of memory");

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include "cmd.h"
 #include "gzip.h"
+#include "cgnames.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -40,6 +41,7 @@ enum {
 	OPT_RECORD_MAX,
 	OPT_USER,
 	OPT_WEB_CONFIG,
+	OPT_LABELS,
 };
 
 struct serve_args {
@@ -52,6 +54,7 @@ struct serve_args {
 	uint64_t record_max;    /* rotate it past this size */
 	const char *user;       /* run as this user once started */
 	const char *web_config; /* --web.config.file: TLS, passwords */
+	unsigned int labels;    /* --labels: CGF_BIT()s */
 };
 
 static const char serve_about[] =
@@ -81,6 +84,9 @@ static const struct ww_opt serve_opts[] = {
 	WW_GROUP(WW_ENDPOINT_OPTS),
 	{ "max-endpoints", OPT_MAX_ENDPOINTS, "N", "rows kept exact; the rest fold into 'other' "
 	  "(default " WW_STR(SERVE_DEFAULT_MAX_ENDPOINTS) ")" },
+	{ "labels", OPT_LABELS, "L[,L]", "also split rows by the sockets' container, pod or "
+	  "systemd unit, as labels container, pod and pod_namespace, unit (within "
+	  "--max-endpoints)" },
 	WW_GROUP(WW_SOCKET_FILTER_OPTS),
 	WW_GROUP(WW_TRACING_OPTS),
 	{},
@@ -102,6 +108,12 @@ static int serve_local(int opt, const char *arg, void *ctx, char *err, size_t le
 			return ret;
 		}
 		a->http.max_connections = v;
+		return 1;
+	case OPT_LABELS:
+		ret = cg_labels_parse(arg, &a->labels, &a->copts.group_by, err, len);
+		if (ret)
+			return ret;
+		a->copts.split_by_group = true;
 		return 1;
 	}
 	return 0;
@@ -175,6 +187,7 @@ struct serve_run {
 static void self_now(struct serve_run *r, struct prom_self *m)
 {
 	struct loader_counters c = {};
+	struct cgnames_stats cg;
 
 	memset(m, 0, sizeof(*m));
 	loader__counters(r->s.l, &c);
@@ -190,6 +203,12 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	m->program = loader__mode(r->s.l);
 	m->record_asked = r->a->record;
 	m->recording = r->s.rec; /* the session drops it at a write error */
+	cgnames__stats(&cg);
+	m->cgroups_resolved = cg.resolved;
+	m->cgroups_unresolved = cg.unresolved;
+	m->cgroups_evicted = cg.evicted;
+	m->containers_named = cg.runtime_names;
+	m->containers_unnamed = cg.runtime_none;
 	process_stats(m);
 }
 
@@ -209,7 +228,7 @@ static int render_page(struct serve_run *r)
 	if (!f)
 		goto oom;
 	prom_render(f, &snap, &r->view, &self);
-	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT);
+	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT, r->view.labels);
 	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen))
 		goto oom;
 	snapshot__free(&snap);
@@ -308,6 +327,8 @@ static int serve_run(void *args, int argc, char **argv)
 		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
 		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
+		.names = cgnames__names,
+		.labels = a->labels,
 	};
 	ret = session__open(&r.s, &a->filters, &a->common, &a->copts, true);
 	if (ret) {

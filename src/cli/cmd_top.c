@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include "cgnames.h"
 #include "cmd.h"
 #include "collector.h"
 #include "format.h"
@@ -173,6 +174,7 @@ static int run(struct top_args *a)
 		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
 		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
 		.mono_to_real_ns = clock_mono_to_real_ns(),
+		.names = cgnames__names,
 	};
 	if (a->common.json && !(r.jw = jw__new(stdout))) {
 		elog("out of memory");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <poll.h>
 #include <unistd.h>
+#include "cgnames.h"
 #include "cmd.h"
 #include "loader.h"
 #include "log.h"
@@ -234,6 +235,7 @@ static int trace_run(void *args, int argc, char **argv)
 		elog("out of memory");
 		return -ENOMEM;
 	}
+	ts.out.names = cgnames__names;
 	l = loader__new(&lo, on_event, &ts);
 	if (!l) {
 		ret = -EPERM; /* printed: privileges, BTF, the tracepoint */

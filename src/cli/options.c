@@ -16,7 +16,7 @@ static const struct ww_opt endpoint_opts[] = {
 	WW_HEADING("Endpoints:"),
 	{ "by", OPT_BY, "KEY", "service (default: remote addr:port of outbound connections, "
 	  "listener addr:port of inbound ones), local, remote, laddr, raddr, lport, rport, "
-	  "netns, cgroup, comm" },
+	  "netns, cgroup (its path), comm, container, pod, unit (systemd)" },
 	{ "prefix4", OPT_PREFIX4, "N", "fold IPv4 addresses into /N prefixes" },
 	{ "prefix6", OPT_PREFIX6, "N", "fold IPv6 addresses into /N prefixes" },
 	{ "sort", OPT_SORT, "STATE", "worst first by this state (default: time-wait + "
@@ -95,7 +95,8 @@ static const char *const by_names[] = {
 	[BY_SERVICE] = "service", [BY_LOCAL] = "local",   [BY_REMOTE] = "remote",
 	[BY_LADDR] = "laddr",     [BY_RADDR] = "raddr",   [BY_LPORT] = "lport",
 	[BY_RPORT] = "rport",     [BY_NETNS] = "netns",   [BY_CGROUP] = "cgroup",
-	[BY_COMM] = "comm",
+	[BY_COMM] = "comm",       [BY_CONTAINER] = "container", [BY_POD] = "pod",
+	[BY_UNIT] = "unit",
 };
 
 static int parse_by(const char *arg, struct collector_opts *c, char *err, size_t errlen)
@@ -107,7 +108,7 @@ static int parse_by(const char *arg, struct collector_opts *c, char *err, size_t
 		}
 	}
 	snprintf(err, errlen, "unknown key '%.32s' for --by (service, local, remote, laddr, "
-		 "raddr, lport, rport, netns, cgroup, comm)", arg);
+		 "raddr, lport, rport, netns, cgroup, comm, container, pod, unit)", arg);
 	return -EINVAL;
 }
 

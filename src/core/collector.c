@@ -74,10 +74,10 @@ struct sock_ent {
 
 _Static_assert(sizeof(struct sock_ent) == 48, "a socket's entry is 48 bytes");
 
-/* A socket being counted without an entry: the extra owner field included. */
+/* A socket being counted without an entry: the extra owner fields included. */
 union sock_tmp {
 	struct sock_ent s;
-	__u8 bytes[sizeof(struct sock_ent) + WW_COMM_LEN];
+	__u8 bytes[sizeof(struct sock_ent) + WW_COMM_LEN + sizeof(__u64)];
 };
 
 /* Addresses that are not IPv4, as the kernel gave them. */
@@ -121,6 +121,7 @@ struct ep_ckey {
 	__u16 port;
 	__u8 family;
 	__u8 dir;
+	__u64 group; /* split_by_group: the cgroup's group (group_of) */
 };
 
 struct ep_ent {
@@ -195,15 +196,41 @@ static struct sock_ent *sock_at(const struct collector *c, __u32 idx)
 	return pool__entry(&c->socks, idx);
 }
 
-/* The owner field after the entry: comm for --by comm, the cgroup id for --by cgroup. */
+/*
+ * The owner fields after the entry: comm for --by comm, then the cgroup
+ * id for --by cgroup, container, pod, unit and split_by_group.
+ */
 static char *sock_comm(const struct sock_ent *s)
 {
 	return (char *)(s + 1);
 }
 
-static __u64 *sock_cgroup(const struct sock_ent *s)
+/* Rows by cgroup, or by what a cgroup belongs to. */
+static bool by_cgroup(const struct collector *c)
 {
-	return (__u64 *)(s + 1);
+	return c->o.by == BY_CGROUP || c->o.by == BY_CONTAINER || c->o.by == BY_POD ||
+	       c->o.by == BY_UNIT;
+}
+
+/* The socket keeps its cgroup id. */
+static bool keeps_cgroup(const struct collector *c)
+{
+	return by_cgroup(c) || c->o.split_by_group;
+}
+
+static __u64 *sock_cgroup(const struct collector *c, const struct sock_ent *s)
+{
+	return (__u64 *)((char *)(s + 1) + (c->o.by == BY_COMM ? WW_COMM_LEN : 0));
+}
+
+/* The id standing for a socket's cgroup's group: the cgroup's own without group_of. */
+static __u64 sock_group_id(const struct collector *c, const struct sock_ent *s)
+{
+	__u64 id = *sock_cgroup(c, s);
+
+	if (c->o.by == BY_CGROUP || !id || !c->o.group_of)
+		return id;
+	return c->o.group_of(c->o.group_ctx, id);
 }
 
 static struct addr_line *line_of(const struct collector *c, const struct sock_ent *s)
@@ -698,6 +725,8 @@ static void ep_key_of(const struct collector *c, struct ep_ckey *k, const struct
 {
 	memset(k, 0, sizeof(*k));
 	k->netns = s->netns;
+	if (c->o.split_by_group)
+		k->group = sock_group_id(c, s);
 	switch (c->o.by) {
 	case BY_SERVICE:
 		service_key(c, k, s);
@@ -725,8 +754,14 @@ static void ep_key_of(const struct collector *c, struct ep_ckey *k, const struct
 	case BY_NETNS:
 		break;
 	case BY_CGROUP:
-		memcpy(k->a, sock_cgroup(s), sizeof(__u64));
+	case BY_CONTAINER:
+	case BY_POD:
+	case BY_UNIT: {
+		__u64 id = sock_group_id(c, s);
+
+		memcpy(k->a, &id, sizeof(id));
 		break;
+	}
 	case BY_COMM:
 		if (s->flags & SF_OWNER)
 			memcpy(k->a, sock_comm(s), WW_COMM_LEN);
@@ -742,9 +777,10 @@ static void ep_key_expand(const struct collector *c, struct ep_key *k, const str
 	k->port = ck->port;
 	k->family = ck->family;
 	k->dir = ck->dir;
+	k->group = ck->group;
 	if (c->o.by == BY_COMM)
 		memcpy(k->comm, ck->a, WW_COMM_LEN);
-	else if (c->o.by == BY_CGROUP)
+	else if (by_cgroup(c))
 		memcpy(&k->id, ck->a, sizeof(k->id));
 	else
 		memcpy(k->addr, ck->a, sizeof(k->addr));
@@ -775,14 +811,15 @@ static unsigned int key_parts(const struct collector *c, const struct sock_ent *
 	}
 }
 
-/* Three words, mixed: it is computed at every new socket's first event. */
+/* Four words, mixed: it is computed at every new socket's first event. */
 static __u32 ep_hash(const struct ep_ckey *k)
 {
-	__u64 w[3];
+	__u64 w[4];
 
-	_Static_assert(sizeof(*k) == sizeof(w), "endpoint keys are hashed as three words");
+	_Static_assert(sizeof(*k) == sizeof(w), "endpoint keys are hashed as four words");
 	memcpy(w, k, sizeof(w));
-	return pool_hash64(w[0] ^ pool_hash64(w[1] ^ pool_hash64(w[2], 2), 3), 4);
+	return pool_hash64(w[0] ^ pool_hash64(w[1] ^ pool_hash64(w[2] ^ pool_hash64(w[3], 1), 2), 3),
+			   4);
 }
 
 static __u32 ep_find(const struct collector *c, const struct ep_ckey *k, __u32 hash)
@@ -1125,8 +1162,8 @@ static void owner_from_event(struct collector *c, struct sock_ent *s, const stru
 		s->flags |= SF_OWNER;
 		s->ep_ref = 0;
 	}
-	if (c->o.by == BY_CGROUP && e->cgroup_id && *sock_cgroup(s) != e->cgroup_id) {
-		*sock_cgroup(s) = e->cgroup_id;
+	if (keeps_cgroup(c) && e->cgroup_id && *sock_cgroup(c, s) != e->cgroup_id) {
+		*sock_cgroup(c, s) = e->cgroup_id;
 		s->ep_ref = 0;
 	}
 }
@@ -1459,8 +1496,8 @@ void collector__sweep_sock(struct collector *c, const struct ww_sock_rec *r)
 		if (!tkey_equal(&was, &k) && !sock_set_tuple(c, s, &k))
 			s->ep_ref = 0;
 	}
-	if (c->o.by == BY_CGROUP && !*sock_cgroup(s) && r->cgroup_id) {
-		*sock_cgroup(s) = r->cgroup_id;
+	if (keeps_cgroup(c) && !*sock_cgroup(c, s) && r->cgroup_id) {
+		*sock_cgroup(c, s) = r->cgroup_id;
 		s->ep_ref = 0;
 	}
 }
@@ -1584,9 +1621,8 @@ struct collector *collector__new(const struct collector_opts *opts)
 		c->o.prefix6 = 128;
 	while (c->o.max_endpoints >> c->ep_bits)
 		c->ep_bits++;
-	c->sock_size = sizeof(struct sock_ent) + (c->o.by == BY_COMM   ? WW_COMM_LEN :
-						  c->o.by == BY_CGROUP ? sizeof(__u64) :
-									 0);
+	c->sock_size = sizeof(struct sock_ent) + (c->o.by == BY_COMM ? WW_COMM_LEN : 0) +
+		       (keeps_cgroup(c) ? sizeof(__u64) : 0);
 	if (pool__init(&c->socks, c->sock_size, c->o.max_sockets) ||
 	    pool__init(&c->lines, sizeof(struct addr_line), c->o.max_sockets) ||
 	    pool__init(&c->eps, sizeof(struct ep_ent), c->o.max_endpoints) ||
@@ -2147,6 +2183,9 @@ void ep_key_format(char *buf, size_t len, const struct ep_key *k, enum ww_by by,
 		snprintf(buf, len, "netns:%u", k->netns);
 		break;
 	case BY_CGROUP:
+	case BY_CONTAINER:
+	case BY_POD:
+	case BY_UNIT:
 		snprintf(buf, len, "cgroup:%llu", (unsigned long long)k->id);
 		break;
 	case BY_COMM:

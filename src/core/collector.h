@@ -54,6 +54,9 @@ enum ww_by {
 	BY_NETNS,
 	BY_CGROUP,
 	BY_COMM,
+	BY_CONTAINER, /* the cgroup's container, pod or unit: collector_opts.group_of */
+	BY_POD,
+	BY_UNIT,
 };
 
 enum ww_dir {
@@ -70,6 +73,16 @@ struct collector_opts {
 	uint32_t max_sockets;   /* sockets tracked; more are counted as dropped */
 	int sort_state;         /* rows kept first: by this state's count, -1: TIME_WAIT + CLOSE_WAIT */
 	__u64 leak_age_ns;      /* top and serve: CLOSE_WAIT older than this is a leak suspect */
+	/*
+	 * --by container, pod, unit: the id that stands for a cgroup's group
+	 * (the first cgroup seen of its container, pod or unit), called once
+	 * per socket and cgroup (host/cgnames.c); NULL: the cgroup's own id.
+	 */
+	__u64 (*group_of)(void *ctx, __u64 cgroup_id);
+	void *group_ctx;
+	/* rows also split by group_of's group (serve --labels): ep_key.group */
+	bool split_by_group;
+	enum ww_by group_by;    /* what that group is: BY_CONTAINER, BY_POD or BY_UNIT */
 };
 
 #define WW_DEFAULT_MAX_ENDPOINTS 1000
@@ -77,12 +90,13 @@ struct collector_opts {
 
 struct ep_key {
 	__u8 addr[16];
-	__u64 id;       /* cgroup id for BY_CGROUP */
+	__u64 id;       /* cgroup id for BY_CGROUP; its group's for BY_CONTAINER, BY_POD, BY_UNIT */
 	__u32 netns;
 	__u16 port;
 	__u8 family;    /* WW_AF_INET / WW_AF_INET6 as shown (v4-mapped -> INET); 0: none */
 	__u8 dir;       /* enum ww_dir */
 	char comm[WW_COMM_LEN]; /* BY_COMM */
+	__u64 group;    /* split_by_group: the id standing for the cgroup's group; 0 none */
 };
 
 /*
@@ -148,7 +162,7 @@ struct collector_stats {
  * bytes per endpoint with figures, and WW_SNAPSHOT_SLACK once: the groups'
  * table grows by chunks. The rows are min(groups, max_endpoints).
  */
-#define WW_SNAPSHOT_GROUP_BYTES 56
+#define WW_SNAPSHOT_GROUP_BYTES 64
 #define WW_SNAPSHOT_SLACK (256u << 10)
 
 struct snapshot {

@@ -157,6 +157,7 @@ static struct leak_group *group_for(struct leak_report *out, size_t *cap,
 	g->netns = k->netns;
 	g->state = k->state;
 	g->cgroup_id = k->cgroup_id;
+	g->owners = 1;
 	return g;
 }
 
@@ -330,4 +331,81 @@ void tw_diagnosis_line(char *buf, size_t len, const char *endpoint, const struct
 		 d->port_range ? 100.0 * d->time_wait / d->port_range : 0, range,
 		 d->traffic == TRAFFIC_SHORT ? ": reuse connections (pooling, keep-alive)" :
 		 d->high ? ": find what opens them" : "");
+}
+
+const char *leak_group_name(char *buf, size_t len, const struct leak_group *g)
+{
+	const struct cg_names *n = &g->names;
+	enum ww_by by = n->container_id[0] ? BY_CONTAINER : n->pod_uid[0] ? BY_POD :
+			n->unit[0]	   ? BY_UNIT :
+					     BY_CGROUP;
+
+	if (by == BY_CGROUP)
+		return NULL;
+	cg_names_label(buf, len, n, by, g->cgroup_id);
+	return buf;
+}
+
+/* The container, pod or unit the group's cgroup names, into key; false if none. */
+static bool merge_key(char *key, size_t len, const struct leak_group *g, enum ww_by by)
+{
+	const struct cg_names *n = &g->names;
+
+	if (!((by == BY_CONTAINER && n->container_id[0]) || (by == BY_POD && n->pod_uid[0]) ||
+	      (by == BY_UNIT && n->unit[0])))
+		return false;
+	cg_names_group_key(key, len, n, by);
+	return true;
+}
+
+static void merge_peer(struct leak_group *a, const struct leak_peer *p)
+{
+	for (uint32_t i = 0; i < a->npeers; i++) {
+		if (!strcmp(a->peers[i].peer, p->peer)) {
+			a->peers[i].count += p->count;
+			return;
+		}
+	}
+	if (a->npeers < LEAK_MAX_PEERS)
+		a->peers[a->npeers++] = *p;
+	else
+		a->peers_more += p->count;
+}
+
+/* b's sockets into a: a keeps its owner's pid and fds. */
+static void merge_into(struct leak_group *a, const struct leak_group *b)
+{
+	a->count += b->count;
+	a->owners += b->owners;
+	a->fds_more += b->nfds + b->fds_more;
+	a->peers_more += b->peers_more;
+	if (b->oldest_ns > a->oldest_ns)
+		a->oldest_ns = b->oldest_ns;
+	for (uint32_t i = 0; i < b->npeers; i++)
+		merge_peer(a, &b->peers[i]);
+}
+
+void leak_report__merge_by(struct leak_report *r, enum ww_by by)
+{
+	char ka[CG_PATH_LEN + 4], kb[CG_PATH_LEN + 4];
+	size_t n = 0;
+
+	/* worst first already: each merges into the heaviest of its kind */
+	for (size_t i = 0; i < r->n; i++) {
+		struct leak_group *g = &r->groups[i];
+		size_t j = n;
+
+		if (merge_key(ka, sizeof(ka), g, by))
+			for (j = 0; j < n; j++)
+				if (r->groups[j].kind == g->kind && r->groups[j].state == g->state &&
+				    merge_key(kb, sizeof(kb), &r->groups[j], by) && !strcmp(ka, kb))
+					break;
+		if (j < n)
+			merge_into(&r->groups[j], g);
+		else if (n++ != i)
+			r->groups[n - 1] = *g;
+	}
+	r->n = n;
+	if (n)
+		qsort(r->groups, n, sizeof(*r->groups), cmp_group);
 }

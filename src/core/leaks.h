@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "cgroup_path.h"
 #include "collector.h"
 #include "format.h"
 #include "owner_map.h"
@@ -38,6 +39,7 @@ struct leak_group {
 	uint64_t cgroup_id;     /* of the sockets' creator */
 	char comm[64];          /* filled by the caller (/proc), "-" for orphans */
 	char cgroup[256];       /* filled by the caller */
+	struct cg_names names;  /* what the caller found of that cgroup: unit, container, pod */
 	char listener[WW_ADDRPORT_LEN]; /* LEAK_LISTENER: its address */
 	uint32_t fds[LEAK_MAX_FDS];
 	uint32_t nfds, fds_more;
@@ -46,6 +48,7 @@ struct leak_group {
 	uint64_t oldest_ns;     /* age of the oldest; 0 unknown */
 	struct leak_peer peers[LEAK_MAX_PEERS];
 	uint32_t npeers, peers_more;
+	uint32_t owners;        /* groups merged into this one (leak_report__merge_by), 1 else */
 };
 
 struct leak_report {
@@ -53,6 +56,13 @@ struct leak_report {
 	size_t n;
 	uint32_t sockets;
 };
+
+/*
+ * What a group's cgroup is called where it has a name people use: the
+ * container ("namespace/pod/container" on Kubernetes), else the pod, else
+ * the systemd unit; NULL when none is known.
+ */
+const char *leak_group_name(char *buf, size_t len, const struct leak_group *g);
 
 /* A suspect socket: a sweep record, its age (0 unknown). */
 struct leak_sock {
@@ -68,6 +78,15 @@ struct leak_sock {
 int leak_report__build(const struct leak_sock *socks, size_t n, const struct ww_sock_rec *listeners,
 		size_t nlisteners, const struct owner_map *owners, struct leak_report *out);
 void leak_report__free(struct leak_report *r);
+
+/*
+ * leaks --by container, pod or unit: one group per container, pod or unit
+ * and kind and state, of the groups whose names say which (the others
+ * stay as they are), worst first again. A merged group keeps its heaviest
+ * owner's pid and fd numbers, counts the others' fds in fds_more and
+ * its owners in owners; counts, ages and peers are of them all.
+ */
+void leak_report__merge_by(struct leak_report *r, enum ww_by by);
 
 /* ---- TIME_WAIT: short connections and port pressure ---- */
 

@@ -9,12 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cgnames.h"
 #include "owners.h"
 #include "procfs.h"
-
-#define CGROUP_ROOT "/sys/fs/cgroup"
-#define CGROUP_MAX_DEPTH 16
-#define CGROUP_MAX_DIRS 100000
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -136,69 +133,9 @@ void owner_cgroup(uint32_t pid, char *buf, size_t len)
 		snprintf(buf, len, "%s", found[0]);
 }
 
-/* A cgroup v2 id is the inode number of its directory: walk, bounded. */
-static bool find_cgroup(const char *dir, size_t rootlen, uint64_t id, int depth,
-			unsigned int *budget, char *out, size_t len)
-{
-	char path[4096];
-	struct dirent *d;
-	struct stat st;
-	bool found = false;
-	DIR *dp;
-
-	if (depth > CGROUP_MAX_DEPTH || !(dp = opendir(dir)))
-		return false;
-	while (!found && (d = readdir(dp)) && (*budget)--) {
-		if (d->d_type != DT_DIR || d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (!stat(path, &st) && st.st_ino == id) {
-			snprintf(out, len, "%s", path + rootlen);
-			found = true;
-		} else {
-			found = find_cgroup(path, rootlen, id, depth + 1, budget, out, len);
-		}
-	}
-	closedir(dp);
-	return found;
-}
-
-/* Where cgroup v2 is mounted: /sys/fs/cgroup, or elsewhere on hybrid hosts. */
-static void cgroup2_root(char *root, size_t len)
-{
-	char dev[256], dir[1024], type[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	snprintf(root, len, "%s", CGROUP_ROOT);
-	if (!f)
-		return;
-	while (fscanf(f, "%255s %1023s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(root, len, "%s", dir);
-			break;
-		}
-	}
-	fclose(f);
-}
-
 void cgroup_path(uint64_t id, char *buf, size_t len)
 {
-	static uint64_t cached_id;
-	static char cached[512];
-	unsigned int budget = CGROUP_MAX_DIRS;
-	char root[1024];
-	struct stat st;
+	const struct cg_names *n = cgnames__get(id);
 
-	if (id && id == cached_id) {
-		snprintf(buf, len, "%s", cached);
-		return;
-	}
-	snprintf(buf, len, "?");
-	cgroup2_root(root, sizeof(root));
-	if (id == 1 || (!stat(root, &st) && st.st_ino == id))
-		snprintf(buf, len, "/");
-	else if (id)
-		find_cgroup(root, strlen(root), id, 0, &budget, buf, len);
-	cached_id = id;
-	snprintf(cached, sizeof(cached), "%s", buf);
+	snprintf(buf, len, "%s", n ? n->path : "?");
 }

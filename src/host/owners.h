@@ -23,7 +23,7 @@ void owner_comm(uint32_t pid, char *buf, size_t len);
 /* The cgroup v2 path of a process ("/system.slice/x.service"), "?" if gone. */
 void owner_cgroup(uint32_t pid, char *buf, size_t len);
 
-/* The path of a cgroup v2 id under /sys/fs/cgroup, "?" if not found (cached walk). */
+/* The path of a cgroup v2 id, "?" if not found (host/cgnames.c). */
 void cgroup_path(uint64_t id, char *buf, size_t len);
 
 #endif

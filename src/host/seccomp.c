@@ -42,11 +42,16 @@ static const struct allowed {
 	/* stdout (trace: poll sees a reader gone), stderr, /proc and /sys reads */
 	{ "read", ALL }, { "write", ALL }, { "writev", ALL }, { "lseek", ALL },
 	{ "openat", ALL }, { "close", ALL }, { "newfstatat", ALL }, { "fstat", ALL },
-	{ "ioctl", ALL }, { "poll", T }, { "getdents64", W | S }, { "readlinkat", W | S },
+	{ "ioctl", ALL }, { "poll", T }, { "getdents64", ALL }, { "readlinkat", ALL },
+	/*
+	 * cgroup ids to paths (host/cgnames.c): by file handle, else a walk
+	 * (getdents64; fdopendir asks fcntl); the recording's lock too
+	 */
+	{ "name_to_handle_at", ALL }, { "open_by_handle_at", ALL }, { "fcntl", ALL },
 	/* the sweeps: into every other network namespace and back */
 	{ "setns", W | S },
 	/* the recording: lock, truncate, rotate (rename), header */
-	{ "fcntl", W | S }, { "flock", W | S }, { "ftruncate", W | S }, { "rename", W | S },
+	{ "flock", W | S }, { "ftruncate", W | S }, { "rename", W | S },
 	{ "uname", W | S },
 	/* memory (glibc's malloc; qsort asks sysinfo how much there is) */
 	{ "brk", ALL }, { "mmap", ALL }, { "munmap", ALL }, { "mremap", ALL },

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "cgnames.h"
 #include "clock.h"
 #include "log.h"
 #include "recorder.h"
@@ -66,6 +67,18 @@ static void on_port_range(void *ctx, __u32 netns, __u32 size)
 			s->taps[i].port_range(s->taps[i].ctx, netns, size);
 }
 
+/* Rows by container, pod or unit, or split by them (serve --labels): the cgroups' names. */
+static void session_groups(struct collector_opts *o)
+{
+	enum ww_by g = o->by == BY_CONTAINER || o->by == BY_POD || o->by == BY_UNIT ? o->by :
+		       o->split_by_group ? o->group_by : BY_CGROUP;
+
+	if (g == BY_CGROUP)
+		return;
+	cgnames__group_by(g);
+	o->group_of = cgnames__group_of;
+}
+
 int session__open(struct session *s, const struct ww_filters *f, const struct ww_common *common,
 		  const struct collector_opts *copts, bool events)
 {
@@ -82,7 +95,8 @@ int session__open(struct session *s, const struct ww_filters *f, const struct ww
 	s->filters = f;
 	s->copts = *copts;
 	s->events = events;
-	s->c = collector__new(copts);
+	session_groups(&s->copts);
+	s->c = collector__new(&s->copts);
 	if (!s->c) {
 		elog("out of memory");
 		return -ENOMEM;

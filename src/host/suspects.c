@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgnames.h"
 #include "owners.h"
 #include "clock.h"
 #include "suspects.h"
@@ -105,10 +106,11 @@ static void name_groups(struct leak_report *rep)
 		if (g->kind == LEAK_ORPHAN) {
 			snprintf(g->comm, sizeof(g->comm), "-");
 			cgroup_path(g->cgroup_id, g->cgroup, sizeof(g->cgroup));
-			continue;
+		} else {
+			owner_comm(g->pid, g->comm, sizeof(g->comm));
+			owner_cgroup(g->pid, g->cgroup, sizeof(g->cgroup));
 		}
-		owner_comm(g->pid, g->comm, sizeof(g->comm));
-		owner_cgroup(g->pid, g->cgroup, sizeof(g->cgroup));
+		cgnames__of_path(g->cgroup, &g->names);
 	}
 }
 

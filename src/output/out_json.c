@@ -53,7 +53,7 @@ static void oldest_object(struct json_writer *jw, const struct ep_row *r, __u64 
 static void endpoint(struct json_writer *jw, const struct ep_row *r, const struct view_opts *v,
 		     const char *when, __u64 now)
 {
-	char name[WW_ADDRPORT_LEN + 16];
+	char name[VIEW_NAME_LEN];
 	double p = ep_row_port_pressure(r);
 
 	jw__start_object(jw);
@@ -65,8 +65,9 @@ static void endpoint(struct json_writer *jw, const struct ep_row *r, const struc
 		jw__kv_null(jw, "netns");
 		jw__kv_uint(jw, "folded", r->folded);
 	} else {
-		ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+		view_endpoint_name(name, sizeof(name), r, v);
 		jw__kv_string(jw, "endpoint", name);
+		view_cg_members(jw, view_row_names(r, v), cg_row_fields(v->by));
 		if (r->key.dir)
 			jw__kv_string(jw, "dir", dir_label(r->key.dir));
 		else

@@ -5,6 +5,7 @@
 #include "json_writer.h"
 #include "leaks.h"
 #include "out_leaks.h"
+#include "view.h"
 
 static const char *owner_kind(enum leak_owner k)
 {
@@ -44,15 +45,23 @@ static void peers_cell(char *buf, size_t len, const struct leak_group *g)
 		snprintf(buf + n, len - n, ", +%u more", g->peers_more);
 }
 
+/* The group's container, pod or unit, else its cgroup path, printable. */
+static const char *group_where(char *buf, size_t len, const struct leak_group *g)
+{
+	if (!leak_group_name(buf, len, g))
+		snprintf(buf, len, "%s", g->cgroup);
+	return text_printable(buf, len, buf, len);
+}
+
 void out_leaks_term(FILE *f, const struct leak_report *r)
 {
-	char fds[96], peers[256], age[16], pid[16], cg[40], comm[64], cgroup[256];
+	char fds[96], peers[256], age[16], pid[24], cg[40], comm[64], cgroup[VIEW_NAME_LEN];
 
-	fprintf(f, "%-7s %-15s %-36s %-22s %-11s %6s %8s  %s\n", "PID", "COMM", "CGROUP", "FDS",
+	fprintf(f, "%-7s %-15s %-36s %-22s %-11s %6s %8s  %s\n", "PID", "COMM", "CONTAINER/UNIT/CGROUP", "FDS",
 		"STATE", "COUNT", "OLDEST", "PEERS");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct leak_group *g = &r->groups[i];
-		size_t cl = strlen(text_printable(cgroup, sizeof(cgroup), g->cgroup, sizeof(g->cgroup)));
+		size_t cl = strlen(group_where(cgroup, sizeof(cgroup), g));
 
 		fds_cell(fds, sizeof(fds), g);
 		peers_cell(peers, sizeof(peers), g);
@@ -60,7 +69,9 @@ void out_leaks_term(FILE *f, const struct leak_report *r)
 			age_format(age, sizeof(age), g->oldest_ns);
 		else
 			snprintf(age, sizeof(age), "-");
-		if (g->pid)
+		if (g->pid && g->owners > 1)
+			snprintf(pid, sizeof(pid), "%u+%u", g->pid, g->owners - 1);
+		else if (g->pid)
 			snprintf(pid, sizeof(pid), "%u", g->pid);
 		else
 			snprintf(pid, sizeof(pid), "-");
@@ -91,6 +102,7 @@ void out_leaks_json(struct json_writer *jw, const struct leak_report *r)
 		jw__kv_string(jw, "comm", g->kind == LEAK_ORPHAN ? "" : g->comm);
 		jw__kv_string(jw, "cgroup", g->cgroup);
 		jw__kv_uint(jw, "cgroup_id", g->cgroup_id);
+		view_cg_members(jw, &g->names, cg_row_fields(BY_CGROUP) & ~CGF_BIT(CGF_CGROUP));
 		jw__kv_uint(jw, "netns", g->netns);
 		jw__name(jw, "fds");
 		jw__start_array(jw);
@@ -98,6 +110,7 @@ void out_leaks_json(struct json_writer *jw, const struct leak_report *r)
 			jw__uint(jw, g->fds[j]);
 		jw__end_array(jw);
 		jw__kv_uint(jw, "fds_more", g->fds_more);
+		jw__kv_uint(jw, "owners", g->owners);
 		if (g->kind == LEAK_LISTENER)
 			jw__kv_string(jw, "listener", g->listener);
 		else
@@ -191,7 +204,7 @@ void out_tw_json(struct json_writer *jw, const struct tw_row *rows, size_t n)
 
 void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, size_t max)
 {
-	char fds[96], peers[256], age[16], min_age[16], comm[64], cgroup[256];
+	char fds[96], peers[256], age[16], min_age[16], comm[64], cgroup[VIEW_NAME_LEN];
 
 	if (!r->n)
 		return;
@@ -205,7 +218,7 @@ void out_leaks_lines(FILE *f, const struct leak_report *r, uint64_t min_age_ns, 
 		peers_cell(peers, sizeof(peers), g);
 		age_format(age, sizeof(age), g->oldest_ns);
 		text_printable(comm, sizeof(comm), g->comm, sizeof(g->comm));
-		text_printable(cgroup, sizeof(cgroup), g->cgroup, sizeof(g->cgroup));
+		group_where(cgroup, sizeof(cgroup), g);
 		if (g->kind == LEAK_ORPHAN)
 			fprintf(f, "  orphans in %s", cgroup);
 		else

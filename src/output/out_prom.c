@@ -69,20 +69,36 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* serve --labels: ,container="...",pod="...",pod_namespace="...",unit="..." ("" unknown, other) */
+static void cg_labels(FILE *f, const struct cg_names *n, unsigned int labels)
+{
+	char buf[CG_ID_LEN];
+
+	for (int i = 0; i < CGF_N; i++) {
+		if (!(labels & CGF_BIT(i)))
+			continue;
+		fprintf(f, ",%s=\"", cg_field_names[i]);
+		prom_escape(f, cg_names_field(n, i, buf, sizeof(buf)));
+		fputc('"', f);
+	}
+}
+
 /* endpoint="...",direction="...",netns="..." */
 static void ep_labels(FILE *f, const struct ep_row *r, const struct view_opts *v)
 {
-	char name[WW_ADDRPORT_LEN + 16];
+	char name[VIEW_NAME_LEN];
 
 	if (r->is_other) {
 		fputs("endpoint=\"other\",direction=\"\",netns=\"\"", f);
+		cg_labels(f, NULL, v->labels);
 		return;
 	}
-	ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+	view_endpoint_name(name, sizeof(name), r, v);
 	fputs("endpoint=\"", f);
 	prom_escape(f, name);
 	fprintf(f, "\",direction=\"%s\",netns=\"%u\"", r->key.dir ? dir_label(r->key.dir) : "",
 		r->key.netns);
+	cg_labels(f, view_row_names(r, v), v->labels);
 }
 
 /* Every endpoint row, then "other" if anything was folded into it. */
@@ -266,6 +282,17 @@ static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_se
 		st->endpoints_evicted);
 	gauge(f, "waitwatch_endpoints_folded",
 	      "Endpoints folded into the other row at the last snapshot.", s->other.folded);
+	counter(f, "waitwatch_cgroups_resolved_total",
+		"Cgroup ids whose path was found, once per cgroup.", m->cgroups_resolved);
+	counter(f, "waitwatch_cgroups_unresolved_total",
+		"Cgroup ids with no path: gone before asked for, or no cgroup2 mount.",
+		m->cgroups_unresolved);
+	counter(f, "waitwatch_cgroups_evicted_total",
+		"Cgroups forgotten when their table was full (1024).", m->cgroups_evicted);
+	family(f, "waitwatch_container_names_total", "counter",
+	       "Containers whose names a runtime's files gave, or did not.");
+	fprintf(f, "waitwatch_container_names_total{result=\"found\"} %llu\n", m->containers_named);
+	fprintf(f, "waitwatch_container_names_total{result=\"none\"} %llu\n", m->containers_unnamed);
 	gauge(f, "waitwatch_sockets_tracked", "Sockets in the collector's table.", st->sockets);
 	counter(f, "waitwatch_sockets_untracked_total",
 		"Sockets not tracked because the table was full (--max-sockets).",
@@ -315,7 +342,7 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
  * One series per (comm, cgroup), the heaviest first; groups of the same
  * process name and cgroup (several pids, a listener) are added up.
  */
-void prom_render_leaks(FILE *f, const struct leak_report *r, int state)
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state, unsigned int labels)
 {
 	size_t shown = 0;
 
@@ -339,7 +366,9 @@ void prom_render_leaks(FILE *f, const struct leak_report *r, int state)
 		prom_escape(f, g->kind == LEAK_ORPHAN ? "(orphan)" : g->comm);
 		fputs("\",cgroup=\"", f);
 		prom_escape(f, g->cgroup);
-		fprintf(f, "\",state=\"%s\"} %llu\n", tcp_state_name(state),
+		fputc('"', f);
+		cg_labels(f, &g->names, labels);
+		fprintf(f, ",state=\"%s\"} %llu\n", tcp_state_name(state),
 			(unsigned long long)count);
 		shown++;
 	}

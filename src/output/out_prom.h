@@ -15,6 +15,9 @@ struct prom_self {
 	unsigned long long recursion_misses;
 	unsigned long long run_cnt;
 	unsigned long long http_refused; /* connections closed at once: at the cap */
+	/* cgroup names (host/cgnames.c) */
+	unsigned long long cgroups_resolved, cgroups_unresolved, cgroups_evicted;
+	unsigned long long containers_named, containers_unnamed;
 	double sweep_seconds;
 	double cpu_seconds;
 	double rss_bytes;
@@ -35,7 +38,10 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 
 struct leak_report;
 #define PROM_MAX_LEAK_SERIES 20
-/* Suspect sockets per owner comm and cgroup, the heaviest PROM_MAX_LEAK_SERIES. */
-void prom_render_leaks(FILE *f, const struct leak_report *r, int state);
+/*
+ * Suspect sockets per owner comm and cgroup, the heaviest
+ * PROM_MAX_LEAK_SERIES; labels: serve --labels's (CGF_BIT()s), from the cgroup.
+ */
+void prom_render_leaks(FILE *f, const struct leak_report *r, int state, unsigned int labels);
 
 #endif

@@ -55,13 +55,13 @@ static void rate_cell(char *buf, size_t len, double r)
 
 static void row(FILE *f, const struct ep_row *r, const struct view_opts *v, uint64_t now)
 {
-	char name[WW_ADDRPORT_LEN + 16], tw[16], cw[16], oldest[16], ports[16];
+	char name[VIEW_NAME_LEN], tw[16], cw[16], oldest[16], ports[16];
 	double pressure = ep_row_port_pressure(r);
 
 	if (r->is_other)
 		snprintf(name, sizeof(name), "other (%u)", r->folded);
 	else
-		ep_key_format(name, sizeof(name), &r->key, v->by, v->prefix4, v->prefix6);
+		view_endpoint_name(name, sizeof(name), r, v);
 	text_printable(name, sizeof(name), name, sizeof(name)); /* a comm may hold anything */
 	rate_cell(tw, sizeof(tw), r->rate[WW_TCP_TIME_WAIT]);
 	rate_cell(cw, sizeof(cw), r->rate[WW_TCP_CLOSE_WAIT]);

@@ -144,6 +144,36 @@ static char *put_json_comm(struct trace_out *o, char *p, const char *comm)
 
 #define KEY(p, k) put_str(p, ",\"" k "\":")
 
+/* A name from a runtime's files: escaped by the JSON writer, in order with the buffer. */
+static char *put_json_text(struct trace_out *o, char *p, const char *s)
+{
+	*p++ = '"';
+	o->len = p - o->buf;
+	out_flush(o);
+	json_escape(o->f, s, strlen(s));
+	p = o->buf;
+	*p++ = '"';
+	return p;
+}
+
+/* ,"container":...,"pod":...,"pod_namespace":...,"unit":... where known */
+static char *put_cg_names(struct trace_out *o, char *p, __u64 cgroup_id)
+{
+	static const enum cg_field fields[] = { CGF_CONTAINER, CGF_POD, CGF_POD_NAMESPACE, CGF_UNIT };
+	const struct cg_names *n = o->names && cgroup_id ? o->names(o->names_ctx, cgroup_id) : NULL;
+	char buf[CG_ID_LEN];
+
+	for (size_t i = 0; n && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v = cg_names_field(n, fields[i], buf, sizeof(buf));
+
+		if (!v[0])
+			continue;
+		p = put_str(put_str(put_str(p, ",\""), cg_field_names[fields[i]]), "\":");
+		p = put_json_text(o, p, v);
+	}
+	return p;
+}
+
 static char *put_str_or_null(char *p, const char *s)
 {
 	if (!s)
@@ -188,6 +218,7 @@ static void event_json(struct trace_out *o, const struct ww_event *e)
 	p = put_u64(KEY(p, "sk_err"), e->sk_err);
 	p = put_str_or_null(KEY(p, "tw"), tw_name(e->flags));
 	p = put_u64(KEY(p, "cgroup_id"), e->cgroup_id);
+	p = put_cg_names(o, p, e->cgroup_id);
 	p = put_u64(KEY(p, "sock_ino"), e->sock_ino);
 	p = put_u64(KEY(p, "sock_id"), e->sock_id);
 	p = put_str(p, "}\n");

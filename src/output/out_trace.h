@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <time.h>
 #include <linux/types.h>
+#include "cgroup_path.h"
 #include "waitwatch.h"
 
 struct trace_out {
 	FILE *f;
 	bool json;              /* JSON lines, else the table */
 	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get wall-clock time */
+	/* JSON: the names of a cgroup id (host/cgnames.c); NULL: the id only */
+	const struct cg_names *(*names)(void *ctx, __u64 cgroup_id);
+	void *names_ctx;
 	bool header_done;
 	time_t hms_sec; /* the second local_hms() last made */
 	char hms[16];
@@ -22,7 +26,7 @@ struct trace_out {
 };
 
 /* The longest line either format can make. */
-#define TRACE_LINE_MAX 1024
+#define TRACE_LINE_MAX 2048
 
 /* Returns 0 or -ENOMEM. */
 int trace_out__init(struct trace_out *o, FILE *f, bool json, int64_t mono_to_real_ns);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What every output shows of an endpoint the same way: states, direction, age. */
+#include "json_writer.h"
 #include "view.h"
 
 const int view_states[VIEW_NSTATES] = {
@@ -30,4 +31,38 @@ uint64_t ep_row_oldest_age(const struct ep_row *r, int state, uint64_t now)
 	uint64_t since = r->oldest_since[state];
 
 	return since && now > since ? now - since : 0;
+}
+
+static bool by_cgroup(enum ww_by by)
+{
+	return by == BY_CGROUP || by == BY_CONTAINER || by == BY_POD || by == BY_UNIT;
+}
+
+const struct cg_names *view_row_names(const struct ep_row *r, const struct view_opts *v)
+{
+	__u64 id = by_cgroup(v->by) ? r->key.id : r->key.group;
+
+	if (!v->names || !id || r->is_other)
+		return NULL;
+	return v->names(v->names_ctx, id);
+}
+
+void view_endpoint_name(char *buf, size_t len, const struct ep_row *r, const struct view_opts *v)
+{
+	if (by_cgroup(v->by) && v->names)
+		cg_names_label(buf, len, view_row_names(r, v), v->by, r->key.id);
+	else
+		ep_key_format(buf, len, &r->key, v->by, v->prefix4, v->prefix6);
+}
+
+void view_cg_members(struct json_writer *jw, const struct cg_names *n, unsigned int fields)
+{
+	char buf[CG_ID_LEN];
+
+	for (int f = 0; n && f < CGF_N; f++) {
+		const char *val = fields & CGF_BIT(f) ? cg_names_field(n, f, buf, sizeof(buf)) : "";
+
+		if (val[0])
+			jw__kv_string(jw, cg_field_names[f], val);
+	}
 }

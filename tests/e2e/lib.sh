@@ -202,20 +202,14 @@ ww_ns_inode() {
 }
 
 ww_cleanup() {
-	local rc=$? pid ns i
+	local rc=$? ns i
 	# Only the test's own shell cleans up, never a subshell of it.
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
 	for ((i = ${#WW_AT_EXIT[@]} - 1; i >= 0; i--)); do
 		eval "${WW_AT_EXIT[$i]}"
 	done
-	for pid in "${WW_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${WW_PIDS[@]}"; do
-		wait_for "ww_gone $pid" 1 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	WW_END_WAIT=1 ww_end "${WW_PIDS[@]}"
 	for ns in "${WW_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -341,6 +335,19 @@ ww_gone() {
 	local st
 	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
 	[ -z "$st" ] || [ "$st" == Z ]
+}
+
+# ww_end PID...: SIGTERM each, SIGKILL those still there after WW_END_WAIT
+# (default 2) seconds, reap them.
+ww_end() {
+	local pid
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "$@"; do
+		wait_for "ww_gone $pid" "${WW_END_WAIT:-2}" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 }
 
 # ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL (0: none, just wait), wait for

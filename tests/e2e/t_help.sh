@@ -82,7 +82,7 @@ declare -A sample=(
 	[N]=24 [SECS]=2s [SIZE]=1M [STATE]=time-wait ['S[,S]']='close-wait,time-wait'
 	[KEY]=remote [CIDR]=198.51.100.0/24 [INODE]=4026531840 [PID]=1
 	[FILE]=$WW_TMP/sample.wwr [ADDR:PORT]=127.0.0.1:10061 [TIME]=+1s
-	[USER]=nobody
+	[USER]=nobody ['L[,L]']=container,pod [GROUP]=unit
 )
 # "  -i, --interval SECS  text" or "      --once  text": the letter, name, value name
 listed='^  (-(.), |    )--([a-z0-9.-]+)( ([^ ]+))?( |$)'

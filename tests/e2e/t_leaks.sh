@@ -33,17 +33,11 @@ CG_NAME=ww-leaks-$$
 CG=$CG_MNT/$CG_NAME
 
 t_leaks_cleanup() {
-	local rc=$? pid pids
+	local rc=$?
 	[ "$BASHPID" == "$$" ] || exit "$rc"
 	if [ -d "$CG" ]; then
-		pids=$(cat "$CG/cgroup.procs" 2>/dev/null)
-		for pid in $pids; do
-			kill -TERM "$pid" 2>/dev/null
-		done
-		for pid in $pids; do
-			wait_for "ww_gone $pid" 2 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		done
+		# shellcheck disable=SC2046 # one pid a word
+		ww_end $(cat "$CG/cgroup.procs" 2>/dev/null)
 		wait_for "rmdir '$CG' 2>/dev/null || [ ! -d '$CG' ]" 3 ||
 			fail cleanup "cgroup $CG not removed: $(cat "$CG/cgroup.procs" 2>&1)"
 	fi
@@ -192,7 +186,7 @@ assert_eq "a: --min-age 20s (older than them) lists nothing, exit 0" "0 0" \
 "$WW" leaks --min-age 1s --netns "$INOA" >"$T/a.txt" 2>"$T/a-txt.err"
 rc=$?
 assert_eq "a: table exits 0 with 2 lines" "0 2" "$rc $(wc -l <"$T/a.txt")"
-assert_match "a: table header" '^PID +COMM +CGROUP +FDS +STATE +COUNT +OLDEST +PEERS$' \
+assert_match "a: table header" '^PID +COMM +CONTAINER/UNIT/CGROUP +FDS +STATE +COUNT +OLDEST +PEERS$' \
 	"$(head -1 "$T/a.txt")"
 read -r r_pid r_comm r_cg r_fds r_state r_count r_age r_peer r_pcount r_rest < <(sed -n 2p "$T/a.txt")
 assert_eq "a: table row" "$HOLD loadgen /$CG_NAME CLOSE_WAIT $N 127.0.0.1 (12) " \

@@ -1407,6 +1407,11 @@ static const struct by_case {
 					[WW_TCP_CLOSE_WAIT] = 1 } },
 		{ "cgroup:88", -1, 0, { [WW_TCP_ESTABLISHED] = 1, [WW_TCP_TIME_WAIT] = 1 } },
 		{ "cgroup:99", -1, 0, { [WW_TCP_ESTABLISHED] = 1 } } } },
+	/* group_of (below) makes cgroups 77 and 88 one container */
+	{ BY_CONTAINER, 2, {
+		{ "cgroup:77", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 2,
+					[WW_TCP_CLOSE_WAIT] = 1, [WW_TCP_TIME_WAIT] = 1 } },
+		{ "cgroup:99", -1, NETNS_OTHER, { [WW_TCP_ESTABLISHED] = 1 } } } },
 	{ BY_LADDR, 0, {
 		{ "198.51.100.1", -1, 0, { [WW_TCP_LISTEN] = 1, [WW_TCP_ESTABLISHED] = 1,
 					   [WW_TCP_CLOSE_WAIT] = 1 } },
@@ -1418,13 +1423,25 @@ static const struct by_case {
 		{ "*:50002", -1, 0, { [WW_TCP_CLOSE_WAIT] = 1 } } } },
 };
 
+/* As the host's cgroup names would: 88 is another cgroup of 77's container. */
+static __u64 group_of(void *ctx, __u64 cgroup_id)
+{
+	unsigned int *calls = ctx;
+
+	(*calls)++;
+	return cgroup_id == 88 ? 77 : cgroup_id;
+}
+
 static void expect_by(struct coll_fx *f, enum ww_by by)
 {
 	const struct by_case *k = by_cases;
+	unsigned int calls = 0;
 
 	while (k->by != by)
 		k++;
 	f->o.by = by;
+	f->o.group_of = group_of;
+	f->o.group_ctx = &calls;
 	mixed_host(f);
 	take(f, 4 * SEC, false);
 	if (k->nrows)
@@ -1469,6 +1486,71 @@ static void test_by_netns(void **state)
 static void test_by_comm(void **state)
 {
 	expect_by(*state, BY_COMM);
+}
+
+/*
+ * --by container: rows by the group group_of gives, asked once per socket
+ * and not per event; --by cgroup does not ask.
+ */
+static void test_by_container(void **state)
+{
+	struct coll_fx *f = *state;
+	unsigned int calls = 0;
+
+	expect_by(f, BY_CONTAINER);
+	f->o.group_ctx = &calls;
+	mixed_host(f);
+	take(f, 4 * SEC, false);
+	take(f, 5 * SEC, false);
+	assert_in_range(calls, 1, 6); /* six sockets */
+	calls = 0;
+	f->o.by = BY_CGROUP;
+	mixed_host(f);
+	take(f, 4 * SEC, false);
+	assert_int_equal(calls, 0);
+}
+
+/*
+ * serve --labels: each endpoint split by its sockets' group, within
+ * max_endpoints like any row.
+ */
+static void test_split_by_group(void **state)
+{
+	struct coll_fx *f = *state;
+	struct tsock a = t_out(2601, "192.0.2.10", 40001, "203.0.113.5", 80);
+	struct tsock b = t_out(2602, "192.0.2.10", 40002, "203.0.113.5", 80);
+	struct tsock c = t_out(2603, "192.0.2.10", 40003, "203.0.113.5", 80);
+	unsigned int calls = 0;
+
+	a.cgroup_id = 10;
+	b.cgroup_id = 88;
+	c.cgroup_id = 77;
+	f->o.group_of = group_of;
+	f->o.group_ctx = &calls;
+	f->o.split_by_group = true;
+	remake(f);
+	t_connect(f->c, &a, 1 * SEC);
+	t_connect(f->c, &b, 1 * SEC);
+	t_connect(f->c, &c, 1 * SEC);
+	take(f, 2 * SEC, false);
+	assert_int_equal(f->s.nrows, 2);
+	for (size_t i = 0; i < f->s.nrows; i++) {
+		const struct ep_row *r = &f->s.rows[i];
+
+		assert_true(r->key.group == 10 || r->key.group == 77);
+		assert_int_equal(r->count[WW_TCP_ESTABLISHED], r->key.group == 77 ? 2 : 1);
+	}
+	/* one row kept, the other folded */
+	f->o.max_endpoints = 1;
+	remake(f);
+	t_connect(f->c, &a, 1 * SEC);
+	t_connect(f->c, &b, 1 * SEC);
+	t_connect(f->c, &c, 1 * SEC);
+	take(f, 2 * SEC, false);
+	assert_int_equal(f->s.nrows, 1);
+	assert_int_equal(f->s.rows[0].key.group, 77);
+	assert_int_equal(f->s.other.folded, 1);
+	assert_int_equal(f->s.other.count[WW_TCP_ESTABLISHED], 1);
 }
 
 static void test_by_cgroup_laddr_rport(void **state)
@@ -1726,6 +1808,8 @@ int main(void)
 		FX_TEST(test_by_netns),
 		FX_TEST(test_by_comm),
 		FX_TEST(test_by_cgroup_laddr_rport),
+		FX_TEST(test_by_container),
+		FX_TEST(test_split_by_group),
 		cmocka_unit_test(test_hist_bucket),
 		cmocka_unit_test(test_le_bucket),
 		FX_TEST(test_pair_slots),

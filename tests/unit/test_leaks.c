@@ -854,11 +854,63 @@ static void test_duration_human(void **state)
 	assert_string_equal(small, "2.5");
 }
 
+/* A process's group in a cgroup, with its fds and one peer. */
+static void merge_group(struct leak_group *g, uint32_t pid, const char *cgroup, uint32_t count,
+			uint64_t age, const char *peer)
+{
+	memset(g, 0, sizeof(*g));
+	g->kind = LEAK_PROCESS;
+	g->pid = pid;
+	g->state = WW_TCP_CLOSE_WAIT;
+	g->count = count;
+	g->oldest_ns = age;
+	g->owners = 1;
+	g->nfds = 2;
+	g->fds[0] = 4;
+	g->fds[1] = 5;
+	g->npeers = 1;
+	g->peers[0].count = count;
+	snprintf(g->peers[0].peer, sizeof(g->peers[0].peer), "%s", peer);
+	assert_int_equal(cgroup_path_parse(cgroup, &g->names), 0);
+}
+
+/*
+ * leaks --by: a unit's or a pod's processes one row, the heaviest's pid and
+ * fds kept; what names no unit stays a row of its own.
+ */
+static void test_merge_by(void **state)
+{
+	struct leak_report r = { .groups = calloc(4, sizeof(struct leak_group)), .n = 4 };
+
+	assert_non_null(r.groups);
+	merge_group(&r.groups[0], 100, "/system.slice/web.service", 5, 9, "192.0.2.1");
+	merge_group(&r.groups[1], 200, "/user.slice", 4, 1, "192.0.2.1");
+	merge_group(&r.groups[2], 300, "/system.slice/web.service", 3, 30, "192.0.2.2");
+	merge_group(&r.groups[3], 400, "/user.slice", 2, 1, "192.0.2.1");
+	leak_report__merge_by(&r, BY_UNIT);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.groups[0].pid, 100);
+	assert_int_equal(r.groups[0].owners, 2);
+	assert_int_equal(r.groups[0].count, 8);
+	assert_int_equal(r.groups[0].oldest_ns, 30);
+	assert_int_equal(r.groups[0].nfds, 2);
+	assert_int_equal(r.groups[0].fds_more, 2); /* pid 300's, counted */
+	assert_int_equal(r.groups[0].npeers, 2);
+	assert_int_equal(r.groups[1].pid, 200);
+	assert_int_equal(r.groups[1].owners, 1);
+	assert_int_equal(r.groups[2].pid, 400);
+	/* no pod named: nothing merges */
+	leak_report__merge_by(&r, BY_POD);
+	assert_int_equal(r.n, 3);
+	leak_report__free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_escape_comm),
 		cmocka_unit_test(test_owners_find),
+		cmocka_unit_test(test_merge_by),
 		FX_TEST(test_group_by_process),
 		FX_TEST(test_dup_fds),
 		FX_TEST(test_fds_capped),

@@ -648,6 +648,74 @@ static void test_escape_comm_endpoint(void **state)
 	free(out);
 }
 
+/* Names as host/cgnames.c would give them: cgroup 7 a pod's container, 8 a unit. */
+static const struct cg_names *names_of(void *ctx, __u64 id)
+{
+	static struct cg_names n;
+
+	if (id == 7) {
+		cgroup_path_parse("/kubepods/besteffort/pod8c2e3f1a-7b4d-4e5f-9a0b-1c2d3e4f5a6b/"
+				  "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+				  &n);
+		snprintf(n.container, sizeof(n.container), "we\"b");
+		snprintf(n.pod, sizeof(n.pod), "shop");
+		snprintf(n.pod_namespace, sizeof(n.pod_namespace), "prod");
+		return &n;
+	}
+	if (id == 8) {
+		cgroup_path_parse("/system.slice/nginx.service", &n);
+		return &n;
+	}
+	return NULL;
+}
+
+/*
+ * serve --labels: each row's container, pod, pod_namespace and unit
+ * labels, escaped; empty where unknown and on "other", within max_endpoints.
+ */
+static void test_labels(void **state)
+{
+	struct collector_opts o = { .by = BY_SERVICE, .sort_state = -1, .max_endpoints = 2,
+				    .split_by_group = true };
+	struct view_opts v = view_of(BY_SERVICE);
+	struct collector *c = collector__new(&o);
+	struct tsock a = t_out(1, "10.0.0.1", 41000, "198.51.100.7", 80);
+	struct tsock b = t_out(2, "10.0.0.1", 41001, "198.51.100.7", 80);
+	struct tsock d = t_out(3, "10.0.0.1", 41002, "198.51.100.7", 80);
+	struct snapshot snap;
+	char *out;
+
+	assert_non_null(c);
+	a.cgroup_id = 7;
+	b.cgroup_id = 8;
+	d.cgroup_id = 9;
+	t_connect(c, &a, T0);
+	t_connect(c, &b, T0);
+	t_connect(c, &d, T0);
+	v.names = names_of;
+	v.labels = CGF_LABELS;
+	assert_int_equal(collector__snapshot(c, T0 + SEC, false, &snap), 0);
+	out = render(&snap, &v, &self_fixed);
+	check_exposition(out);
+	assert_int_equal(value_of(out, "waitwatch_sockets{endpoint=\"198.51.100.7:80\",direction=\"out\","
+				       "netns=\"4026531840\",container=\"we\\\"b\",pod=\"shop\","
+				       "pod_namespace=\"prod\",unit=\"\",state=\"ESTABLISHED\"}"),
+			 1);
+	assert_int_equal(value_of(out, "waitwatch_sockets{endpoint=\"198.51.100.7:80\",direction=\"out\","
+				       "netns=\"4026531840\",container=\"\",pod=\"\","
+				       "pod_namespace=\"\",unit=\"nginx.service\",state=\"ESTABLISHED\"}"),
+			 1);
+	/* the third group, beyond max_endpoints 2 */
+	assert_int_equal(value_of(out, "waitwatch_sockets{endpoint=\"other\",direction=\"\",netns=\"\","
+				       "container=\"\",pod=\"\",pod_namespace=\"\",unit=\"\","
+				       "state=\"ESTABLISHED\"}"),
+			 1);
+	assert_int_equal(value_of(out, "waitwatch_endpoints_folded"), 1);
+	free(out);
+	snapshot__free(&snap);
+	collector__free(c);
+}
+
 /* A comm is bytes, not UTF-8; the page must stay valid UTF-8 all the same. */
 static void test_comm_not_utf8(void **state)
 {
@@ -1064,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_comm_endpoint),
 		cmocka_unit_test(test_comm_not_utf8),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_escape_build_info),
 		cmocka_unit_test(test_recording),
 		cmocka_unit_test(test_golden_basic),
