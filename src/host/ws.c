@@ -258,13 +258,41 @@ static const struct wslay_event_callbacks callbacks = {
 	.on_msg_recv_callback = on_message,
 };
 
+/* The close wslay sent says the client broke the protocol (or sent too much). */
+static bool closed_for_protocol(wslay_event_context_ptr ctx)
+{
+	uint16_t code;
+
+	if (!wslay_event_get_close_sent(ctx))
+		return false;
+	code = wslay_event_get_status_code_sent(ctx);
+	return code == WSLAY_CODE_PROTOCOL_ERROR || code == WSLAY_CODE_UNSUPPORTED_DATA ||
+	       code == WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA || code == WSLAY_CODE_MESSAGE_TOO_BIG;
+}
+
+/*
+ * What the client sent and nobody will read, dropped before the close: a
+ * socket closed with unread bytes resets the connection, and the reset
+ * can overtake the close frame that says why.
+ */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static void client_free(struct ws_client *c)
 {
 	struct ws_hub *h = c->hub;
 
 	epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	if (c->ctx)
+	if (c->ctx) {
+		c->protocol_error |= closed_for_protocol(c->ctx);
 		wslay_event_context_free(c->ctx);
+	}
+	drain(c->fd);
 	MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE); /* closes fd */
 	pthread_mutex_lock(&h->lock);
 	h->cnt.clients--;
@@ -344,24 +372,51 @@ static void send_refresh(struct ws_hub *h)
 	web_docs__put(d);
 }
 
-/* One event, as trace --json writes it, to each stream client it matches. */
-static void send_event(struct ws_hub *h, const struct ww_event *e)
+/* The event as trace --json writes it, without its newline, into h->trace_text; its length. */
+static size_t format_event(struct ws_hub *h, const struct ww_event *e)
 {
 	long pos;
-	size_t len;
 
 	rewind(h->trace_f);
 	trace_out__event(h->trace, e);
 	trace_out__flush(h->trace);
 	pos = fflush(h->trace_f) ? -1 : ftell(h->trace_f);
 	if (pos <= 0)
-		return;
-	len = pos;
-	while (len && h->trace_text[len - 1] == '\n')
-		len--;
-	for (struct ws_client *c = h->clients; c; c = c->next)
-		if (c->stream && filters__match_event(&c->filters, e))
+		return 0;
+	while (pos && h->trace_text[pos - 1] == '\n')
+		pos--;
+	return pos;
+}
+
+/* One event to each stream client it matches, formatted once, only if one does. */
+static void send_event(struct ws_hub *h, const struct ww_event *e)
+{
+	size_t len = 0;
+	bool formatted = false;
+
+	for (struct ws_client *c = h->clients; c; c = c->next) {
+		if (!c->stream || c->closing || !filters__match_event(&c->filters, e))
+			continue;
+		if (!formatted) {
+			len = format_event(h, e);
+			formatted = true;
+		}
+		if (len)
 			client_send(c, h->trace_text, len);
+	}
+}
+
+/*
+ * Hand what the stream clients have queued to their sockets, so that a
+ * burst of events counts against a client's queue only for what its
+ * socket does not take at once.
+ */
+static void flush_streams(struct ws_hub *h)
+{
+	for (struct ws_client *c = h->clients; c; c = c->next)
+		if (c->stream && !c->closing && wslay_event_want_write(c->ctx) &&
+		    wslay_event_send(c->ctx))
+			c->closing = true;
 }
 
 static void send_events(struct ws_hub *h)
@@ -378,6 +433,8 @@ static void send_events(struct ws_hub *h)
 		pthread_mutex_unlock(&h->lock);
 		for (size_t i = 0; i < n; i++)
 			send_event(h, &batch[i]);
+		if (n)
+			flush_streams(h);
 	} while (n);
 }
 
