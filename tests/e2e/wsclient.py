@@ -8,12 +8,15 @@ sockets where a client must misbehave).
   wsclient.py idle URL N SECS          N connections held SECS; prints how many stayed open
   wsclient.py noread HOST PORT PATH SECS  a handshake, then never reads for SECS
   wsclient.py hostile HOST PORT PATH   oversized, malformed frames: prints the close codes
+  wsclient.py page URL CAFILE USER:PASS  the page's socket (wss, Basic auth): 2 updates,
+                                       then a command and its answer; or the HTTP status
 """
 import asyncio
 import base64
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -163,6 +166,31 @@ def hostile(host, port, path):
     print(json.dumps(out))
 
 
+async def page(url, cafile, cred):
+    ctx = ssl.create_default_context(cafile=cafile) if url.startswith("wss:") else None
+    headers = {}
+    if cred:
+        headers["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+    try:
+        ws = await websockets.connect(url, ssl=ctx, extra_headers=headers, max_size=16 << 20)
+    except websockets.exceptions.InvalidStatusCode as e:
+        print(json.dumps({"status": e.status_code}))
+        return
+    types = []
+    try:
+        for _ in range(2):
+            types.append(json.loads(await asyncio.wait_for(ws.recv(), 5))["type"])
+        await ws.send(json.dumps({"op": "filter", "value": "no-such-endpoint"}))
+        m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        while m["type"] != "view":
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        types.append(m["type"])
+        rows = len(m["endpoints"]["rows"])
+    finally:
+        await ws.close()
+    print(json.dumps({"status": 101, "types": types, "rows_after_filter": rows}))
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "stream":
@@ -171,6 +199,8 @@ def main(argv):
         asyncio.run(idle(argv[2], int(argv[3]), float(argv[4])))
     elif cmd == "noread":
         noread(*argv[2:6])
+    elif cmd == "page":
+        asyncio.run(page(argv[2], argv[3], argv[4] if len(argv) > 4 else ""))
     elif cmd == "hostile":
         hostile(*argv[2:5])
     else:
