@@ -218,6 +218,8 @@ static char *render_doc(doc_fn fn, struct serve_run *r, const struct snapshot *s
 		free(text);
 		return NULL;
 	}
+	while (len && text[len - 1] == '\n') /* the writer ends a document with one */
+		text[--len] = 0;
 	return text;
 }
 

@@ -111,6 +111,8 @@ char *web_docs__endpoints(const struct web_docs *d, const struct web_view *v, si
 		free(text);
 		text = NULL;
 	}
+	while (text && *len && text[*len - 1] == '\n') /* the writer ends a document with one */
+		text[--*len] = 0;
 	free(rows);
 	return text;
 }

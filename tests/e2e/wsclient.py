@@ -3,8 +3,9 @@
 """WebSocket clients for t_web_stream.sh (python3-websockets, and raw
 sockets where a client must misbehave).
 
-  wsclient.py stream URL OUT SECS IDLE each message of URL, a line of OUT, for SECS
-                                       at most, IDLE seconds after the last one
+  wsclient.py stream URL OUT SECS IDLE [CMD]  each message of URL, a line of OUT, for
+                                       SECS at most, IDLE seconds after the last one
+                                       (CMD: sent after the first message)
   wsclient.py idle URL N SECS          N connections held SECS; prints how many stayed open
   wsclient.py noread HOST PORT PATH SECS  a handshake, then never reads for SECS
   wsclient.py hostile HOST PORT PATH   oversized, malformed frames: prints the close codes
@@ -24,7 +25,7 @@ import time
 import websockets
 
 
-async def stream(url, out, secs, idle_secs):
+async def stream(url, out, secs, idle_secs, cmd=None):
     n = 0
     with open(out, "w") as f:
         async with websockets.connect(url, max_size=1 << 20) as ws:
@@ -40,6 +41,8 @@ async def stream(url, out, secs, idle_secs):
                     break
                 f.write(m + "\n")
                 n += 1
+                if n == 1 and cmd:
+                    await ws.send(cmd)
     print(json.dumps({"messages": n}))
 
 
@@ -194,7 +197,8 @@ async def page(url, cafile, cred):
 def main(argv):
     cmd = argv[1]
     if cmd == "stream":
-        asyncio.run(stream(argv[2], argv[3], float(argv[4]), float(argv[5])))
+        asyncio.run(stream(argv[2], argv[3], float(argv[4]), float(argv[5]),
+                           argv[6] if len(argv) > 6 else None))
     elif cmd == "idle":
         asyncio.run(idle(argv[2], int(argv[3]), float(argv[4])))
     elif cmd == "noread":
