@@ -166,15 +166,18 @@ waitwatch: $(ALL_OBJS)
 
 # Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
 # p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
+# Nor is there a static libwslay: the static binary serves no WebSocket, and
+# its live page polls (src/static/wslay_unavailable.c).
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
-	-lunistring -lcap -lseccomp -lcrypt -lwslay -lyaml -lpthread -lm
+	-lunistring -lcap -lseccomp -lcrypt -lyaml -lpthread -lm
+STATIC_STUBS := $(OUTPUT)/static/p11_kit_unavailable.o $(OUTPUT)/static/wslay_unavailable.o
 
-$(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
+$(OUTPUT)/static/%.o: src/static/%.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wall -Wextra -Werror -c $< -o $@
 
-waitwatch-static: $(ALL_OBJS) $(OUTPUT)/static/p11_kit_unavailable.o
+waitwatch-static: $(ALL_OBJS) $(STATIC_STUBS)
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) -static $(CFLAGS) $^ $(STATIC_LIBS) -o $@ 2>$(OUTPUT)/static/link.log || \
 		{ cat $(OUTPUT)/static/link.log; exit 1; }

@@ -574,6 +574,9 @@ static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *
 	struct upgrade *u;
 	enum MHD_Result ret;
 
+	if (!ws_hub__usable(h->hub))
+		return refuse(h, c, MHD_HTTP_NOT_IMPLEMENTED, "this build serves no WebSocket\n",
+			      &h->ws_refused_handshake);
 	if (ok == -EPROTONOSUPPORT)
 		return refuse(h, c, MHD_HTTP_UPGRADE_REQUIRED, "WebSocket version 13 only\n",
 			      &h->ws_refused_handshake);

@@ -57,6 +57,7 @@ struct ws_hub {
 	struct ww_event *events;    /* ring of WS_EVENT_QUEUE */
 	size_t ev_head, ev_n;
 	bool stop;
+	bool usable;                /* wslay can make a context */
 	struct ws_counters cnt;
 	unsigned int nstreams;      /* read without the lock by the collector's loop */
 	/* the hub's thread only */
@@ -603,6 +604,22 @@ static void hub_free(struct ws_hub *h)
 	free(h);
 }
 
+/* Whether libwslay is there for real (the static build has a stand-in). */
+static bool can_frame(void)
+{
+	wslay_event_context_ptr ctx = NULL;
+
+	if (wslay_event_context_server_init(&ctx, &callbacks, NULL))
+		return false;
+	wslay_event_context_free(ctx);
+	return true;
+}
+
+bool ws_hub__usable(const struct ws_hub *h)
+{
+	return h->usable;
+}
+
 struct ws_hub *ws_hub__new(int64_t mono_to_real_ns)
 {
 	struct ws_hub *h = calloc(1, sizeof(*h));
@@ -627,6 +644,9 @@ struct ws_hub *ws_hub__new(int64_t mono_to_real_ns)
 		hub_free(h);
 		return NULL;
 	}
+	h->usable = can_frame();
+	if (!h->usable)
+		vlog("websocket: this build has no WebSocket framing; the page will poll");
 	if ((errno = pthread_create(&h->thread, NULL, hub_main, h))) {
 		elog("websocket: cannot start its thread: %s", strerror(errno));
 		hub_free(h);

@@ -9,6 +9,7 @@
 #ifndef WW_WS_H
 #define WW_WS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "filter.h"
@@ -70,5 +71,8 @@ void ws_hub__publish(struct ws_hub *h, struct web_docs *d);
 void ws_hub__event(struct ws_hub *h, const struct ww_event *e);
 
 void ws_hub__counters(struct ws_hub *h, struct ws_counters *c);
+
+/* This build frames WebSockets (the static one does not: the page polls). */
+bool ws_hub__usable(const struct ws_hub *h);
 
 #endif

@@ -15,6 +15,8 @@
 #   into the page come back as the server's view, with no new request;
 #   a click on a column header sorts the table;
 # - the leak suspects name loadgen as the owner of the CLOSE_WAIT sockets;
+# - with ?transport=poll the page polls the JSON documents instead, and
+#   shows the same;
 # - a screenshot is kept under .output/e2e/t_web/.
 # And the upgrade itself: an Origin not the server's own is refused (403,
 # counted), the server's own is switched (101), a bad version gets 426.
@@ -169,6 +171,16 @@ cdp click "#endpoints tr[data-endpoint=\"127.0.0.1:8004\"]"
 cdp wait 'document.querySelector("#endpoints tr.selected") && document.querySelector("#endpoints tr.selected").dataset.endpoint == "127.0.0.1:8004"' 5 &&
 	pass "a click on a row selects it, as the server's view says" ||
 	fail "select" "selected: $(dom '(document.querySelector("#endpoints tr.selected") || {dataset: {}}).dataset.endpoint')"
+
+# the fallback: polling the JSON documents (as when the upgrade fails)
+cdp navigate "$URL/?transport=poll" || fail "poll page" "did not load"
+if cdp wait "document.body.dataset.transport == 'polling' && document.body.dataset.pollUpdates >= 2 &&
+	document.body.dataset.wsMessages == 0 && $(cell 127.0.0.1:8004 in CLOSE_WAIT) == $ss_cw" 8; then
+	pass "polling instead: the table still shows the $ss_cw CLOSE_WAIT, with no WebSocket"
+else
+	fail "polling" "transport $(dom document.body.dataset.transport), polls $(dom document.body.dataset.pollUpdates)"
+fi
+cdp navigate "$URL/" && cdp wait "$(cell 127.0.0.1:8004 in CLOSE_WAIT) == $ss_cw" 8 >/dev/null
 
 ART=$WW_OUTPUT/e2e/t_web
 mkdir -p "$ART"
