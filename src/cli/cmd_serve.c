@@ -300,14 +300,14 @@ out:
 static void web_now(struct serve_run *r, struct prom_web *w)
 {
 	struct ws_counters c;
-	uint64_t origin, handshake;
+	uint64_t origin, handshake, full;
 
-	http__ws_counters(r->http, &c, &origin, &handshake);
+	http__ws_counters(r->http, &c, &origin, &handshake, &full);
 	*w = (struct prom_web){
 		.clients = c.clients, .accepted = c.accepted, .dropped = c.dropped,
 		.closed_protocol = c.closed_protocol, .messages_sent = c.messages_sent,
 		.messages_received = c.messages_received, .events_dropped = c.events_dropped,
-		.refused_origin = origin, .refused_handshake = handshake,
+		.refused_origin = origin, .refused_handshake = handshake, .refused_full = full,
 		.history_samples = r->history.n, .history_capacity = r->history.cap,
 	};
 }

@@ -57,7 +57,7 @@ struct http_server {
 	uint64_t refused; /* connections closed at once: every slot in use */
 	struct ws_hub *hub;
 	struct web_docs *docs;           /* the last refresh's */
-	uint64_t ws_refused_origin, ws_refused_handshake;
+	uint64_t ws_refused_origin, ws_refused_handshake, ws_refused_full;
 	int (*stream_filter)(const char *name, const char *value, struct ww_filters *f, char *err,
 			     size_t errlen);
 };
@@ -551,6 +551,20 @@ static enum MHD_Result refuse(struct http_server *h, struct MHD_Connection *c, u
 	return ret;
 }
 
+/*
+ * A WebSocket holds its connection's slot for as long as it lives, and is
+ * never reaped as a slow client: so that WebSockets cannot take every slot
+ * and starve scrapes, they get all but 1/64 of --max-connections.
+ */
+static bool ws_clients_full(struct http_server *h)
+{
+	unsigned int reserve = h->nslots / 64 ? h->nslots / 64 : 1;
+	struct ws_counters c;
+
+	ws_hub__counters(h->hub, &c);
+	return c.clients + reserve >= h->nslots;
+}
+
 static const char *header(struct MHD_Connection *c, const char *name)
 {
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
@@ -586,6 +600,9 @@ static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *
 	if (!http_origin_allowed(header(c, "Origin"), header(c, MHD_HTTP_HEADER_HOST), tls))
 		return refuse(h, c, MHD_HTTP_FORBIDDEN, "Origin is not this server\n",
 			      &h->ws_refused_origin);
+	if (ws_clients_full(h))
+		return refuse(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many WebSocket clients\n",
+			      &h->ws_refused_full);
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return MHD_NO;
@@ -894,9 +911,10 @@ void http__event(struct http_server *h, const struct ww_event *e)
 }
 
 void http__ws_counters(struct http_server *h, struct ws_counters *c, uint64_t *refused_origin,
-		       uint64_t *refused_handshake)
+		       uint64_t *refused_handshake, uint64_t *refused_full)
 {
 	ws_hub__counters(h->hub, c);
 	*refused_origin = read_locked(h, &h->ws_refused_origin);
 	*refused_handshake = read_locked(h, &h->ws_refused_handshake);
+	*refused_full = read_locked(h, &h->ws_refused_full);
 }

@@ -68,9 +68,13 @@ void http__publish_web(struct http_server *h, struct web_docs *d);
 /* An event for /api/v1/stream's clients (the collector's loop; never waits). */
 void http__event(struct http_server *h, const struct ww_event *e);
 
-/* WebSockets: clients, drops, messages; and upgrades refused (bad handshake, Origin). */
+/*
+ * WebSockets: clients, drops, messages; and upgrades refused (a foreign
+ * Origin, a bad handshake, every WebSocket slot taken: they get all but
+ * 1/64 of max_connections, at least one slot left for the rest).
+ */
 void http__ws_counters(struct http_server *h, struct ws_counters *c, uint64_t *refused_origin,
-		       uint64_t *refused_handshake);
+		       uint64_t *refused_handshake, uint64_t *refused_full);
 
 /* Connections closed at once since start: max_connections were open. */
 uint64_t http__refused(struct http_server *h);

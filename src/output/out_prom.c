@@ -358,11 +358,14 @@ void prom_render_web(FILE *f, const struct prom_web *w)
 	counter(f, "waitwatch_websocket_stream_events_dropped_total",
 		"Events /api/v1/stream could not queue: its queue was full.", w->events_dropped);
 	family(f, "waitwatch_websocket_upgrades_refused_total", "counter",
-	       "WebSocket upgrades refused: a foreign Origin, or a bad handshake or filter.");
+	       "WebSocket upgrades refused: a foreign Origin, a bad handshake or filter, or "
+	       "every WebSocket slot taken.");
 	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"origin\"} %llu\n",
 		w->refused_origin);
 	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"handshake\"} %llu\n",
 		w->refused_handshake);
+	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"full\"} %llu\n",
+		w->refused_full);
 	gauge(f, "waitwatch_web_history_samples", "Samples in the live page's history.",
 	      w->history_samples);
 	gauge(f, "waitwatch_web_history_capacity", "Samples the live page's history holds at most.",

@@ -34,7 +34,7 @@ void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 struct prom_web {
 	unsigned long long clients, accepted, dropped, closed_protocol;
 	unsigned long long messages_sent, messages_received, events_dropped;
-	unsigned long long refused_origin, refused_handshake;
+	unsigned long long refused_origin, refused_handshake, refused_full;
 	unsigned long long history_samples, history_capacity;
 };
 

@@ -6,8 +6,10 @@
 # connections:
 # - /api/v1/stream?netns=INODE carries the same transitions as
 #   `waitwatch trace --json --netns INODE` running beside it;
-# - 1,000 idle WebSocket connections stay open (--max-connections 1100),
-#   and /metrics keeps answering;
+# - 1,000 idle WebSocket connections stay open (under the default
+#   --max-connections, 1024, of which WebSockets get all but 1/64), and
+#   /metrics keeps answering; with --max-connections 64, the 64th
+#   WebSocket gets 503 (counted) while scrapes are still served;
 # - a client that never reads is dropped and counted
 #   (waitwatch_websocket_clients_dropped_total), and costs nobody an event:
 #   the stream reader's count still equals trace's, no event is lost to the
@@ -20,7 +22,7 @@ WSC=$WW_ROOT/tests/e2e/wsclient.py
 ww_require "$LOADGEN" curl "$PY"
 
 ww_ns_churn stream
-ww_serve_start -i 1 --max-connections 1100
+ww_serve_start -i 1
 WS=ws://127.0.0.1:$PORT
 
 ready=$WW_TMP/ready
@@ -111,3 +113,20 @@ assert_eq "no event lost to the ring buffer" 0 \
 	pass "protocol errors counted: $(m waitwatch_websocket_protocol_errors_total)" ||
 	fail "protocol errors" "$(m waitwatch_websocket_protocol_errors_total)"
 assert_eq "every WebSocket closed again" 0 "$(m waitwatch_websocket_clients)"
+
+# ---- WebSockets cannot take every connection -------------------------------------------
+
+ww_stop "$WW_PID" TERM
+ww_serve_start -i 1 --max-connections 64
+"$PY" "$WSC" idle "ws://127.0.0.1:$PORT/api/v1/stream?netns=1" 70 4 -v >"$WW_TMP/cap.out" 2>&1 &
+CAP_PID=$!
+ww_bg $CAP_PID
+wait_for "grep -q holding $WW_TMP/cap.out" 15 || fail "cap" "$(cat "$WW_TMP/cap.out")"
+assert_eq "--max-connections 64 and 63 WebSockets held: /metrics is still 200" 200 \
+	"$(http_code "$URL/metrics")"
+wait "$CAP_PID"
+assert_eq "the 64th to 70th WebSockets got 503" \
+	'{"opened": 63, "open_after": 63, "refused": {"503": 7}}' "$(tail -n 1 "$WW_TMP/cap.out")"
+sleep 1.1
+assert_match "/metrics counts them" 'waitwatch_websocket_upgrades_refused_total\{reason="full"\} 7' \
+	"$(curl -s -m 3 "$URL/metrics")"

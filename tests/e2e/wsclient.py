@@ -6,7 +6,8 @@ sockets where a client must misbehave).
   wsclient.py stream URL OUT SECS IDLE [CMD]  each message of URL, a line of OUT, for
                                        SECS at most, IDLE seconds after the last one
                                        (CMD: sent after the first message)
-  wsclient.py idle URL N SECS          N connections held SECS; prints how many stayed open
+  wsclient.py idle URL N SECS [-v]     N connections held SECS; prints how many stayed open
+                                       (and were refused; -v: a line once all are tried)
   wsclient.py noread HOST PORT PATH SECS  a handshake, then never reads for SECS
   wsclient.py hostile HOST PORT PATH   oversized, malformed frames: prints the close codes
   wsclient.py page URL CAFILE USER:PASS  the page's socket (wss, Basic auth): 2 updates,
@@ -46,15 +47,23 @@ async def stream(url, out, secs, idle_secs, cmd=None):
     print(json.dumps({"messages": n}))
 
 
-async def idle(url, n, secs):
-    conns = []
+async def idle(url, n, secs, hook=None):
+    conns, refused = [], {}
     for _ in range(n):
-        conns.append(await websockets.connect(url, open_timeout=10, ping_interval=None))
+        try:
+            conns.append(await websockets.connect(url, open_timeout=10, ping_interval=None))
+        except websockets.exceptions.InvalidStatusCode as e:
+            refused[str(e.status_code)] = refused.get(str(e.status_code), 0) + 1
     opened = len(conns)
+    if hook:
+        print(json.dumps({"holding": opened}), flush=True)
     await asyncio.sleep(secs)
     still = sum(1 for c in conns if c.open)
     await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
-    print(json.dumps({"opened": opened, "open_after": still}))
+    r = {"opened": opened, "open_after": still}
+    if refused:
+        r["refused"] = refused
+    print(json.dumps(r))
 
 
 def handshake(host, port, path, rcvbuf=None):
@@ -200,7 +209,7 @@ def main(argv):
         asyncio.run(stream(argv[2], argv[3], float(argv[4]), float(argv[5]),
                            argv[6] if len(argv) > 6 else None))
     elif cmd == "idle":
-        asyncio.run(idle(argv[2], int(argv[3]), float(argv[4])))
+        asyncio.run(idle(argv[2], int(argv[3]), float(argv[4]), len(argv) > 5))
     elif cmd == "noread":
         noread(*argv[2:6])
     elif cmd == "page":
