@@ -36,6 +36,8 @@ struct ws_client {
 	struct MHD_UpgradeResponseHandle *urh;
 	wslay_event_context_ptr ctx;
 	bool stream;
+	struct stream_group *group; /* stream: its clients of the same filters */
+	struct ws_client *gnext;
 	bool closing;             /* to be freed at the end of this turn */
 	bool protocol_error;
 	struct ww_filters filters; /* stream */
@@ -44,6 +46,17 @@ struct ws_client {
 	char *extra;               /* bytes read past the handshake, fed first */
 	size_t extra_len, extra_off;
 	uint32_t events_mask;      /* in epoll now */
+};
+
+/*
+ * The stream's clients, by their filters: an event is matched once per
+ * distinct set of filters, not once per client (a thousand viewers of one
+ * endpoint cost one match).
+ */
+struct stream_group {
+	struct ww_filters f;
+	struct ws_client *members;
+	struct stream_group *next;
 };
 
 struct ws_hub {
@@ -62,6 +75,7 @@ struct ws_hub {
 	unsigned int nstreams;      /* read without the lock by the collector's loop */
 	/* the hub's thread only */
 	struct ws_client *clients;
+	struct stream_group *groups;
 	struct trace_out *trace;
 	char *trace_text;
 	size_t trace_len;
@@ -193,30 +207,41 @@ static void client_send(struct ws_client *c, const char *msg, size_t len)
  * history (the whole history in the first one), the diagram's figures
  * and the leak suspects.
  */
-static void send_update(struct ws_client *c, const struct web_docs *d, const char *type)
+/* The update message of a view of d, NUL-terminated; NULL: out of memory. */
+static char *update_message(const struct web_docs *d, const struct web_view *v, const char *type,
+			    bool whole_history, size_t *len)
 {
-	size_t elen = 0, len = 0;
-	char *endpoints = web_docs__endpoints(d, &c->view, &elen), *msg = NULL;
-	FILE *f = open_memstream(&msg, &len);
+	size_t elen = 0;
+	char *endpoints = web_docs__endpoints(d, v, &elen), *msg = NULL;
+	FILE *f = endpoints ? open_memstream(&msg, len) : NULL;
 
-	if (!endpoints || !f) {
-		if (f)
-			fclose(f);
+	if (!f) {
 		free(endpoints);
-		free(msg);
-		return;
+		return NULL;
 	}
 	fprintf(f, "{\"version\":%d,\"type\":\"%s\",\"seq\":%llu,\"endpoints\":%s,", WEB_API_VERSION,
 		type, (unsigned long long)d->seq, endpoints);
-	if (c->seq_sent)
-		fprintf(f, "\"sample\":%s,", d->sample);
-	else
+	if (whole_history)
 		fprintf(f, "\"history\":%s,", d->history);
+	else
+		fprintf(f, "\"sample\":%s,", d->sample);
 	fprintf(f, "\"diagram\":%s,\"leaks\":%s}", d->diagram, d->leaks);
-	if (!fclose(f))
+	free(endpoints);
+	if (fclose(f)) {
+		free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void send_update(struct ws_client *c, const struct web_docs *d, const char *type)
+{
+	size_t len = 0;
+	char *msg = update_message(d, &c->view, type, !c->seq_sent, &len);
+
+	if (msg)
 		client_send(c, msg, len);
 	c->seq_sent = d->seq;
-	free(endpoints);
 	free(msg);
 }
 
@@ -286,10 +311,54 @@ static void drain(int fd)
 		;
 }
 
+/* c into the group of its filters (made if none); false: out of memory. */
+static bool group_join(struct ws_hub *h, struct ws_client *c)
+{
+	struct stream_group *g;
+
+	for (g = h->groups; g; g = g->next)
+		if (!memcmp(&g->f, &c->filters, sizeof(g->f)))
+			break;
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g)
+			return false;
+		g->f = c->filters;
+		g->next = h->groups;
+		h->groups = g;
+	}
+	c->group = g;
+	c->gnext = g->members;
+	g->members = c;
+	return true;
+}
+
+static void group_leave(struct ws_hub *h, struct ws_client *c)
+{
+	struct stream_group *g = c->group, **gp;
+	struct ws_client **pp;
+
+	if (!g)
+		return;
+	for (pp = &g->members; *pp && *pp != c; pp = &(*pp)->gnext)
+		;
+	if (*pp)
+		*pp = c->gnext;
+	c->group = NULL;
+	if (g->members)
+		return;
+	for (gp = &h->groups; *gp && *gp != g; gp = &(*gp)->next)
+		;
+	if (*gp)
+		*gp = g->next;
+	free(g);
+}
+
 static void client_free(struct ws_client *c)
 {
 	struct ws_hub *h = c->hub;
 
+	group_leave(h, c);
 	epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (c->ctx) {
 		c->protocol_error |= closed_for_protocol(c->ctx);
@@ -356,22 +425,46 @@ static void adopt(struct ws_hub *h)
 		c->next = h->clients;
 		h->clients = c;
 		c->events_mask = EPOLLIN;
-		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, c->fd, &e))
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, c->fd, &e) ||
+		    (c->stream && !group_join(h, c)))
 			c->closing = true;
 		if (c->extra_len)
 			client_io(c, EPOLLIN);
 	}
 }
 
+static bool default_view(const struct web_view *v)
+{
+	return v->group == WEB_GROUP_ENDPOINT && !v->filter[0] && !v->selected[0];
+}
+
+/*
+ * Each page's update of this refresh. Most pages keep the default view:
+ * their update is the same message, rendered once.
+ */
 static void send_refresh(struct ws_hub *h)
 {
+	static const struct web_view none = { .group = WEB_GROUP_ENDPOINT };
 	struct web_docs *d = docs_now(h);
+	char *shared = NULL;
+	size_t len = 0;
 
 	if (!d)
 		return;
-	for (struct ws_client *c = h->clients; c; c = c->next)
-		if (!c->stream && c->seq_sent != d->seq)
+	for (struct ws_client *c = h->clients; c; c = c->next) {
+		if (c->stream || c->seq_sent == d->seq)
+			continue;
+		if (!c->seq_sent || !default_view(&c->view)) {
 			send_update(c, d, c->seq_sent ? "update" : "hello");
+			continue;
+		}
+		if (!shared)
+			shared = update_message(d, &none, "update", false, &len);
+		if (shared)
+			client_send(c, shared, len);
+		c->seq_sent = d->seq;
+	}
+	free(shared);
 	web_docs__put(d);
 }
 
@@ -391,20 +484,20 @@ static size_t format_event(struct ws_hub *h, const struct ww_event *e)
 	return pos;
 }
 
-/* One event to each stream client it matches, formatted once, only if one does. */
+/* One event to each stream client it matches: matched once per group, formatted once. */
 static void send_event(struct ws_hub *h, const struct ww_event *e)
 {
 	size_t len = 0;
 	bool formatted = false;
 
-	for (struct ws_client *c = h->clients; c; c = c->next) {
-		if (!c->stream || c->closing || !filters__match_event(&c->filters, e))
+	for (struct stream_group *g = h->groups; g; g = g->next) {
+		if (!filters__match_event(&g->f, e))
 			continue;
 		if (!formatted) {
 			len = format_event(h, e);
 			formatted = true;
 		}
-		if (len)
+		for (struct ws_client *c = g->members; c && len; c = c->gnext)
 			client_send(c, h->trace_text, len);
 	}
 }
@@ -416,10 +509,11 @@ static void send_event(struct ws_hub *h, const struct ww_event *e)
  */
 static void flush_streams(struct ws_hub *h)
 {
-	for (struct ws_client *c = h->clients; c; c = c->next)
-		if (c->stream && !c->closing && wslay_event_want_write(c->ctx) &&
-		    wslay_event_send(c->ctx))
-			c->closing = true;
+	for (struct stream_group *g = h->groups; g; g = g->next)
+		for (struct ws_client *c = g->members; c; c = c->gnext)
+			if (!c->closing && wslay_event_want_write(c->ctx) &&
+			    wslay_event_send(c->ctx))
+				c->closing = true;
 }
 
 static void send_events(struct ws_hub *h)
@@ -531,8 +625,8 @@ int ws_hub__add(struct ws_hub *h, int fd, const char *extra, size_t n,
 	c->fd = fd;
 	c->urh = urh;
 	c->stream = stream;
-	if (f)
-		c->filters = *f;
+	if (f) /* bytes, padding too: the groups compare them with memcmp */
+		memcpy(&c->filters, f, sizeof(c->filters));
 	if (n)
 		memcpy(c->extra, extra, n);
 	c->extra_len = n;
