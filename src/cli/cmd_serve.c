@@ -60,7 +60,8 @@ struct serve_args {
 
 static const char serve_about[] =
 	"Export TCP sockets per endpoint and state, transitions, time in state,\n"
-	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n";
+	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics; a live\n"
+	"page at / with its JSON API and WebSockets under /api/v1 (docs/api.md).\n";
 
 static const struct ww_opt serve_opts[] = {
 	{ "interval", 'i', "SECS", "sweep and rebuild /metrics every SECS (default 1s)",

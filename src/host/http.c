@@ -840,7 +840,7 @@ struct http_server *http__start(const struct http_opts *o)
 		http__free(h);
 		return NULL;
 	}
-	vlog("serving /metrics on %s port %d%s%s", where, port,
+	vlog("serving / and /metrics on %s port %d%s%s", where, port,
 	     h->web && h->web->wc.tls ? " over TLS" : "",
 	     h->web && h->web->wc.nusers ? " with a password" : "");
 	return h;
