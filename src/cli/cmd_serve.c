@@ -176,6 +176,7 @@ struct serve_run {
 	struct utsname uts;
 	struct leak_watch leaks;
 	struct history history; /* the page's chart */
+	const struct history_sample *new_sample; /* this refresh's, while it is rendered */
 	uint64_t web_seq;
 };
 
@@ -231,7 +232,7 @@ static void doc_history(struct json_writer *jw, struct serve_run *r, const struc
 
 static void doc_sample(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
 {
-	out_web_sample(jw, history__at(&r->history, r->history.n - 1), r->view.mono_to_real_ns);
+	out_web_sample(jw, r->new_sample, r->view.mono_to_real_ns);
 }
 
 static void doc_diagram(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
@@ -282,11 +283,14 @@ static int publish_web(struct serve_run *r, const struct snapshot *snap)
 	d->prefix6 = r->view.prefix6;
 	memcpy(d->totals, snap->totals, sizeof(d->totals));
 	history_sample_of(&sample, snap, r->view.by, r->view.prefix4, r->view.prefix6);
+	r->new_sample = &sample;
+	d->sample = render_doc(doc_sample, r, snap);
+	sample.text = d->sample ? strdup(d->sample) : NULL;
+	sample.text_len = sample.text ? strlen(sample.text) : 0;
 	history__add(&r->history, &sample);
 	if (web_rows(d, snap, &r->view))
 		goto out;
 	d->history = render_doc(doc_history, r, snap);
-	d->sample = render_doc(doc_sample, r, snap);
 	d->diagram = render_doc(doc_diagram, r, snap);
 	d->leaks = render_doc(doc_leaks, r, snap);
 	if (!d->history || !d->sample || !d->diagram || !d->leaks)

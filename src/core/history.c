@@ -28,6 +28,8 @@ int history__init(struct history *h, size_t cap)
 
 void history__free(struct history *h)
 {
+	for (size_t i = 0; i < h->cap; i++)
+		free(h->ring[i].text);
 	free(h->ring);
 	memset(h, 0, sizeof(*h));
 }
@@ -55,6 +57,7 @@ void history_sample_of(struct history_sample *out, const struct snapshot *s, enu
 
 void history__add(struct history *h, const struct history_sample *s)
 {
+	free(h->ring[h->head].text);
 	h->ring[h->head] = *s;
 	h->head = (h->head + 1) % h->cap;
 	if (h->n < h->cap)

@@ -7,7 +7,8 @@
  *
  * Bound: HISTORY_TOP endpoints a sample, ceil(HISTORY_SPAN_S / interval)
  * samples (at most HISTORY_MAX_SAMPLES), sizeof(struct history_sample)
- * bytes each: 900 samples, about 1.2 MB, at the default 1 s interval.
+ * bytes each and its JSON (at most ~800 bytes): 900 samples, about 1.4 MB,
+ * at the default 1 s interval.
  */
 #ifndef WW_HISTORY_H
 #define WW_HISTORY_H
@@ -32,6 +33,13 @@ struct history_sample {
 	uint32_t time_wait, close_wait; /* every filtered socket of the host */
 	uint32_t n;
 	struct history_point ep[HISTORY_TOP];
+	/*
+	 * The sample as its JSON, made once by the caller (output/out_web.c)
+	 * so that the whole history costs a copy, not a rendering, at each
+	 * refresh; the ring owns it once added. NULL: none.
+	 */
+	char *text;
+	size_t text_len;
 };
 
 struct history {
@@ -50,7 +58,7 @@ void history__free(struct history *h);
 void history_sample_of(struct history_sample *out, const struct snapshot *s, enum ww_by by,
 		       int prefix4, int prefix6);
 
-/* Append, forgetting the oldest sample when full. */
+/* Append, forgetting (and freeing the text of) the oldest sample when full. */
 void history__add(struct history *h, const struct history_sample *s);
 
 /* The i-th sample, oldest first (i < h->n). */

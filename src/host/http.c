@@ -571,42 +571,75 @@ static const char *header(struct MHD_Connection *c, const char *name)
 }
 
 /*
- * The opening handshake, checked (RFC 6455 4.2.1, and the Origin), then
- * 101 and the socket to the hub. A stream's filters are its query.
+ * Why this upgrade is refused, with its counter: an HTTP status, or 0 to
+ * go on. The handshake (RFC 6455 4.2.1), the Origin, a free slot.
  */
-static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *c, bool stream)
+static unsigned int ws_refusal(struct http_server *h, struct MHD_Connection *c, const char **why,
+			       uint64_t **counter)
 {
-	const char *key = header(c, "Sec-WebSocket-Key");
 	int ok = http_ws_handshake_check(header(c, MHD_HTTP_HEADER_UPGRADE),
 					 header(c, MHD_HTTP_HEADER_CONNECTION),
-					 header(c, "Sec-WebSocket-Version"), key);
+					 header(c, "Sec-WebSocket-Version"),
+					 header(c, "Sec-WebSocket-Key"));
 	bool tls = h->web && h->web->wc.tls;
+
+	*counter = &h->ws_refused_handshake;
+	if (!ws_hub__usable(h->hub))
+		return *why = "this build serves no WebSocket\n", MHD_HTTP_NOT_IMPLEMENTED;
+	if (ok == -EPROTONOSUPPORT)
+		return *why = "WebSocket version 13 only\n", MHD_HTTP_UPGRADE_REQUIRED;
+	if (ok)
+		return *why = "a WebSocket handshake was expected\n", MHD_HTTP_BAD_REQUEST;
+	*counter = &h->ws_refused_origin;
+	if (!http_origin_allowed(header(c, "Origin"), header(c, MHD_HTTP_HEADER_HOST), tls))
+		return *why = "Origin is not this server\n", MHD_HTTP_FORBIDDEN;
+	*counter = &h->ws_refused_full;
+	if (ws_clients_full(h))
+		return *why = "too many WebSocket clients\n", MHD_HTTP_SERVICE_UNAVAILABLE;
+	return 0;
+}
+
+/* 101 with the key's accept value; the socket then goes to upgraded(), with u. */
+static enum MHD_Result ws_switch(struct MHD_Connection *c, struct upgrade *u)
+{
 	unsigned char digest[20];
 	char accept[29], buf[64];
-	struct stream_query q = { .h = h };
 	struct MHD_Response *r;
-	struct upgrade *u;
 	enum MHD_Result ret;
 
-	if (!ws_hub__usable(h->hub))
-		return refuse(h, c, MHD_HTTP_NOT_IMPLEMENTED, "this build serves no WebSocket\n",
-			      &h->ws_refused_handshake);
-	if (ok == -EPROTONOSUPPORT)
-		return refuse(h, c, MHD_HTTP_UPGRADE_REQUIRED, "WebSocket version 13 only\n",
-			      &h->ws_refused_handshake);
-	if (ok)
-		return refuse(h, c, MHD_HTTP_BAD_REQUEST, "a WebSocket handshake was expected\n",
-			      &h->ws_refused_handshake);
-	if (!http_origin_allowed(header(c, "Origin"), header(c, MHD_HTTP_HEADER_HOST), tls))
-		return refuse(h, c, MHD_HTTP_FORBIDDEN, "Origin is not this server\n",
-			      &h->ws_refused_origin);
-	if (ws_clients_full(h))
-		return refuse(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many WebSocket clients\n",
-			      &h->ws_refused_full);
-	u = calloc(1, sizeof(*u));
+	snprintf(buf, sizeof(buf), "%s%s", header(c, "Sec-WebSocket-Key"), HTTP_WS_GUID);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, strlen(buf), digest) < 0)
+		return MHD_NO;
+	http_b64_sha1(digest, accept);
+	r = MHD_create_response_for_upgrade(upgraded, u);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
+	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
+	ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A WebSocket of the page, or of the stream with the query's filters. */
+static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *c, bool stream)
+{
+	struct stream_query q = { .h = h };
+	unsigned int status;
+	struct upgrade *u;
+	enum MHD_Result ret;
+	uint64_t *counter;
+	const char *why;
+	char buf[64];
+
+	status = ws_refusal(h, c, &why, &counter);
+	if (status)
+		return refuse(h, c, status, why, counter);
+	u = calloc(1, sizeof(*u)); /* zeroed: the stream's groups compare filters bytewise */
 	if (!u)
 		return MHD_NO;
-	*u = (struct upgrade){ .h = h, .stream = stream };
+	u->h = h;
+	u->stream = stream;
 	q.f = &u->filters;
 	if (stream)
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, stream_param, &q);
@@ -615,21 +648,7 @@ static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *
 		free(u);
 		return refuse(h, c, MHD_HTTP_BAD_REQUEST, buf, &h->ws_refused_handshake);
 	}
-	snprintf(buf, sizeof(buf), "%s%s", key, HTTP_WS_GUID);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, strlen(buf), digest) < 0) {
-		free(u);
-		return MHD_NO;
-	}
-	http_b64_sha1(digest, accept);
-	r = MHD_create_response_for_upgrade(upgraded, u);
-	if (!r) {
-		free(u);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
-	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
-	ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-	MHD_destroy_response(r);
+	ret = ws_switch(c, u);
 	if (ret != MHD_YES)
 		free(u);
 	return ret;

@@ -115,8 +115,14 @@ void out_web_history(struct json_writer *jw, const struct history *h, uint64_t i
 	jw__kv_uint(jw, "top", HISTORY_TOP);
 	jw__name(jw, "samples");
 	jw__start_array(jw);
-	for (size_t i = 0; i < h->n; i++)
-		out_web_sample(jw, history__at(h, i), mono_to_real);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct history_sample *s = history__at(h, i);
+
+		if (s->text)
+			jw__raw(jw, s->text, s->text_len);
+		else
+			out_web_sample(jw, s, mono_to_real);
+	}
 	jw__end_array(jw);
 	jw__end_object(jw);
 }

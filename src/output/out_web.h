@@ -35,6 +35,7 @@ struct web_table {
 
 void out_web_endpoints(struct json_writer *jw, const struct web_table *t);
 void out_web_sample(struct json_writer *jw, const struct history_sample *s, int64_t mono_to_real);
+/* The samples' own text where they have one (history_sample.text), else rendered here. */
 void out_web_history(struct json_writer *jw, const struct history *h, uint64_t interval_ns,
 		     int64_t mono_to_real);
 void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real);

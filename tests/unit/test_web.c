@@ -192,12 +192,42 @@ static void test_json(void **state)
 	free(text);
 }
 
+/* the history copies each sample's own text; the ring frees what it forgets */
+static void test_history_text(void **state)
+{
+	struct history h;
+	struct history_sample s = { .ts_ns = 1000000000ull };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct json_writer *jw;
+
+	assert_int_equal(history__init(&h, 2), 0);
+	for (int i = 0; i < 3; i++) {
+		s.text = strdup(i ? "{\"pre\":\"rendered\"}" : "{\"forgotten\":1}");
+		s.text_len = strlen(s.text);
+		history__add(&h, &s);
+	}
+	s.text = NULL;
+	history__add(&h, &s); /* one without: rendered */
+	f = open_memstream(&text, &len);
+	jw = jw__new(f);
+	out_web_history(jw, &h, 1000000000ull, 0);
+	jw__free(jw);
+	fclose(f);
+	assert_non_null(strstr(text, "\"samples\":[{\"pre\":\"rendered\"},{\"ts\":1,"));
+	assert_null(strstr(text, "forgotten"));
+	free(text);
+	history__free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capacity), cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_sample),   cmocka_unit_test(test_views),
 		cmocka_unit_test(test_commands), cmocka_unit_test(test_json),
+		cmocka_unit_test(test_history_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
