@@ -369,7 +369,7 @@ static void client_free(struct ws_client *c)
 	pthread_mutex_lock(&h->lock);
 	h->cnt.clients--;
 	h->cnt.closed_protocol += c->protocol_error;
-	h->nstreams -= c->stream;
+	__atomic_sub_fetch(&h->nstreams, c->stream, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&h->lock);
 	free(c->extra);
 	free(c);
@@ -635,7 +635,7 @@ int ws_hub__add(struct ws_hub *h, int fd, const char *extra, size_t n,
 	h->incoming = c;
 	h->cnt.clients++;
 	h->cnt.accepted++;
-	h->nstreams += stream;
+	__atomic_add_fetch(&h->nstreams, stream, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&h->lock);
 	wake(h);
 	return 0;
