@@ -46,7 +46,8 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libcap-dev libseccomp-dev \
 	libyaml-dev libcrypt-dev openssl apache2-utils libjansson-dev \
 	qemu-system-x86 busybox-static cpio \
-	buildah podman runc python3-yaml
+	buildah podman runc python3-yaml \
+	libwslay-dev xxd chromium python3-websockets python3-jsonschema
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -58,7 +59,7 @@ LIBS = $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz 
 	$(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	$(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap) \
 	$(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp) \
-	-lgnutls -lcrypt -lyaml -ljansson -lpthread -lm
+	-lgnutls -lcrypt -lwslay -lyaml -ljansson -lpthread -lm
 
 # clang -target bpf does not see the system's multiarch include paths.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -140,6 +141,13 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 # main.c and cmd_serve.c include it; -MMD then tracks it like any header.
 $(call layer_objs,cli): | $(OUTPUT)/version.h
 
+# The live page, embedded in the binary: it loads nothing from elsewhere.
+$(OUTPUT)/web_page.h: src/web/page.html | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q){ echo 'static const unsigned char web_page[] = {'; xxd -i <$<; echo '};'; \
+		echo 'static const size_t web_page_len = sizeof(web_page);'; } >$@.tmp && mv $@.tmp $@
+$(OUTPUT)/host/http.o: $(OUTPUT)/web_page.h
+
 # Only the loader sees the skeleton; make sure it exists before compiling it.
 $(OUTPUT)/host/loader.o: $(OUTPUT)/waitwatch.skel.h
 
@@ -162,15 +170,18 @@ waitwatch: $(ALL_OBJS)
 
 # Debian's static libmicrohttpd brings GnuTLS, whose PKCS#11 part needs
 # p11-kit, which has no static library: see src/static/p11_kit_unavailable.c.
+# Nor is there a static libwslay: the static binary serves no WebSocket, and
+# its live page polls (src/static/wslay_unavailable.c).
 STATIC_LIBS := -lbpf -lelf -lz -lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 \
 	-lunistring -lcap -lseccomp -lcrypt -lyaml -ljansson -lpthread -lm
+STATIC_STUBS := $(OUTPUT)/static/p11_kit_unavailable.o $(OUTPUT)/static/wslay_unavailable.o
 
-$(OUTPUT)/static/p11_kit_unavailable.o: src/static/p11_kit_unavailable.c $(DEPS_STAMP)
+$(OUTPUT)/static/%.o: src/static/%.c $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wall -Wextra -Werror -c $< -o $@
 
-waitwatch-static: $(ALL_OBJS) $(OUTPUT)/static/p11_kit_unavailable.o
+waitwatch-static: $(ALL_OBJS) $(STATIC_STUBS)
 	$(call msg,STATIC,$@)
 	$(Q)$(CC) -static $(CFLAGS) $^ $(STATIC_LIBS) -o $@ 2>$(OUTPUT)/static/link.log || \
 		{ cat $(OUTPUT)/static/link.log; exit 1; }

@@ -18,11 +18,14 @@
 #include "cmd.h"
 #include "gzip.h"
 #include "cgnames.h"
+#include "history.h"
 #include "http.h"
+#include "json_writer.h"
 #include "log.h"
 #include "options.h"
 #include "out_trace.h"
 #include "out_prom.h"
+#include "out_web.h"
 #include "privs.h"
 #include "procfs.h"
 #include "recorder.h"
@@ -30,6 +33,7 @@
 #include "suspects.h"
 #include "version.h"
 #include "webconfig_file.h"
+#include "ws.h"
 
 #define SERVE_DEFAULT_MAX_ENDPOINTS 100
 #define PORT_STR WW_STR(WW_DEFAULT_PORT) /* in --help */
@@ -59,7 +63,8 @@ struct serve_args {
 
 static const char serve_about[] =
 	"Export TCP sockets per endpoint and state, transitions, time in state,\n"
-	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics.\n";
+	"the oldest CLOSE_WAIT and port pressure for Prometheus at /metrics; a live\n"
+	"page at / with its JSON API and WebSockets under /api/v1 (docs/api.md).\n";
 
 static const struct ww_opt serve_opts[] = {
 	{ "interval", 'i', "SECS", "sweep and rebuild /metrics every SECS (default 1s)",
@@ -182,6 +187,9 @@ struct serve_run {
 	struct view_opts view;
 	struct utsname uts;
 	struct leak_watch leaks;
+	struct history history; /* the page's chart */
+	const struct history_sample *new_sample; /* this refresh's, while it is rendered */
+	uint64_t web_seq;
 };
 
 static void self_now(struct serve_run *r, struct prom_self *m)
@@ -212,24 +220,145 @@ static void self_now(struct serve_run *r, struct prom_self *m)
 	process_stats(m);
 }
 
+/* What a json writer writes, as a NUL-terminated string; NULL: out of memory. */
+typedef void (*doc_fn)(struct json_writer *jw, struct serve_run *r, const struct snapshot *s);
+
+static char *render_doc(doc_fn fn, struct serve_run *r, const struct snapshot *snap)
+{
+	struct json_writer *jw;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	jw = jw__new(f);
+	if (jw) {
+		fn(jw, r, snap);
+		jw__free(jw);
+	}
+	if (fclose(f) || !jw) {
+		free(text);
+		return NULL;
+	}
+	while (len && text[len - 1] == '\n') /* the writer ends a document with one */
+		text[--len] = 0;
+	return text;
+}
+
+static void doc_history(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
+{
+	out_web_history(jw, &r->history, r->a->interval_ns, r->view.mono_to_real_ns);
+}
+
+static void doc_sample(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
+{
+	out_web_sample(jw, r->new_sample, r->view.mono_to_real_ns);
+}
+
+static void doc_diagram(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
+{
+	out_web_diagram(jw, s, r->view.mono_to_real_ns);
+}
+
+static void doc_leaks(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
+{
+	out_web_leaks(jw, &r->leaks.rep, r->leaks.s.min_age_ns,
+		      s->ts_ns + r->view.mono_to_real_ns);
+}
+
+/* The table's rows, "other" last when it holds anything. */
+static int web_rows(struct web_docs *d, const struct snapshot *s, const struct view_opts *v)
+{
+	bool other = s->other.folded || s->other.count[WW_TCP_TIME_WAIT] ||
+		     s->other.count[WW_TCP_CLOSE_WAIT] || s->other.count[WW_TCP_ESTABLISHED];
+
+	d->rows = calloc(s->nrows + 1, sizeof(*d->rows));
+	if (!d->rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nrows; i++)
+		web_row_of(&d->rows[d->nrows++], &s->rows[i], v, s->ts_ns);
+	if (other)
+		web_row_of(&d->rows[d->nrows++], &s->other, v, s->ts_ns);
+	return 0;
+}
+
+/*
+ * The documents of /api/v1 and the page's WebSocket, for this refresh:
+ * built here, on the collector's loop, from its snapshot; the HTTP and
+ * WebSocket threads only read them.
+ */
+static int publish_web(struct serve_run *r, const struct snapshot *snap)
+{
+	struct web_docs *d = calloc(1, sizeof(*d));
+	struct history_sample sample;
+	int err = -ENOMEM;
+
+	if (!d)
+		return -ENOMEM;
+	d->refs = 1;
+	d->seq = ++r->web_seq;
+	d->ts_real_ns = snap->ts_ns + r->view.mono_to_real_ns;
+	d->by = r->view.by;
+	d->prefix4 = r->view.prefix4;
+	d->prefix6 = r->view.prefix6;
+	memcpy(d->totals, snap->totals, sizeof(d->totals));
+	history_sample_of(&sample, snap, r->view.by, r->view.prefix4, r->view.prefix6);
+	r->new_sample = &sample;
+	d->sample = render_doc(doc_sample, r, snap);
+	sample.text = d->sample ? strdup(d->sample) : NULL;
+	sample.text_len = sample.text ? strlen(sample.text) : 0;
+	history__add(&r->history, &sample);
+	if (web_rows(d, snap, &r->view))
+		goto out;
+	d->history = render_doc(doc_history, r, snap);
+	d->diagram = render_doc(doc_diagram, r, snap);
+	d->leaks = render_doc(doc_leaks, r, snap);
+	if (!d->history || !d->sample || !d->diagram || !d->leaks)
+		goto out;
+	http__publish_web(r->http, d);
+	err = 0;
+out:
+	web_docs__put(d);
+	return err;
+}
+
+static void web_now(struct serve_run *r, struct prom_web *w)
+{
+	struct ws_counters c;
+	uint64_t origin, handshake, full;
+
+	http__ws_counters(r->http, &c, &origin, &handshake, &full);
+	*w = (struct prom_web){
+		.clients = c.clients, .accepted = c.accepted, .dropped = c.dropped,
+		.closed_protocol = c.closed_protocol, .messages_sent = c.messages_sent,
+		.messages_received = c.messages_received, .events_dropped = c.events_dropped,
+		.refused_origin = origin, .refused_handshake = handshake, .refused_full = full,
+		.history_samples = r->history.n, .history_capacity = r->history.cap,
+	};
+}
+
 /* Render the page of this interval's sweep, compress it, hand it to the HTTP thread. */
 static int render_page(struct serve_run *r)
 {
 	char *text = NULL, *gz = NULL;
 	size_t len = 0, gzlen = 0;
 	struct prom_self self;
+	struct prom_web web;
 	struct snapshot snap;
 	FILE *f;
 
 	if (collector__snapshot(r->s.c, now_mono_ns(), false, &snap))
 		return -ENOMEM;
 	self_now(r, &self);
+	web_now(r, &web);
 	f = open_memstream(&text, &len);
 	if (!f)
 		goto oom;
 	prom_render(f, &snap, &r->view, &self);
 	prom_render_leaks(f, &r->leaks.rep, WW_TCP_CLOSE_WAIT, r->view.labels);
-	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen))
+	prom_render_web(f, &web);
+	if (fclose(f) || gzip_buffer(text, len, &gz, &gzlen) || publish_web(r, &snap))
 		goto oom;
 	snapshot__free(&snap);
 	http__publish(r->http, text, len, gz, gzlen);
@@ -255,6 +384,15 @@ static void reap(void *ctx)
 
 	if (http__reap(r->http))
 		dlog("ended a connection that was too slow to send its request");
+}
+
+/* Each event, to /api/v1/stream's clients too (queued: never waits). */
+static void stream_event(void *ctx, const struct ww_event *e)
+{
+	struct serve_run *r = ctx;
+
+	if (r->http)
+		http__event(r->http, e);
 }
 
 static int serve(struct serve_run *r)
@@ -306,7 +444,7 @@ static int serve_run(void *args, int argc, char **argv)
 	struct serve_args *a = args;
 	struct serve_run r = { .a = a };
 	struct web_setup web = {};
-	struct session_tap leak_tap;
+	struct session_tap leak_tap, stream_tap = { .event = stream_event, .ctx = &r };
 	struct privs_user user;
 	char options[512];
 	int ret, cerr;
@@ -338,6 +476,16 @@ static int serve_run(void *args, int argc, char **argv)
 	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
+	session__add_tap(&r.s, &stream_tap);
+	a->http.mono_to_real_ns = r.view.mono_to_real_ns;
+	a->http.stream_filter = ww_filter_by_name;
+	if (history__init(&r.history, history_capacity(a->interval_ns))) {
+		elog("out of memory");
+		session__close(&r.s);
+		leak_watch__free(&r.leaks);
+		web_setup__free(&web);
+		return -ENOMEM;
+	}
 	recorder__argv_text(options, sizeof(options), argc, argv);
 	raise_fd_limit(a->http.max_connections);
 	/*
@@ -351,6 +499,7 @@ static int serve_run(void *args, int argc, char **argv)
 		ret = serve(&r);
 	cerr = session__close(&r.s);
 	leak_watch__free(&r.leaks);
+	history__free(&r.history);
 	web_setup__free(&web);
 	return ret ?: cerr;
 }

@@ -595,3 +595,27 @@ int ww_size_opt(const char *name, const char *arg, uint64_t min, uint64_t *bytes
 	}
 	return 1;
 }
+
+int ww_filter_by_name(const char *name, const char *value, struct ww_filters *f, char *err,
+		      size_t errlen)
+{
+	const struct ww_opt *const tables[] = { socket_filter_opts, transition_filter_opts };
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (const struct ww_opt *o = tables[t]; o->name || o->help; o++) {
+			if (!o->name || strcmp(o->name, name))
+				continue;
+			if (!o->arg && *value && strcmp(value, "1") && strcmp(value, "true")) {
+				snprintf(err, errlen, "%s takes no value", name);
+				return -EINVAL;
+			}
+			if (o->arg && !*value) {
+				snprintf(err, errlen, "%s needs a value", name);
+				return -EINVAL;
+			}
+			return filter_opt(o->key, value, f, err, errlen) < 0 ? -EINVAL : 0;
+		}
+	}
+	snprintf(err, errlen, "unknown filter '%.32s' (trace's filter options)", name);
+	return -EINVAL;
+}

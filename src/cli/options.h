@@ -142,4 +142,12 @@ struct ww_parser {
  */
 int ww_parse(int argc, char **argv, const struct ww_parser *p, int *first_arg);
 
+/*
+ * One socket or transition filter by its option's long name ("netns",
+ * "port", "ipv4" with "" or "1", ...), as serve's /api/v1/stream takes
+ * them from its query. 0, or -EINVAL with err set. Thread-safe.
+ */
+int ww_filter_by_name(const char *name, const char *value, struct ww_filters *f, char *err,
+		      size_t errlen);
+
 #endif

@@ -14,6 +14,18 @@ enum http_route http_route_of(const char *path)
 		return HTTP_ROUTE_INDEX;
 	if (!strcmp(path, "/healthz"))
 		return HTTP_ROUTE_HEALTHZ;
+	if (!strcmp(path, "/api/v1/endpoints"))
+		return HTTP_ROUTE_ENDPOINTS;
+	if (!strcmp(path, "/api/v1/history"))
+		return HTTP_ROUTE_HISTORY;
+	if (!strcmp(path, "/api/v1/diagram"))
+		return HTTP_ROUTE_DIAGRAM;
+	if (!strcmp(path, "/api/v1/leaks"))
+		return HTTP_ROUTE_LEAKS;
+	if (!strcmp(path, "/api/v1/ws"))
+		return HTTP_ROUTE_WS;
+	if (!strcmp(path, "/api/v1/stream"))
+		return HTTP_ROUTE_STREAM;
 	return HTTP_ROUTE_NONE;
 }
 
@@ -203,4 +215,82 @@ bool ct_memeq(const void *a, const void *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+/* The comma-separated list holds token, in any case. */
+static bool has_token(const char *list, const char *token)
+{
+	size_t n = strlen(token);
+	const char *p = list, *end = list + strlen(list);
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', end - p), *e = comma ? comma : end;
+		const char *s = skip_ows(p, e), *t = trim_end(s, e);
+
+		if ((size_t)(t - s) == n && !strncasecmp(s, token, n))
+			return true;
+		p = e + 1;
+	}
+	return false;
+}
+
+/* 16 bytes in base64: 22 characters of the alphabet, the last of 16 values, then "==". */
+static bool ws_key_ok(const char *key)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char last[] = "AQgw";
+
+	if (strlen(key) != 24 || strcmp(key + 22, "=="))
+		return false;
+	for (int i = 0; i < 21; i++)
+		if (!key[i] || !strchr(b64, key[i]))
+			return false;
+	return key[21] && strchr(last, key[21]);
+}
+
+int http_ws_handshake_check(const char *upgrade, const char *connection, const char *version,
+			    const char *key)
+{
+	if (!upgrade || !connection || !has_token(upgrade, "websocket") ||
+	    !has_token(connection, "upgrade") || !key)
+		return -EINVAL;
+	if (!version || strcmp(version, "13"))
+		return -EPROTONOSUPPORT;
+	return ws_key_ok(key) ? 0 : -EINVAL;
+}
+
+bool http_origin_allowed(const char *origin, const char *host, bool tls)
+{
+	const char *scheme = tls ? "https://" : "http://";
+	size_t n = strlen(scheme);
+
+	if (!origin)
+		return true;
+	if (!host || !*host || strncasecmp(origin, scheme, n))
+		return false;
+	return !strcasecmp(origin + n, host);
+}
+
+void http_b64_sha1(const unsigned char digest[20], char out[29])
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, i;
+
+	for (i = 0; i + 2 < 20; i += 3) {
+		uint32_t v = digest[i] << 16 | digest[i + 1] << 8 | digest[i + 2];
+
+		out[o++] = t[v >> 18];
+		out[o++] = t[(v >> 12) & 63];
+		out[o++] = t[(v >> 6) & 63];
+		out[o++] = t[v & 63];
+	}
+	/* 20 = 6 * 3 + 2: two bytes left */
+	uint32_t v = digest[18] << 8 | digest[19];
+
+	out[o++] = t[v >> 10];
+	out[o++] = t[(v >> 4) & 63];
+	out[o++] = t[(v & 15) << 2];
+	out[o++] = '=';
+	out[o] = 0;
 }

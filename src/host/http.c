@@ -21,13 +21,12 @@
 #include "log.h"
 #include "parse.h"
 #include "webconfig_file.h"
+#include "ws.h"
+#include "web_page.h"
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
-static const char index_page[] =
-	"<html><head><title>waitwatch</title></head><body>"
-	"<h1>waitwatch</h1><p>TCP sockets per endpoint and state, TIME_WAIT and "
-	"CLOSE_WAIT first.</p><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+#define CONTENT_TYPE_JSON "application/json"
 
 /*
  * A connection waiting for a whole request: since it opened, or since its
@@ -37,6 +36,7 @@ static const char index_page[] =
 struct conn_slot {
 	int fd;
 	bool used;
+	bool upgraded;          /* a WebSocket now: never a slow client */
 	uint64_t waiting_since; /* CLOCK_MONOTONIC ns; 0: a request is being served */
 };
 
@@ -55,6 +55,11 @@ struct http_server {
 	unsigned char mac_key[32];
 	char prio[128];              /* GnuTLS priorities, read for each connection */
 	uint64_t refused; /* connections closed at once: every slot in use */
+	struct ws_hub *hub;
+	struct web_docs *docs;           /* the last refresh's */
+	uint64_t ws_refused_origin, ws_refused_handshake, ws_refused_full;
+	int (*stream_filter)(const char *name, const char *value, struct ww_filters *f, char *err,
+			     size_t errlen);
 };
 
 /*
@@ -81,7 +86,7 @@ static void set_waiting(struct http_server *h, struct MHD_Connection *c, uint64_
 	struct conn_slot *slot = slot_of(c);
 
 	pthread_mutex_lock(&h->lock);
-	if (slot)
+	if (slot && !slot->upgraded)
 		slot->waiting_since = since;
 	pthread_mutex_unlock(&h->lock);
 }
@@ -391,11 +396,269 @@ static enum MHD_Result metrics(struct http_server *h, struct MHD_Connection *c)
 	return ret;
 }
 
+/* ---- the page and its API ---------------------------------------------------------- */
+
+/*
+ * The page is all of one file (HTML, CSS, JS), so that it loads nothing
+ * from elsewhere; the policy says so to the browser too.
+ */
+static enum MHD_Result page(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(web_page_len, (void *)web_page,
+					    MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; script-src 'unsafe-inline'; "
+				"style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static struct web_docs *docs_now(struct http_server *h)
+{
+	struct web_docs *d;
+
+	pthread_mutex_lock(&h->lock);
+	d = web_docs__get(h->docs);
+	pthread_mutex_unlock(&h->lock);
+	return d;
+}
+
+/* The table's view from the query: ?group=address&filter=198.51&select=... */
+static int view_of_query(struct MHD_Connection *c, enum ww_by by, struct web_view *v)
+{
+	const char *g = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "group");
+	const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "filter");
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "select");
+
+	memset(v, 0, sizeof(*v));
+	if (g && (web_group_parse(g, strlen(g), &v->group) || !web_group_applies(v->group, by)))
+		return -EINVAL;
+	if ((f && strlen(f) >= sizeof(v->filter)) || (s && strlen(s) >= sizeof(v->selected)))
+		return -EINVAL;
+	if (f)
+		strcpy(v->filter, f);
+	if (s)
+		strcpy(v->selected, s);
+	return 0;
+}
+
+static enum MHD_Result api_doc(struct http_server *h, struct MHD_Connection *c,
+			       enum http_route route)
+{
+	static const char bad[] = "bad query: group is endpoint, address or port; filter and "
+				  "select at most 63 characters\n";
+	struct web_docs *d = docs_now(h);
+	struct web_view v;
+	enum MHD_Result ret;
+	const char *doc;
+	char *text = NULL;
+	size_t len;
+
+	if (!d)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "starting\n", 9);
+	if (route == HTTP_ROUTE_ENDPOINTS) {
+		if (view_of_query(c, d->by, &v)) {
+			web_docs__put(d);
+			return reply(c, MHD_HTTP_BAD_REQUEST, "text/plain", bad, sizeof(bad) - 1);
+		}
+		doc = text = web_docs__endpoints(d, &v, &len);
+	} else {
+		doc = route == HTTP_ROUTE_HISTORY ? d->history :
+		      route == HTTP_ROUTE_DIAGRAM ? d->diagram : d->leaks;
+		len = strlen(doc);
+	}
+	ret = doc ? reply(c, MHD_HTTP_OK, CONTENT_TYPE_JSON, doc, len)
+		  : reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n", 14);
+	free(text);
+	web_docs__put(d);
+	return ret;
+}
+
+/* ---- WebSockets ------------------------------------------------------------------- */
+
+struct upgrade {
+	struct http_server *h;
+	bool stream;
+	struct ww_filters filters;
+};
+
+static void upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
+		     size_t n, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct upgrade *u = cls;
+	struct conn_slot *slot = slot_of(c);
+
+	pthread_mutex_lock(&u->h->lock);
+	if (slot) {
+		slot->upgraded = true;
+		slot->waiting_since = 0;
+	}
+	pthread_mutex_unlock(&u->h->lock);
+	if (ws_hub__add(u->h->hub, sock, extra, n, urh, u->stream, &u->filters))
+		elog("websocket: out of memory");
+	free(u);
+}
+
+struct stream_query {
+	struct http_server *h;
+	struct ww_filters *f;
+	char err[160];
+	bool bad;
+};
+
+static enum MHD_Result stream_param(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct stream_query *q = cls;
+
+	if (q->bad)
+		return MHD_NO;
+	if (!q->h->stream_filter ||
+	    q->h->stream_filter(key, value ? value : "", q->f, q->err, sizeof(q->err))) {
+		if (!q->err[0] || !q->h->stream_filter)
+			snprintf(q->err, sizeof(q->err), "unknown filter '%.32s'", key);
+		q->bad = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result refuse(struct http_server *h, struct MHD_Connection *c, unsigned int status,
+			      const char *why, uint64_t *counter)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&h->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&h->lock);
+	r = MHD_create_response_from_buffer(strlen(why), (void *)why, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (status == MHD_HTTP_UPGRADE_REQUIRED)
+		MHD_add_response_header(r, "Sec-WebSocket-Version", "13");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * A WebSocket holds its connection's slot for as long as it lives, and is
+ * never reaped as a slow client: so that WebSockets cannot take every slot
+ * and starve scrapes, they get all but 1/64 of --max-connections.
+ */
+static bool ws_clients_full(struct http_server *h)
+{
+	unsigned int reserve = h->nslots / 64 ? h->nslots / 64 : 1;
+	struct ws_counters c;
+
+	ws_hub__counters(h->hub, &c);
+	return c.clients + reserve >= h->nslots;
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/*
+ * Why this upgrade is refused, with its counter: an HTTP status, or 0 to
+ * go on. The handshake (RFC 6455 4.2.1), the Origin, a free slot.
+ */
+static unsigned int ws_refusal(struct http_server *h, struct MHD_Connection *c, const char **why,
+			       uint64_t **counter)
+{
+	int ok = http_ws_handshake_check(header(c, MHD_HTTP_HEADER_UPGRADE),
+					 header(c, MHD_HTTP_HEADER_CONNECTION),
+					 header(c, "Sec-WebSocket-Version"),
+					 header(c, "Sec-WebSocket-Key"));
+	bool tls = h->web && h->web->wc.tls;
+
+	*counter = &h->ws_refused_handshake;
+	if (!ws_hub__usable(h->hub))
+		return *why = "this build serves no WebSocket\n", MHD_HTTP_NOT_IMPLEMENTED;
+	if (ok == -EPROTONOSUPPORT)
+		return *why = "WebSocket version 13 only\n", MHD_HTTP_UPGRADE_REQUIRED;
+	if (ok)
+		return *why = "a WebSocket handshake was expected\n", MHD_HTTP_BAD_REQUEST;
+	*counter = &h->ws_refused_origin;
+	if (!http_origin_allowed(header(c, "Origin"), header(c, MHD_HTTP_HEADER_HOST), tls))
+		return *why = "Origin is not this server\n", MHD_HTTP_FORBIDDEN;
+	*counter = &h->ws_refused_full;
+	if (ws_clients_full(h))
+		return *why = "too many WebSocket clients\n", MHD_HTTP_SERVICE_UNAVAILABLE;
+	return 0;
+}
+
+/* 101 with the key's accept value; the socket then goes to upgraded(), with u. */
+static enum MHD_Result ws_switch(struct MHD_Connection *c, struct upgrade *u)
+{
+	unsigned char digest[20];
+	char accept[29], buf[64];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	snprintf(buf, sizeof(buf), "%s%s", header(c, "Sec-WebSocket-Key"), HTTP_WS_GUID);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, strlen(buf), digest) < 0)
+		return MHD_NO;
+	http_b64_sha1(digest, accept);
+	r = MHD_create_response_for_upgrade(upgraded, u);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
+	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
+	ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A WebSocket of the page, or of the stream with the query's filters. */
+static enum MHD_Result ws_upgrade(struct http_server *h, struct MHD_Connection *c, bool stream)
+{
+	struct stream_query q = { .h = h };
+	unsigned int status;
+	struct upgrade *u;
+	enum MHD_Result ret;
+	uint64_t *counter;
+	const char *why;
+	char buf[64];
+
+	status = ws_refusal(h, c, &why, &counter);
+	if (status)
+		return refuse(h, c, status, why, counter);
+	u = calloc(1, sizeof(*u)); /* zeroed: the stream's groups compare filters bytewise */
+	if (!u)
+		return MHD_NO;
+	u->h = h;
+	u->stream = stream;
+	q.f = &u->filters;
+	if (stream)
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, stream_param, &q);
+	if (q.bad) {
+		snprintf(buf, sizeof(buf), "%.60s\n", q.err);
+		free(u);
+		return refuse(h, c, MHD_HTTP_BAD_REQUEST, buf, &h->ws_refused_handshake);
+	}
+	ret = ws_switch(c, u);
+	if (ret != MHD_YES)
+		free(u);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
 {
-	static const char not_found[] = "not found: try /metrics\n";
+	static const char not_found[] = "not found: try / or /metrics\n";
 	static const char not_allowed[] = "method not allowed\n";
 	static const char unauthorized[] = "unauthorized\n";
 	struct http_server *h = cls;
@@ -414,8 +677,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case HTTP_ROUTE_METRICS:
 		return metrics(h, c);
 	case HTTP_ROUTE_INDEX:
-		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
-			     sizeof(index_page) - 1);
+		return page(c);
+	case HTTP_ROUTE_ENDPOINTS:
+	case HTTP_ROUTE_HISTORY:
+	case HTTP_ROUTE_DIAGRAM:
+	case HTTP_ROUTE_LEAKS:
+		return api_doc(h, c, http_route_of(url));
+	case HTTP_ROUTE_WS:
+	case HTTP_ROUTE_STREAM:
+		return ws_upgrade(h, c, http_route_of(url) == HTTP_ROUTE_STREAM);
 	case HTTP_ROUTE_HEALTHZ:
 		return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3);
 	case HTTP_ROUTE_NONE:
@@ -528,13 +798,15 @@ static void http__free(struct http_server *h)
 	explicit_bzero(h->mac_key, sizeof(h->mac_key));
 	free(h->text);
 	free(h->gz);
+	web_docs__put(h->docs);
 	free(h);
 }
 
 struct http_server *http__start(const struct http_opts *o)
 {
 	struct MHD_OptionItem tls[6] = { { MHD_OPTION_END, 0, NULL } };
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_UPGRADE;
 	struct http_server *h = calloc(1, sizeof(*h));
 	char where[INET6_ADDRSTRLEN];
 	int port = describe(&o->addr, where, sizeof(where));
@@ -553,6 +825,12 @@ struct http_server *http__start(const struct http_opts *o)
 		return NULL;
 	}
 	if (web_prepare(h, o->web)) {
+		http__free(h);
+		return NULL;
+	}
+	h->stream_filter = o->stream_filter;
+	h->hub = ws_hub__new(o->mono_to_real_ns);
+	if (!h->hub) {
 		http__free(h);
 		return NULL;
 	}
@@ -577,10 +855,11 @@ struct http_server *http__start(const struct http_opts *o)
 	if (!h->d) {
 		elog("cannot serve on %s port %d: libmicrohttpd did not start (-vv tells why)",
 		     where, port);
+		ws_hub__free(h->hub);
 		http__free(h);
 		return NULL;
 	}
-	vlog("serving /metrics on %s port %d%s%s", where, port,
+	vlog("serving / and /metrics on %s port %d%s%s", where, port,
 	     h->web && h->web->wc.tls ? " over TLS" : "",
 	     h->web && h->web->wc.nusers ? " with a password" : "");
 	return h;
@@ -590,6 +869,8 @@ void http__stop(struct http_server *h)
 {
 	if (!h)
 		return;
+	/* the WebSockets first: closing one goes through libmicrohttpd */
+	ws_hub__free(h->hub);
 	MHD_stop_daemon(h->d);
 	http__free(h);
 }
@@ -629,4 +910,30 @@ uint64_t http__refused(struct http_server *h)
 uint64_t http__scrapes(struct http_server *h)
 {
 	return read_locked(h, &h->scrapes);
+}
+
+void http__publish_web(struct http_server *h, struct web_docs *d)
+{
+	struct web_docs *old;
+
+	pthread_mutex_lock(&h->lock);
+	old = h->docs;
+	h->docs = web_docs__get(d);
+	pthread_mutex_unlock(&h->lock);
+	web_docs__put(old);
+	ws_hub__publish(h->hub, d);
+}
+
+void http__event(struct http_server *h, const struct ww_event *e)
+{
+	ws_hub__event(h->hub, e);
+}
+
+void http__ws_counters(struct http_server *h, struct ws_counters *c, uint64_t *refused_origin,
+		       uint64_t *refused_handshake, uint64_t *refused_full)
+{
+	ws_hub__counters(h->hub, c);
+	*refused_origin = read_locked(h, &h->ws_refused_origin);
+	*refused_handshake = read_locked(h, &h->ws_refused_handshake);
+	*refused_full = read_locked(h, &h->ws_refused_full);
 }

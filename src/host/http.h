@@ -14,6 +14,10 @@
 
 struct http_server;
 struct web_setup;
+struct web_docs;
+struct ww_filters;
+struct ww_event;
+struct ws_counters;
 
 struct http_opts {
 	struct sockaddr_storage addr;
@@ -22,6 +26,13 @@ struct http_opts {
 	size_t memory_limit;          /* per connection; larger headers get 431 */
 	int fd;                       /* the listen socket, from http__listen */
 	const struct web_setup *web;  /* TLS and passwords; NULL: plain HTTP, open */
+	int64_t mono_to_real_ns;      /* the stream's wall-clock times */
+	/*
+	 * A query parameter of /api/v1/stream, as trace's option of that name
+	 * ("netns", "port", ...): 0, or -EINVAL with err set (400).
+	 */
+	int (*stream_filter)(const char *name, const char *value, struct ww_filters *f, char *err,
+			     size_t errlen);
 };
 
 #define WW_DEFAULT_PORT 10061
@@ -50,6 +61,20 @@ void http__publish(struct http_server *h, char *text, size_t len, char *gz, size
  * timeout (slow clients); call it often. Returns how many were ended.
  */
 unsigned int http__reap(struct http_server *h);
+
+/* The documents of /api/v1 and the page's WebSocket for this refresh; takes a reference. */
+void http__publish_web(struct http_server *h, struct web_docs *d);
+
+/* An event for /api/v1/stream's clients (the collector's loop; never waits). */
+void http__event(struct http_server *h, const struct ww_event *e);
+
+/*
+ * WebSockets: clients, drops, messages; and upgrades refused (a foreign
+ * Origin, a bad handshake, every WebSocket slot taken: they get all but
+ * 1/64 of max_connections, at least one slot left for the rest).
+ */
+void http__ws_counters(struct http_server *h, struct ws_counters *c, uint64_t *refused_origin,
+		       uint64_t *refused_handshake, uint64_t *refused_full);
 
 /* Connections closed at once since start: max_connections were open. */
 uint64_t http__refused(struct http_server *h);

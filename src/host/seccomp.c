@@ -77,6 +77,11 @@ static const struct allowed {
 	{ "shutdown", S }, { "setsockopt", S },
 	/* serve over TLS: GnuTLS's keys and nonces */
 	{ "getrandom", S },
+	/*
+	 * serve's WebSockets: the thread's wake-up (eventfd), and over TLS
+	 * the socket pair libmicrohttpd forwards an upgraded connection on
+	 */
+	{ "eventfd2", S }, { "socketpair", S },
 };
 
 /* The bpf() commands of the steady state: reads only; nothing loads, creates or writes. */

@@ -39,6 +39,8 @@ void jw__decimal(struct json_writer *jw, uint64_t v, int scale);
 void jw__fixed(struct json_writer *jw, double v, int decimals);
 void jw__bool(struct json_writer *jw, bool v);
 void jw__null(struct json_writer *jw);
+/* A value rendered before, by this writer or another: written as it is (the caller vouches for it). */
+void jw__raw(struct json_writer *jw, const char *json, size_t len);
 
 /* A member: its name, then its value as jw__string, jw__uint, ... write it. */
 #define JW_KV(kind, jw, name, ...) (jw__name((jw), (name)), jw__##kind((jw), ##__VA_ARGS__))

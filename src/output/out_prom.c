@@ -373,3 +373,34 @@ void prom_render_leaks(FILE *f, const struct leak_report *r, int state, unsigned
 		shown++;
 	}
 }
+
+void prom_render_web(FILE *f, const struct prom_web *w)
+{
+	gauge(f, "waitwatch_websocket_clients", "WebSocket clients connected now.", w->clients);
+	counter(f, "waitwatch_websocket_clients_accepted_total", "WebSocket clients accepted.",
+		w->accepted);
+	counter(f, "waitwatch_websocket_clients_dropped_total",
+		"WebSocket clients dropped because they did not read: send queue full.",
+		w->dropped);
+	counter(f, "waitwatch_websocket_protocol_errors_total",
+		"WebSocket clients closed for a malformed or oversized frame.", w->closed_protocol);
+	counter(f, "waitwatch_websocket_messages_sent_total", "WebSocket messages queued to clients.",
+		w->messages_sent);
+	counter(f, "waitwatch_websocket_messages_received_total",
+		"WebSocket messages received from clients.", w->messages_received);
+	counter(f, "waitwatch_websocket_stream_events_dropped_total",
+		"Events /api/v1/stream could not queue: its queue was full.", w->events_dropped);
+	family(f, "waitwatch_websocket_upgrades_refused_total", "counter",
+	       "WebSocket upgrades refused: a foreign Origin, a bad handshake or filter, or "
+	       "every WebSocket slot taken.");
+	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"origin\"} %llu\n",
+		w->refused_origin);
+	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"handshake\"} %llu\n",
+		w->refused_handshake);
+	fprintf(f, "waitwatch_websocket_upgrades_refused_total{reason=\"full\"} %llu\n",
+		w->refused_full);
+	gauge(f, "waitwatch_web_history_samples", "Samples in the live page's history.",
+	      w->history_samples);
+	gauge(f, "waitwatch_web_history_capacity", "Samples the live page's history holds at most.",
+	      w->history_capacity);
+}

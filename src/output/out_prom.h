@@ -36,6 +36,16 @@ void prom_escape(FILE *f, const char *s);
 void prom_render(FILE *f, const struct snapshot *s, const struct view_opts *v,
 		 const struct prom_self *m);
 
+/* serve's page and WebSockets (src/host/ws.h). */
+struct prom_web {
+	unsigned long long clients, accepted, dropped, closed_protocol;
+	unsigned long long messages_sent, messages_received, events_dropped;
+	unsigned long long refused_origin, refused_handshake, refused_full;
+	unsigned long long history_samples, history_capacity;
+};
+
+void prom_render_web(FILE *f, const struct prom_web *w);
+
 struct leak_report;
 #define PROM_MAX_LEAK_SERIES 20
 /*

@@ -12,7 +12,9 @@
 #   WWW-Authenticate: Basic realm="waitwatch"; plain HTTP to the TLS port
 #   gets no answer; a client that only speaks TLS 1.1 is refused (and
 #   another server shows that the client does speak it); min_version TLS13
-#   refuses a TLS 1.2 client;
+#   refuses a TLS 1.2 client; the live page and its WebSocket (wss, over
+#   libmicrohttpd's forwarding of an upgraded TLS connection) take the same
+#   password;
 # - RequireAndVerifyClientCert: no client certificate, or one of the other
 #   CA, fail the handshake (TLS 1.2: curl's handshake error; TLS 1.3 defers
 #   the verdict to the first read: no answer); the CA's own one gets 200;
@@ -22,7 +24,7 @@
 # - Prometheus scrapes over mTLS with basic_auth and tls_config ca_file:
 #   the target is up, up == 1; its twin with a wrong password is down (401).
 . "$(dirname "$0")/lib.sh"
-ww_require curl openssl prometheus promtool htpasswd gzip
+ww_require curl openssl prometheus promtool htpasswd gzip /usr/bin/python3
 
 ww_ns_main tls
 PORT=10061
@@ -178,6 +180,21 @@ assert_eq "TLS, a Bearer token: 401" "401 0" \
 	"$(code "${CA[@]}" -H 'Authorization: Bearer x' "$URL/metrics")"
 assert_eq "TLS, the right password again (remembered): 200" "200 0" \
 	"$(code "${CA[@]}" -u "prom:$PASSWORD" "$URL/metrics")"
+# the live page and its WebSocket, behind the same TLS and password
+assert_eq "TLS, right password: the page / is 200" "200 0" \
+	"$(code "${CA[@]}" -u "prom:$PASSWORD" "$URL/")"
+assert_eq "TLS, no password: /api/v1/endpoints is 401" "401 0" \
+	"$(code "${CA[@]}" "$URL/api/v1/endpoints")"
+WSC=$WW_ROOT/tests/e2e/wsclient.py
+assert_eq "wss, right password: the page's socket pushes updates and answers a command" \
+	'{"status": 101, "types": ["hello", "update", "view"], "rows_after_filter": 0}' \
+	"$(inns timeout 20 /usr/bin/python3 "$WSC" page "wss://127.0.0.1:$PORT/api/v1/ws" \
+		"$PKI/ca.crt" "prom:$PASSWORD")"
+assert_eq "wss, no password: 401" '{"status": 401}' \
+	"$(inns timeout 20 /usr/bin/python3 "$WSC" page "wss://127.0.0.1:$PORT/api/v1/ws" "$PKI/ca.crt")"
+assert_eq "wss, wrong password on the stream: 401" '{"status": 401}' \
+	"$(inns timeout 20 /usr/bin/python3 "$WSC" page "wss://127.0.0.1:$PORT/api/v1/stream" \
+		"$PKI/ca.crt" "prom:wrong")"
 r=$(code "http://127.0.0.1:$PORT/metrics")
 assert_match "plain HTTP to the TLS port gets no HTTP answer ($r)" '^000 [1-9]' "$r"
 r=$(code -u "prom:$PASSWORD" "$URL/metrics")

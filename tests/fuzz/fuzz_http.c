@@ -12,7 +12,13 @@
  *   empty; a buffer one byte short is refused with -E2BIG, never overrun;
  * - Accept-Encoding: the answer does not change with spaces around the
  *   commas, and "X, gzip;q=0" never takes gzip;
- * - the route of a path is that of the same path with a trailing NUL.
+ * - the route of a path is that of the same path with a trailing NUL;
+ * - a WebSocket handshake: only 0, -EINVAL or -EPROTONOSUPPORT, and a key
+ *   taken is 24 characters ending in "=="; an Origin taken is the server's
+ *   own "http://" + Host, whatever the case;
+ * - a command of the live page (src/core/webview.c): 0 or -EINVAL, a
+ *   refused one leaves the view as it was, a taken one leaves its strings
+ *   terminated within their buffers.
  *
  * Seeds: tests/fuzz/corpus/fuzz_http/ (headers Prometheus and curl send,
  * and broken ones).
@@ -22,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "httpreq.h"
+#include "webview.h"
 
 #define MAX_TEXT 4096
 
@@ -122,6 +130,32 @@ static void gzip(const char *h)
 		check(!http_accepts_gzip(buf), "gzip;q=0 takes gzip");
 }
 
+static void websocket(const char *h)
+{
+	int r = http_ws_handshake_check("websocket", "Upgrade", "13", h);
+	int r2 = http_ws_handshake_check(h, h, h, "dGhlIHNhbXBsZSBub25jZQ==");
+
+	check(r == 0 || r == -EINVAL, "a key gives another answer");
+	check(r2 == 0 || r2 == -EINVAL || r2 == -EPROTONOSUPPORT, "unexpected handshake answer");
+	if (!r)
+		check(strlen(h) == 24 && !strcmp(h + 22, "=="), "a key of the wrong shape taken");
+	if (http_origin_allowed(h, "127.0.0.1:10061", false))
+		check(!strcasecmp(h, "http://127.0.0.1:10061"), "a foreign Origin taken");
+}
+
+static void command(const char *msg, size_t len)
+{
+	struct web_view v = { .group = WEB_GROUP_PORT, .filter = "f", .selected = "s" }, before = v;
+	int r = web_command_apply(msg, len, BY_SERVICE, &v);
+
+	check(r == 0 || r == -EINVAL, "unexpected command answer");
+	if (r)
+		check(!memcmp(&v, &before, sizeof(v)), "a refused command changed the view");
+	check(strnlen(v.filter, sizeof(v.filter)) < sizeof(v.filter), "filter not terminated");
+	check(strnlen(v.selected, sizeof(v.selected)) < sizeof(v.selected), "selection not terminated");
+	check(v.group <= WEB_GROUP_PORT, "an unknown grouping");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -135,8 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = 0;
 	basic(text);
 	gzip(text);
+	websocket(text);
+	command((const char *)data, size);
 	r = http_route_of(text);
-	check(r >= HTTP_ROUTE_NONE && r <= HTTP_ROUTE_HEALTHZ, "unknown route");
+	check(r >= HTTP_ROUTE_NONE && r <= HTTP_ROUTE_LAST, "unknown route");
 	check(r == HTTP_ROUTE_NONE || text[0] == '/', "a route for a path without '/'");
 	return 0;
 }

@@ -23,6 +23,65 @@ static void test_routes(void **state)
 	assert_int_equal(http_route_of("/metrics/"), HTTP_ROUTE_NONE);
 	assert_int_equal(http_route_of(""), HTTP_ROUTE_NONE);
 	assert_int_equal(http_route_of("//metrics"), HTTP_ROUTE_NONE);
+	assert_int_equal(http_route_of("/api/v1/endpoints"), HTTP_ROUTE_ENDPOINTS);
+	assert_int_equal(http_route_of("/api/v1/history"), HTTP_ROUTE_HISTORY);
+	assert_int_equal(http_route_of("/api/v1/diagram"), HTTP_ROUTE_DIAGRAM);
+	assert_int_equal(http_route_of("/api/v1/leaks"), HTTP_ROUTE_LEAKS);
+	assert_int_equal(http_route_of("/api/v1/ws"), HTTP_ROUTE_WS);
+	assert_int_equal(http_route_of("/api/v1/stream"), HTTP_ROUTE_STREAM);
+	assert_int_equal(http_route_of("/api/v1/"), HTTP_ROUTE_NONE);
+	assert_int_equal(http_route_of("/api/v2/endpoints"), HTTP_ROUTE_NONE);
+}
+
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+
+static void test_ws_handshake(void **state)
+{
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "13", KEY), 0);
+	assert_int_equal(http_ws_handshake_check("WebSocket", "keep-alive, Upgrade", "13", KEY), 0);
+	assert_int_equal(http_ws_handshake_check("h2c, websocket", " upgrade ", "13", KEY), 0);
+	assert_int_equal(http_ws_handshake_check(NULL, "Upgrade", "13", KEY), -EINVAL);
+	assert_int_equal(http_ws_handshake_check("websocket", "keep-alive", "13", KEY), -EINVAL);
+	assert_int_equal(http_ws_handshake_check("websockets", "Upgrade", "13", KEY), -EINVAL);
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "8", KEY), -EPROTONOSUPPORT);
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", NULL, KEY), -EPROTONOSUPPORT);
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "13", NULL), -EINVAL);
+	/* 16 bytes only: the 22nd character carries 2 bits */
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "13",
+						 "dGhlIHNhbXBsZSBub25jZR=="), -EINVAL);
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "13", "dGhlIHNhbXBsZQ=="),
+			 -EINVAL);
+	assert_int_equal(http_ws_handshake_check("websocket", "Upgrade", "13",
+						 "dGhlIHNhbXBsZSBub25j!Q=="), -EINVAL);
+}
+
+static void test_ws_accept(void **state)
+{
+	/* RFC 6455 1.3: SHA-1 of KEY + GUID */
+	static const unsigned char digest[20] = {
+		0xb3, 0x7a, 0x4f, 0x2c, 0xc0, 0x62, 0x4f, 0x16, 0x90, 0xf6,
+		0x46, 0x06, 0xcf, 0x38, 0x59, 0x45, 0xb2, 0xbe, 0xc4, 0xea,
+	};
+	char out[29];
+
+	http_b64_sha1(digest, out);
+	assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+static void test_origin(void **state)
+{
+	assert_true(http_origin_allowed(NULL, "127.0.0.1:10061", false));
+	assert_true(http_origin_allowed("http://127.0.0.1:10061", "127.0.0.1:10061", false));
+	assert_true(http_origin_allowed("HTTP://LocalHost:10061", "localhost:10061", false));
+	assert_true(http_origin_allowed("https://[::1]:10061", "[::1]:10061", true));
+	assert_false(http_origin_allowed("https://127.0.0.1:10061", "127.0.0.1:10061", false));
+	assert_false(http_origin_allowed("http://127.0.0.1:10061", "127.0.0.1:10061", true));
+	assert_false(http_origin_allowed("http://evil.example", "127.0.0.1:10061", false));
+	assert_false(http_origin_allowed("http://127.0.0.1:10062", "127.0.0.1:10061", false));
+	assert_false(http_origin_allowed("http://127.0.0.1:10061.evil", "127.0.0.1:10061", false));
+	assert_false(http_origin_allowed("null", "127.0.0.1:10061", false));
+	assert_false(http_origin_allowed("http://127.0.0.1:10061", NULL, false));
+	assert_false(http_origin_allowed("http://", "", false));
 }
 
 static void test_gzip(void **state)
@@ -96,6 +155,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_ws_handshake),
+		cmocka_unit_test(test_ws_accept),
+		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_basic_auth),
 		cmocka_unit_test(test_ct_memeq),

@@ -4,6 +4,7 @@
  * and the shared option parser: the getopt tables and --help it makes of the
  * same rows, values, errors and their one-line messages.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -284,6 +285,32 @@ static void test_listed_not_handled(void **state)
 	assert_string_equal(err, "waitwatch: test: --once does not apply here (try --help)");
 }
 
+/* /api/v1/stream's query: trace's filter options by their names */
+static void test_filter_by_name(void **state)
+{
+	struct ww_filters f = {};
+	char err[128];
+
+	assert_int_equal(ww_filter_by_name("netns", "4026531840", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.netns, 4026531840u);
+	assert_int_equal(ww_filter_by_name("port", "8004", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.port, 8004);
+	assert_int_equal(ww_filter_by_name("ipv6", "", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.family, AF_INET6);
+	assert_int_equal(ww_filter_by_name("addr", "198.51.100.0/24", &f, err, sizeof(err)), 0);
+	assert_true(f.has_addr);
+	assert_int_equal(ww_filter_by_name("state", "close-wait", &f, err, sizeof(err)), 0);
+	assert_int_not_equal(f.states, 0);
+	assert_int_equal(ww_filter_by_name("pid", "1", &f, err, sizeof(err)), 0);
+	assert_int_equal(ww_filter_by_name("port", "70000", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ww_filter_by_name("port", "", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ww_filter_by_name("ipv4", "x", &f, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ww_filter_by_name("duration", "1s", &f, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown filter 'duration'"));
+	assert_int_equal(ww_filter_by_name("Filters (in the kernel where possible):", "", &f, err,
+					   sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_only_listed),
 		cmocka_unit_test(test_listed_not_handled),
+		cmocka_unit_test(test_filter_by_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
