@@ -19,6 +19,8 @@
 #include "gzip.h"
 #include "cgnames.h"
 #include "history.h"
+#include "diagram.h"
+#include "out_diagram.h"
 #include "http.h"
 #include "json_writer.h"
 #include "log.h"
@@ -190,6 +192,7 @@ struct serve_run {
 	struct history history; /* the page's chart */
 	const struct history_sample *new_sample; /* this refresh's, while it is rendered */
 	uint64_t web_seq;
+	uint64_t start_ns; /* the diagram's window starts here */
 };
 
 static void self_now(struct serve_run *r, struct prom_self *m)
@@ -256,9 +259,29 @@ static void doc_sample(struct json_writer *jw, struct serve_run *r, const struct
 	out_web_sample(jw, r->new_sample, r->view.mono_to_real_ns);
 }
 
+/* The page's state diagram: drawn here, by the same code as `waitwatch diagram`. */
+static char *diagram_svg(struct serve_run *r, const struct snapshot *s)
+{
+	struct diagram d;
+	char *svg = NULL;
+	size_t len;
+
+	diagram__build(&d, s->totals, collector__flow(r->s.c));
+	d.start_ns = r->start_ns;
+	d.end_ns = s->ts_ns;
+	d.mono_to_real_ns = r->view.mono_to_real_ns;
+	snprintf(d.source, sizeof(d.source), "live (%s)", loader__mode(r->s.l));
+	if (out_diagram_buf(&d, DIAGRAM_SVG, &svg, &len))
+		return NULL;
+	return svg;
+}
+
 static void doc_diagram(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
 {
-	out_web_diagram(jw, s, r->view.mono_to_real_ns);
+	char *svg = diagram_svg(r, s);
+
+	out_web_diagram(jw, s, r->view.mono_to_real_ns, svg);
+	free(svg);
 }
 
 static void doc_leaks(struct json_writer *jw, struct serve_run *r, const struct snapshot *s)
@@ -414,6 +437,7 @@ static int serve(struct serve_run *r)
 	r->http = http__start(&r->a->http);
 	if (!r->http)
 		return -EADDRNOTAVAIL; /* printed */
+	r->start_ns = now_mono_ns();
 	ret = session__run(&r->s, &lp);
 	vlog("served %llu scrapes", (unsigned long long)http__scrapes(r->http));
 	http__stop(r->http);

@@ -137,7 +137,8 @@ static uint64_t transitions(const struct snapshot *s, int from, int to)
 	return n;
 }
 
-void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real)
+void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real,
+		     const char *svg)
 {
 	jw__start_object(jw);
 	jw__kv_uint(jw, "version", WEB_API_VERSION);
@@ -164,6 +165,8 @@ void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t m
 	}
 	jw__end_array(jw);
 	jw__kv_uint(jw, "events", s->stats.events);
+	if (svg)
+		jw__kv_string(jw, "svg", svg);
 	jw__end_object(jw);
 }
 

@@ -8,7 +8,7 @@ first page.
   cdp.py PORT navigate URL            load URL, wait for its load event
   cdp.py PORT eval EXPR               print the JSON value of EXPR
   cdp.py PORT wait EXPR SECS          until EXPR is true (exit 1 after SECS)
-  cdp.py PORT screenshot FILE         a PNG of the page
+  cdp.py PORT screenshot FILE         a PNG of the whole page, 1280 wide
   cdp.py PORT click SELECTOR          a real mouse click at its centre
 """
 import asyncio
@@ -88,7 +88,12 @@ async def main(argv):
             await c.call("Emulation.setDeviceMetricsOverride", width=1280, height=900,
                          deviceScaleFactor=1, mobile=False)
             await asyncio.sleep(0.3)
-            r = await c.call("Page.captureScreenshot", format="png")
+            # the whole page, not only the window: the diagram is below the fold
+            m = await c.call("Page.getLayoutMetrics")
+            size = m.get("cssContentSize") or m["contentSize"]
+            r = await c.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                             clip={"x": 0, "y": 0, "width": 1280,
+                                   "height": min(int(size["height"]), 4000), "scale": 1})
             with open(args[0], "wb") as f:
                 f.write(base64.b64decode(r["data"]))
         elif cmd == "click":

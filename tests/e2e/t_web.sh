@@ -100,6 +100,17 @@ if cdp wait "$(line 127.0.0.1:8004 CLOSE_WAIT) == $ss_cw && $(line 127.0.0.1:800
 else
 	fail "chart vs ss" "lines end at $(dom "$(line 127.0.0.1:8004 CLOSE_WAIT)") and $(dom "$(line 127.0.0.1:8001 TIME_WAIT)")"
 fi
+# the state diagram, drawn by the server: its CLOSE_WAIT box holds the
+# namespace's CLOSE_WAIT sockets, its arrow in counts at least the 50 made
+box() { # STATE: the sockets its box shows
+	echo "Number((document.querySelector('#state-diagram svg g#box-$1') || {dataset: {}}).dataset.sockets)"
+}
+ss_cw_all=$(ip netns exec "$NS" ss -tanH state close-wait | wc -l)
+if cdp wait "$(box CLOSE_WAIT) == $ss_cw_all && Number(document.querySelector('#state-diagram svg g#arrow-ESTABLISHED-CLOSE_WAIT').dataset.count) >= 50" 5; then
+	pass "the state diagram's CLOSE_WAIT box shows $ss_cw_all sockets, as ss, pushed $(dom document.body.dataset.diagramUpdates) times"
+else
+	fail "diagram vs ss" "box $(dom "$(box CLOSE_WAIT)"), ss $ss_cw_all, diagram: $(dom 'document.getElementById("state-diagram").innerHTML.slice(0, 300)')"
+fi
 # every row of the table, between two reads of ss that agree
 for try in 1 2 3; do
 	ss_endpoints "$NS" >"$WW_TMP/a.ss"
