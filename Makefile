@@ -44,7 +44,7 @@ DEB_PACKAGES := make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zli
 	libcmocka-dev libmicrohttpd-dev iproute2 jq procps prometheus curl libxml2-utils valgrind \
 	libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev libunistring-dev \
 	libcap-dev libseccomp-dev \
-	libyaml-dev libcrypt-dev openssl apache2-utils libjansson-dev \
+	libyaml-dev libcrypt-dev openssl apache2-utils libjansson-dev graphviz \
 	qemu-system-x86 busybox-static cpio \
 	buildah podman runc python3-yaml \
 	libwslay-dev xxd chromium python3-websockets python3-jsonschema

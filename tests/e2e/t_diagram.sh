@@ -18,7 +18,7 @@
 #   (runtime) or 2 (usage); a file cut off inside a block is still drawn.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
-ww_require "$LOADGEN" xmllint ss
+ww_require "$LOADGEN" xmllint dot ss
 
 T=$WW_TMP
 ww_ns_churn diag
@@ -194,6 +194,16 @@ assert_eq "--json's boxes are the SVG's" "$(cat "$T/svg.states")" \
 assert_match "--dot is a digraph with the TIME_WAIT box" \
 	"^digraph tcp_states \{.*TIME_WAIT \[label=\"TIME_WAIT.n$tw_box sockets\"" \
 	"$(tr '\n' ' ' <"$T/dg.dot")"
+# Graphviz itself reads it, and lays out every state the SVG draws
+if [ ! -s "$T/svg.states" ]; then
+	fail "Graphviz reads the DOT" "the SVG has no state with sockets to look for"
+elif dot -Tsvg "$T/dg.dot" >"$T/dg.dot.svg" 2>"$T/dot.err" && xmllint --noout "$T/dg.dot.svg"; then
+	assert_eq "Graphviz lays out the DOT: each of the SVG's states is a node" "$(cut -d' ' -f1 "$T/svg.states")" \
+		"$(grep -o '<title>[A-Z_0-9]*</title>' "$T/dg.dot.svg" | sed 's/<[^>]*>//g' |
+			grep -xF -f <(cut -d' ' -f1 "$T/svg.states") | sort -u)"
+else
+	fail "Graphviz reads the DOT" "$(head -c 300 "$T/dot.err")"
+fi
 
 # ---- 2. live ---------------------------------------------------------------------
 
