@@ -91,11 +91,12 @@ DEPS_STAMP := $(OUTPUT)/.deps-ok
 # libFuzzer targets: clang instruments the whole core with them.
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
-# per fuzzer: four of them, about 60 s in all
+# per fuzzer, as many at once as there are CPUs (tests/fuzz/smoke.sh)
 FUZZ_SMOKE_SECONDS ?= 15
+NPROC := $(shell nproc)
 
 .PHONY: all run test check e2e deps vmlinux clean tools bench fuzz fuzz-smoke static install FORCE \
-	uninstall test-kernels image rules-check deploy-check
+	uninstall test-kernels image rules-check deploy-check test-build
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -276,15 +277,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $$(FUZZ_EXTRA_$$*) $$(FUZZ_DEPS_$$
 
 # Each fuzzer runs from its seed corpus (tests/fuzz/corpus/NAME), bounded in time.
 fuzz-smoke: $(FUZZERS)
-	$(Q)for f in $(FUZZERS); do \
-		n=$$(basename $$f); mkdir -p $(OUTPUT)/fuzz/corpus-$$n; \
-		echo "  FUZZ     $$n for $(FUZZ_SMOKE_SECONDS) s"; \
-		$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
-			-artifact_prefix=$(OUTPUT)/fuzz/ \
-			-print_final_stats=0 $(OUTPUT)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
-			>$(OUTPUT)/fuzz/$$n.log 2>&1 || { tail -40 $(OUTPUT)/fuzz/$$n.log; exit 1; }; \
-		grep -E '^#[0-9]+.*DONE' $(OUTPUT)/fuzz/$$n.log | tail -1; \
-	done
+	$(Q)tests/fuzz/smoke.sh $(OUTPUT) $(FUZZ_SMOKE_SECONDS) $(FUZZERS)
 
 fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke FUZZ_SMOKE_SECONDS=$(FUZZ_SECONDS)
@@ -300,7 +293,13 @@ test-kernels: waitwatch-static tools
 	$(Q)tests/kernels/run.sh
 
 # sanitize-quick: the unit tests and a few end-to-end tests under ASan+UBSan.
-test: check rules-check deploy-check fuzz-smoke e2e sanitize-quick test-kernels
+test: test-build check rules-check deploy-check fuzz-smoke e2e sanitize-quick test-kernels
+
+# Everything the tests run, built first on every CPU: the tests themselves
+# then run one after the other.
+test-build:
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) waitwatch waitwatch-static $(UNIT_TESTS) \
+		$(TOOLS) $(OUTPUT)/tools/loadgen-static $(FUZZERS)
 
 # ---- Prometheus rules, the Kubernetes manifests --------------------------
 
@@ -347,7 +346,7 @@ SAN_E2E ?= $(filter-out t_valgrind,$(patsubst tests/e2e/%.sh,%,$(wildcard tests/
 SAN_QUICK_E2E ?= t_trace t_top t_leaks t_serve t_record
 SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-SAN_MAKE = $(MAKE) --no-print-directory OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
+SAN_MAKE = $(MAKE) --no-print-directory -j$(NPROC) OUTPUT=$(SAN_OUTPUT) CFLAGS="$(CFLAGS) $(SAN_FLAGS)"
 
 .PHONY: sanitize sanitize-build sanitize-check sanitize-e2e sanitize-quick san-objects
 

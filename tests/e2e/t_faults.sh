@@ -137,7 +137,8 @@ KILLS=0 HELD=0 OBJECTS=0 EMPTY_FILES=0 FILES_OK=0 FILES_CUT=0 ROTATED=0
 for i in $(seq 0 20); do
 	f=$T/kill.$i.wwr
 	case $((i % 3)) in
-	0) cmd=(serve --listen "127.0.0.1:$KPORT" -i 0.1 --record "$f" --record-max-size 64K) ;;
+	# serve stays root: nobody could not rotate a recording in the test's directory
+	0) cmd=(serve --listen "127.0.0.1:$KPORT" -i 0.1 --user root --record "$f" --record-max-size 64K) ;;
 	1) cmd=(top --json -i 0.1) ;;
 	2) cmd=(record -o "$f" -i 0.1) ;;
 	esac
@@ -149,6 +150,8 @@ for i in $(seq 0 20); do
 	# every other kill once attached: into the sweeps, scrapes and rotations
 	if [ $((i / 3 % 2)) -eq 1 ]; then
 		wait_for "ww_attached $pid || ww_gone $pid" 10
+		# a recording killed once attached has its header: one to read
+		[ "${cmd[0]}" == top ] || wait_for "[ -s $f ] || ww_gone $pid" 5
 		when="${delay}s after the attach"
 	fi
 	sleep "$delay"
@@ -174,8 +177,8 @@ else
 	fail "SIGKILL at any moment" "only $HELD of $KILLS kills hit a process holding BPF objects"
 fi
 if [ "$((FILES_OK + FILES_CUT))" -ge 5 ]; then
-	pass "the $((FILES_OK + FILES_CUT)) recordings the kills cut read with report" \
-		"($FILES_OK whole, $FILES_CUT cut inside a block, $EMPTY_FILES killed before the header, $ROTATED rotated)"
+	pass "the $((FILES_OK + FILES_CUT)) recordings the kills cut read with report \
+($FILES_OK whole, $FILES_CUT cut inside a block, $EMPTY_FILES killed before the header, $ROTATED rotated)"
 else
 	fail "recordings after SIGKILL" "only $FILES_OK + $FILES_CUT recordings read ($EMPTY_FILES empty)"
 fi
