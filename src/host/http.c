@@ -914,13 +914,7 @@ uint64_t http__scrapes(struct http_server *h)
 
 void http__publish_web(struct http_server *h, struct web_docs *d)
 {
-	struct web_docs *old;
-
-	pthread_mutex_lock(&h->lock);
-	old = h->docs;
-	h->docs = web_docs__get(d);
-	pthread_mutex_unlock(&h->lock);
-	web_docs__put(old);
+	web_docs__replace(&h->docs, &h->lock, d);
 	ws_hub__publish(h->hub, d);
 }
 

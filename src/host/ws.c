@@ -641,15 +641,20 @@ int ws_hub__add(struct ws_hub *h, int fd, const char *extra, size_t n,
 	return 0;
 }
 
-void ws_hub__publish(struct ws_hub *h, struct web_docs *d)
+void web_docs__replace(struct web_docs **slot, pthread_mutex_t *lock, struct web_docs *d)
 {
 	struct web_docs *old;
 
-	pthread_mutex_lock(&h->lock);
-	old = h->docs;
-	h->docs = web_docs__get(d);
-	pthread_mutex_unlock(&h->lock);
-	web_docs__put(old);
+	pthread_mutex_lock(lock);
+	old = *slot;
+	*slot = web_docs__get(d);
+	pthread_mutex_unlock(lock);
+	web_docs__put(old); /* outside the lock: it may free */
+}
+
+void ws_hub__publish(struct ws_hub *h, struct web_docs *d)
+{
+	web_docs__replace(&h->docs, &h->lock, d);
 	wake(h);
 }
 

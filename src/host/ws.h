@@ -9,6 +9,7 @@
 #ifndef WW_WS_H
 #define WW_WS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ struct web_docs {
 
 void web_docs__put(struct web_docs *d);
 struct web_docs *web_docs__get(struct web_docs *d);
+/* *slot = a new reference to d, under lock; the old one is dropped. */
+void web_docs__replace(struct web_docs **slot, pthread_mutex_t *lock, struct web_docs *d);
 
 /* The table's document of a view of d, NUL-terminated; NULL: out of memory. */
 char *web_docs__endpoints(const struct web_docs *d, const struct web_view *v, size_t *len);

@@ -350,6 +350,28 @@ ww_end() {
 	done
 }
 
+# ww_lg_server PORT MODE [SECS]: a loadgen server on 127.0.0.1:PORT in $NS
+# (MODE: loadgen's -m), for SECS (default 60) at most; returns once it
+# listens.
+ww_lg_server() {
+	local ready=$WW_TMP/ready.$1
+	rm -f "$ready" # a server of an earlier namespace on the same port
+	ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p "$1" -m "$2" -t "${3:-60}" -r "$ready" &
+	ww_bg $!
+	wait_for "[ -s $ready ]" 5 || fatal "server-$1" "loadgen server on 127.0.0.1:$1 not ready"
+}
+
+# ww_lg_clients PORT COUNT [DELAY_MS]: COUNT connections from $NS to
+# 127.0.0.1:PORT that close first (DELAY_MS apart, default 10); all of them
+# connect, or the test ends.
+ww_lg_clients() {
+	local out
+	out=$(timeout 30 ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p "$1" -n "$2" \
+		-m close-first -d "${3:-10}")
+	[ "$(jq -r .connections <<<"$out")" == "$2" ] ||
+		fatal "clients-$1" "wanted $2 connections to 127.0.0.1:$1, got: $out"
+}
+
 # ww_stop PID SIGNAL [TIMEOUT]: send SIGNAL (0: none, just wait), wait for
 # PID (a child of this shell) to exit, SIGKILL it after TIMEOUT (default 5)
 # seconds. The exit status is left in WW_RC. (No watchdog subshell: a

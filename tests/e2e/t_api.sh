@@ -18,20 +18,10 @@ WSC=$WW_ROOT/tests/e2e/wsclient.py
 ww_require "$LOADGEN" curl "$PY"
 
 ww_ns_main api
-server() { # PORT MODE
-	local ready=$WW_TMP/ready.$1
-	ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p "$1" -m "$2" -t 40 -r "$ready" &
-	ww_bg $!
-	wait_for "[ -s $ready ]" 5 || fatal "server-$1" "loadgen server on 127.0.0.1:$1 not ready"
-}
-clients() { # PORT COUNT
-	timeout 20 ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p "$1" -n "$2" \
-		-m close-first -d 10 >/dev/null || fatal "clients-$1" "loadgen client failed"
-}
-server 8001 close-after-eof
-server 8004 hold
-clients 8001 20
-clients 8004 5
+ww_lg_server 8001 close-after-eof 40
+ww_lg_server 8004 hold 40
+ww_lg_clients 8001 20
+ww_lg_clients 8004 5
 sleep 1.2 # the CLOSE_WAIT sockets older than --leak-age at serve's first sweep
 ww_serve_start -i 1 --netns "$INO" --leak-age 1s
 wait_for "curl -s -m 2 $URL/api/v1/leaks | jq -e '.owners | length > 0' >/dev/null" 5 ||
@@ -77,7 +67,7 @@ assert_eq "the view's answer is grouped by address" address \
 SPID=$!
 ww_bg $SPID
 sleep 0.5
-clients 8001 10
+ww_lg_clients 8001 10
 wait "$SPID"
 assert_eq "the stream carried the 10 connections' transitions (10 each, port 8001)" 100 \
 	"$(wc -l <"$WW_TMP/stream.jsonl")"

@@ -71,19 +71,6 @@ assert_eq "the image holds the binary and passwd, group only (no shell)" \
 
 # ---- the workload ---------------------------------------------------------------
 
-start_server() { # PORT MODE
-	local ready=$WW_TMP/ready.$1
-	ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p "$1" -m "$2" -t 50 -r "$ready" &
-	ww_bg $!
-	wait_for "[ -s $ready ]" 5 || fatal "server-$1" "loadgen server on 127.0.0.1:$1 not ready"
-}
-clients() { # PORT COUNT
-	local out
-	out=$(timeout 30 ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p "$1" -n "$2" \
-		-m close-first -d 10)
-	[ "$(jq -r .connections <<<"$out")" == "$2" ] ||
-		fatal "clients-$1" "wanted $2 connections to 127.0.0.1:$1, got: $out"
-}
 
 # A namespace whose processes are gone before the container starts: only
 # its bind mount in /run/netns keeps it and its TIME_WAIT sockets, so the
@@ -91,9 +78,9 @@ clients() { # PORT COUNT
 # at all (no event of theirs comes after the start).
 ww_ns_churn early
 NS_EARLY=$NS INO_EARLY=$INO
-start_server 8001 close-after-eof
+ww_lg_server 8001 close-after-eof 50
 EARLY_SRV=$!
-clients 8001 60
+ww_lg_clients 8001 60
 ww_stop "$EARLY_SRV" TERM
 early_counts() {
 	ip netns exec "$NS_EARLY" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l
@@ -103,8 +90,8 @@ wait_for "[ \"\$(early_counts)\" -ge 50 ]" 5
 ww_ns_churn image
 # TIME_WAIT on the client side towards 8001, CLOSE_WAIT held by the server on
 # 8004; the servers stay, so the container finds the namespace by their pids
-start_server 8001 close-after-eof
-start_server 8004 hold
+ww_lg_server 8001 close-after-eof 50
+ww_lg_server 8004 hold 50
 
 # ---- the container ------------------------------------------------------------
 
@@ -149,8 +136,8 @@ assert_eq "every thread: nobody, the sweeps' capabilities, no bounding set, no_n
 
 # ---- counts against ss ----------------------------------------------------------
 
-clients 8001 120
-clients 8004 40
+ww_lg_clients 8001 120
+ww_lg_clients 8004 40
 # the closes settle (each client socket reaches TIME_WAIT once the server closed)
 wait_for "[ \"\$(ip netns exec $NS ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)\" -ge 110 ]" 5
 ss_counts() { # "TIME_WAIT CLOSE_WAIT" in the namespace now

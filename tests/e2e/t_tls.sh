@@ -271,12 +271,10 @@ cert() { # NAME: curl's options for that client certificate
 
 PPORT=9090
 mkdir -p "$WW_TMP/tsdb"
-cat >"$WW_TMP/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: waitwatch_tls
+# tls_job NAME PASSWORD TARGET: a scrape job over mTLS with basic_auth
+tls_job() {
+	cat <<EOF
+  - job_name: $1
     scheme: https
     tls_config:
       ca_file: $PKI/ca.crt
@@ -284,21 +282,16 @@ scrape_configs:
       key_file: $PKI/client.key
     basic_auth:
       username: prom
-      password: $PASSWORD
+      password: $2
     static_configs:
-      - targets: ['127.0.0.1:$PORT']
-  - job_name: waitwatch_wrong_password
-    scheme: https
-    tls_config:
-      ca_file: $PKI/ca.crt
-      cert_file: $PKI/client.crt
-      key_file: $PKI/client.key
-    basic_auth:
-      username: prom
-      password: not-$PASSWORD
-    static_configs:
-      - targets: ['localhost:$PORT']
+      - targets: ['$3']
 EOF
+}
+{
+	printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n'
+	tls_job waitwatch_tls "$PASSWORD" "127.0.0.1:$PORT"
+	tls_job waitwatch_wrong_password "not-$PASSWORD" "localhost:$PORT"
+} >"$WW_TMP/prometheus.yml"
 promtool check config "$WW_TMP/prometheus.yml" >"$WW_TMP/promtool.out" 2>&1 ||
 	fatal prometheus "promtool rejects the test's configuration: $(head -c 300 "$WW_TMP/promtool.out")"
 ip netns exec "$NS" prometheus --config.file="$WW_TMP/prometheus.yml" --storage.tsdb.path="$WW_TMP/tsdb" \

@@ -51,23 +51,10 @@ m0=$(dom document.body.dataset.wsMessages)
 
 # ---- the workload -----------------------------------------------------------------
 
-start_server() { # PORT MODE
-	local ready=$WW_TMP/ready.$1
-	ip netns exec "$NS" "$LOADGEN" server -a 127.0.0.1 -p "$1" -m "$2" -t 60 -r "$ready" &
-	ww_bg $!
-	wait_for "[ -s $ready ]" 5 || fatal "server-$1" "loadgen server on 127.0.0.1:$1 not ready"
-}
-clients() { # PORT COUNT
-	local out
-	out=$(timeout 30 ip netns exec "$NS" "$LOADGEN" client -a 127.0.0.1 -p "$1" -n "$2" \
-		-m close-first -d 20)
-	[ "$(jq -r .connections <<<"$out")" == "$2" ] ||
-		fatal "clients-$1" "wanted $2 connections to 127.0.0.1:$1, got: $out"
-}
-start_server 8001 close-after-eof
-start_server 8004 hold
-clients 8001 200
-clients 8004 50
+ww_lg_server 8001 close-after-eof
+ww_lg_server 8004 hold
+ww_lg_clients 8001 200 20
+ww_lg_clients 8004 50 20
 sleep 0.3
 ss_cw=$(ip netns exec "$NS" ss -tanH state close-wait src 127.0.0.1:8004 | wc -l)
 ss_tw=$(ip netns exec "$NS" ss -tanH state time-wait dst 127.0.0.1:8001 | wc -l)
