@@ -6,26 +6,29 @@
 #include <strings.h>
 #include "httpreq.h"
 
+/* Each path the server answers, with its route; every other path is HTTP_ROUTE_NONE. */
+static const struct {
+	const char *path;
+	enum http_route route;
+} http_routes[] = {
+	{ "/metrics", HTTP_ROUTE_METRICS },
+	{ "/", HTTP_ROUTE_INDEX },
+	{ "/healthz", HTTP_ROUTE_HEALTHZ },
+	{ "/api/v1/endpoints", HTTP_ROUTE_ENDPOINTS },
+	{ "/api/v1/history", HTTP_ROUTE_HISTORY },
+	{ "/api/v1/diagram", HTTP_ROUTE_DIAGRAM },
+	{ "/api/v1/leaks", HTTP_ROUTE_LEAKS },
+	{ "/api/v1/ws", HTTP_ROUTE_WS },
+	{ "/api/v1/stream", HTTP_ROUTE_STREAM },
+};
+
 enum http_route http_route_of(const char *path)
 {
-	if (!strcmp(path, "/metrics"))
-		return HTTP_ROUTE_METRICS;
-	if (!strcmp(path, "/"))
-		return HTTP_ROUTE_INDEX;
-	if (!strcmp(path, "/healthz"))
-		return HTTP_ROUTE_HEALTHZ;
-	if (!strcmp(path, "/api/v1/endpoints"))
-		return HTTP_ROUTE_ENDPOINTS;
-	if (!strcmp(path, "/api/v1/history"))
-		return HTTP_ROUTE_HISTORY;
-	if (!strcmp(path, "/api/v1/diagram"))
-		return HTTP_ROUTE_DIAGRAM;
-	if (!strcmp(path, "/api/v1/leaks"))
-		return HTTP_ROUTE_LEAKS;
-	if (!strcmp(path, "/api/v1/ws"))
-		return HTTP_ROUTE_WS;
-	if (!strcmp(path, "/api/v1/stream"))
-		return HTTP_ROUTE_STREAM;
+	size_t i;
+
+	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++)
+		if (!strcmp(path, http_routes[i].path))
+			return http_routes[i].route;
 	return HTTP_ROUTE_NONE;
 }
 
@@ -116,17 +119,12 @@ bool http_accepts_gzip(const char *ae)
 /* A base64 character's value; -1 for any other byte. */
 static int b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *at = c ? strchr(alphabet, c) : NULL;
+
+	/* NUL is excluded: strchr would find the terminator. */
+	return at ? (int)(at - alphabet) : -1;
 }
 
 /* Standard base64, padded or not; the bytes into out. Their count, or -errno. */
