@@ -255,9 +255,51 @@ static void gauge(FILE *f, const char *name, const char *help, double v)
 	fprintf(f, "%s %.17g\n", name, v);
 }
 
+/* A self-metric whose value is a whole number: a counter, or a gauge printed as one. */
+struct self_row {
+	const char *type, *name, *help;
+	unsigned long long v;
+};
+
+static void self_rows(FILE *f, const struct self_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(rows[i].type, "gauge"))
+			gauge(f, rows[i].name, rows[i].help, rows[i].v);
+		else
+			counter(f, rows[i].name, rows[i].help, rows[i].v);
+	}
+}
+
 static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_self *m)
 {
 	const struct collector_stats *st = &s->stats;
+	const struct self_row rows[] = {
+		{ "counter", "waitwatch_bpf_program_runs_total",
+		  "Runs of the transition program (needs kernel.bpf_stats_enabled=1).", m->run_cnt },
+		{ "counter", "waitwatch_bpf_recursion_misses_total",
+		  "Times the transition program could not run, from the kernel.",
+		  m->recursion_misses },
+		{ "counter", "waitwatch_repairs_total",
+		  "Counts a sweep of the kernel's table corrected after lost events.", st->repairs },
+		{ "counter", "waitwatch_sweeps_total", "Sweeps of the kernel's socket table.",
+		  st->sweeps },
+		{ "counter", "waitwatch_time_wait_entries_total",
+		  "Entries into TIME_WAIT on the host, inferred at FIN_WAIT2/CLOSING->CLOSE.",
+		  st->tw_entries },
+		{ "counter", "waitwatch_endpoints_evicted_total",
+		  "Endpoints whose figures were folded into other when the table was full.",
+		  st->endpoints_evicted },
+		{ "gauge", "waitwatch_endpoints_folded",
+		  "Endpoints folded into the other row at the last snapshot.", s->other.folded },
+		{ "counter", "waitwatch_cgroups_resolved_total",
+		  "Cgroup ids whose path was found, once per cgroup.", m->cgroups_resolved },
+		{ "counter", "waitwatch_cgroups_unresolved_total",
+		  "Cgroup ids with no path: gone before asked for, or no cgroup2 mount.",
+		  m->cgroups_unresolved },
+		{ "counter", "waitwatch_cgroups_evicted_total",
+		  "Cgroups forgotten when their table was full (1024).", m->cgroups_evicted },
+	};
 
 	counter(f, "waitwatch_events_total", "TCP state transitions received.", m->events);
 	family(f, "waitwatch_events_lost_total", "counter",
@@ -266,29 +308,7 @@ static void self_metrics(FILE *f, const struct snapshot *s, const struct prom_se
 		(unsigned long long)m->rb_drops);
 	fprintf(f, "waitwatch_events_lost_total{reason=\"recursion\"} %llu\n",
 		(unsigned long long)m->recursion_misses);
-	counter(f, "waitwatch_bpf_program_runs_total",
-		"Runs of the transition program (needs kernel.bpf_stats_enabled=1).", m->run_cnt);
-	counter(f, "waitwatch_bpf_recursion_misses_total",
-		"Times the transition program could not run, from the kernel.",
-		m->recursion_misses);
-	counter(f, "waitwatch_repairs_total",
-		"Counts a sweep of the kernel's table corrected after lost events.", st->repairs);
-	counter(f, "waitwatch_sweeps_total", "Sweeps of the kernel's socket table.", st->sweeps);
-	counter(f, "waitwatch_time_wait_entries_total",
-		"Entries into TIME_WAIT on the host, inferred at FIN_WAIT2/CLOSING->CLOSE.",
-		st->tw_entries);
-	counter(f, "waitwatch_endpoints_evicted_total",
-		"Endpoints whose figures were folded into other when the table was full.",
-		st->endpoints_evicted);
-	gauge(f, "waitwatch_endpoints_folded",
-	      "Endpoints folded into the other row at the last snapshot.", s->other.folded);
-	counter(f, "waitwatch_cgroups_resolved_total",
-		"Cgroup ids whose path was found, once per cgroup.", m->cgroups_resolved);
-	counter(f, "waitwatch_cgroups_unresolved_total",
-		"Cgroup ids with no path: gone before asked for, or no cgroup2 mount.",
-		m->cgroups_unresolved);
-	counter(f, "waitwatch_cgroups_evicted_total",
-		"Cgroups forgotten when their table was full (1024).", m->cgroups_evicted);
+	self_rows(f, rows, sizeof(rows) / sizeof(rows[0]));
 	family(f, "waitwatch_container_names_total", "counter",
 	       "Containers whose names a runtime's files gave, or did not.");
 	fprintf(f, "waitwatch_container_names_total{result=\"found\"} %llu\n", m->containers_named);
