@@ -248,9 +248,39 @@ static int tls_whole(struct walk *w, const yaml_node_t *n, bool any)
 	return 0;
 }
 
-static int walk_tls(struct walk *w, const yaml_node_t *k, const yaml_node_t *v)
+/* What one checked key of a mapping does with its value; arg is the caller's. */
+typedef int (*pair_fn)(struct walk *w, const yaml_node_t *k, const yaml_node_t *v, void *arg);
+
+/* Each key of a mapping, checked (a string, given once), then handed to each. */
+static int walk_pairs(struct walk *w, const yaml_node_t *map, const char *where, pair_fn each,
+		      void *arg)
 {
 	const yaml_node_pair_t *p;
+	int ret;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		ret = check_key(w, map, p, where);
+		if (!ret)
+			ret = each(w, node(w, p->key), node(w, p->value), arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* arg: a bool set once any key has a value, for tls_whole. */
+static int tls_pair(struct walk *w, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	bool *any = arg;
+	int ret = tls_key(w, text_of(k), k, v);
+
+	if (!ret)
+		*any = *any || !is_null(v);
+	return ret;
+}
+
+static int walk_tls(struct walk *w, const yaml_node_t *k, const yaml_node_t *v)
+{
 	bool any = false;
 	int ret;
 
@@ -258,50 +288,35 @@ static int walk_tls(struct walk *w, const yaml_node_t *k, const yaml_node_t *v)
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
 		return bad(w, v, "tls_server_config must be a mapping of keys");
-	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		const yaml_node_t *pk = node(w, p->key), *pv = node(w, p->value);
-
-		ret = check_key(w, v, p, "tls_server_config");
-		if (!ret)
-			ret = tls_key(w, text_of(pk), pk, pv);
-		if (ret)
-			return ret;
-		any = any || !is_null(pv);
-	}
-	return tls_whole(w, k, any);
+	ret = walk_pairs(w, v, "tls_server_config", tls_pair, &any);
+	return ret ? ret : tls_whole(w, k, any);
 }
 
 /* http2: false is what waitwatch does (HTTP/1.1); every other setting is refused. */
+static int http_pair(struct walk *w, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	const char *key = text_of(k);
+	char buf[48];
+
+	(void)arg;
+	if (!strcmp(key, "http2")) {
+		if (is_clean(v) && !strcmp(text_of(v), "false"))
+			return 0;
+		return bad(w, v, "http_server_config: http2 is not supported (waitwatch "
+			   "serves HTTP/1.1): remove it or set it to false");
+	}
+	if (!strcmp(key, "headers"))
+		return bad(w, k, "http_server_config: headers are not supported");
+	return bad(w, k, "http_server_config: unknown key '%s'", shown(key, buf, sizeof(buf)));
+}
+
 static int walk_http(struct walk *w, const yaml_node_t *v)
 {
-	const yaml_node_pair_t *p;
-	char buf[48];
-	int ret;
-
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
 		return bad(w, v, "http_server_config must be a mapping of keys");
-	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		const yaml_node_t *pk = node(w, p->key), *pv = node(w, p->value);
-		const char *key;
-
-		ret = check_key(w, v, p, "http_server_config");
-		if (ret)
-			return ret;
-		key = text_of(pk);
-		if (!strcmp(key, "http2")) {
-			if (is_clean(pv) && !strcmp(text_of(pv), "false"))
-				continue;
-			return bad(w, pv, "http_server_config: http2 is not supported (waitwatch "
-				   "serves HTTP/1.1): remove it or set it to false");
-		}
-		if (!strcmp(key, "headers"))
-			return bad(w, pk, "http_server_config: headers are not supported");
-		return bad(w, pk, "http_server_config: unknown key '%s'",
-			   shown(key, buf, sizeof(buf)));
-	}
-	return 0;
+	return walk_pairs(w, v, "http_server_config", http_pair, NULL);
 }
 
 bool wc_is_bcrypt(const char *h)
@@ -345,11 +360,14 @@ static int take_user(struct walk *w, const yaml_node_t *k, const yaml_node_t *v)
 	return u->name && u->hash ? 0 : -ENOMEM;
 }
 
+static int user_pair(struct walk *w, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	(void)arg;
+	return take_user(w, k, v);
+}
+
 static int walk_users(struct walk *w, const yaml_node_t *v)
 {
-	const yaml_node_pair_t *p;
-	int ret;
-
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
@@ -359,20 +377,30 @@ static int walk_users(struct walk *w, const yaml_node_t *v)
 		if (!w->wc->users)
 			return -ENOMEM;
 	}
-	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		ret = check_key(w, v, p, "basic_auth_users");
-		if (!ret)
-			ret = take_user(w, node(w, p->key), node(w, p->value));
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return walk_pairs(w, v, "basic_auth_users", user_pair, NULL);
+}
+
+static int top_pair(struct walk *w, const yaml_node_t *k, const yaml_node_t *v, void *arg)
+{
+	const char *key = text_of(k);
+	char buf[48];
+
+	(void)arg;
+	if (!strcmp(key, "tls_server_config"))
+		return walk_tls(w, k, v);
+	if (!strcmp(key, "http_server_config"))
+		return walk_http(w, v);
+	if (!strcmp(key, "basic_auth_users"))
+		return walk_users(w, v);
+	if (!strcmp(key, "rate_limit"))
+		return bad(w, k, "rate_limit is not supported (--max-connections bounds "
+			   "the clients)");
+	return bad(w, k, "unknown key '%s' (waitwatch takes tls_server_config, "
+		   "basic_auth_users)", shown(key, buf, sizeof(buf)));
 }
 
 static int walk_top(struct walk *w, const yaml_node_t *root)
 {
-	const yaml_node_pair_t *p;
-	char buf[48];
 	int ret;
 
 	if (!root || is_null(root))
@@ -381,29 +409,9 @@ static int walk_top(struct walk *w, const yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return bad(w, root, "the file must be a mapping of keys (tls_server_config, "
 			   "basic_auth_users)");
-	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = node(w, p->key), *v = node(w, p->value);
-		const char *key;
-
-		ret = check_key(w, root, p, "the file");
-		if (ret)
-			return ret;
-		key = text_of(k);
-		if (!strcmp(key, "tls_server_config"))
-			ret = walk_tls(w, k, v);
-		else if (!strcmp(key, "http_server_config"))
-			ret = walk_http(w, v);
-		else if (!strcmp(key, "basic_auth_users"))
-			ret = walk_users(w, v);
-		else if (!strcmp(key, "rate_limit"))
-			ret = bad(w, k, "rate_limit is not supported (--max-connections bounds "
-				  "the clients)");
-		else
-			ret = bad(w, k, "unknown key '%s' (waitwatch takes tls_server_config, "
-				  "basic_auth_users)", shown(key, buf, sizeof(buf)));
-		if (ret)
-			return ret;
-	}
+	ret = walk_pairs(w, root, "the file", top_pair, NULL);
+	if (ret)
+		return ret;
 	if (!w->wc->tls && !w->wc->nusers)
 		return bad(w, root, "the file sets neither TLS (tls_server_config: cert_file, "
 			   "key_file) nor basic_auth_users: nothing to apply");
