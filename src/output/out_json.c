@@ -10,15 +10,6 @@
 #include "out_trace.h"
 #include "out_json.h"
 
-static void states_object(struct json_writer *jw, const char *name, const __u32 *count)
-{
-	jw__name(jw, name);
-	jw__start_object(jw);
-	for (int i = 0; i < VIEW_NSTATES; i++)
-		jw__kv_uint(jw, tcp_state_name(view_states[i]), count[view_states[i]]);
-	jw__end_object(jw);
-}
-
 static void rates_object(struct json_writer *jw, const struct ep_row *r)
 {
 	jw__name(jw, "entries_per_s");
@@ -74,7 +65,7 @@ static void endpoint(struct json_writer *jw, const struct ep_row *r, const struc
 			jw__kv_null(jw, "dir");
 		jw__kv_uint(jw, "netns", r->key.netns);
 	}
-	states_object(jw, "states", r->count);
+	view_states_json(jw, "states", r->count);
 	rates_object(jw, r);
 	oldest_object(jw, r, now, "oldest_s", false);
 	oldest_object(jw, r, now, "oldest_at_least_s", true);
@@ -110,7 +101,7 @@ static void totals(struct json_writer *jw, const struct snapshot *s, const struc
 	jw__kv_string(jw, "type", "totals");
 	jw__kv_string(jw, "time", when);
 	jw__kv_string(jw, "source", m->source);
-	states_object(jw, "states", s->totals);
+	view_states_json(jw, "states", s->totals);
 	jw__kv_uint(jw, "sockets", st->sockets);
 	jw__kv_uint(jw, "endpoints", s->nrows);
 	jw__kv_uint(jw, "folded", s->other.folded);

@@ -30,22 +30,13 @@ void web_row_of(struct web_row *out, const struct ep_row *r, const struct view_o
 	out->endpoints = r->is_other ? r->folded : 1;
 }
 
-static void counts(struct json_writer *jw, const char *name, const uint32_t *count)
-{
-	jw__name(jw, name);
-	jw__start_object(jw);
-	for (int i = 0; i < VIEW_NSTATES; i++)
-		jw__kv_uint(jw, tcp_state_name(view_states[i]), count[view_states[i]]);
-	jw__end_object(jw);
-}
-
 static void row(struct json_writer *jw, const struct web_row *r, bool selected)
 {
 	jw__start_object(jw);
 	jw__kv_string(jw, "endpoint", r->endpoint);
 	jw__kv_uint(jw, "netns", r->key.netns);
 	jw__kv_string(jw, "dir", dir_label(r->key.dir));
-	counts(jw, "states", r->count);
+	view_states_json(jw, "states", r->count);
 	jw__kv_double(jw, "oldest_close_wait_s", r->oldest_close_wait_ns / 1e9);
 	jw__kv_double(jw, "time_wait_per_s", r->time_wait_per_s);
 	jw__kv_double(jw, "close_wait_per_s", r->close_wait_per_s);
@@ -80,7 +71,7 @@ void out_web_endpoints(struct json_writer *jw, const struct web_table *t)
 	for (size_t i = 0; i < t->nrows; i++)
 		row(jw, &t->rows[i], v->selected[0] && !strcmp(v->selected, t->rows[i].endpoint));
 	jw__end_array(jw);
-	counts(jw, "totals", t->totals);
+	view_states_json(jw, "totals", t->totals);
 	jw__end_object(jw);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What every output shows of an endpoint the same way: states, direction, age. */
+#include "format.h"
 #include "json_writer.h"
 #include "view.h"
 
@@ -53,6 +54,15 @@ void view_endpoint_name(char *buf, size_t len, const struct ep_row *r, const str
 		cg_names_label(buf, len, view_row_names(r, v), v->by, r->key.id);
 	else
 		ep_key_format(buf, len, &r->key, v->by, v->prefix4, v->prefix6);
+}
+
+void view_states_json(struct json_writer *jw, const char *name, const uint32_t *count)
+{
+	jw__name(jw, name);
+	jw__start_object(jw);
+	for (int i = 0; i < VIEW_NSTATES; i++)
+		jw__kv_uint(jw, tcp_state_name(view_states[i]), count[view_states[i]]);
+	jw__end_object(jw);
 }
 
 void view_cg_members(struct json_writer *jw, const struct cg_names *n, unsigned int fields)

@@ -54,6 +54,9 @@ void view_endpoint_name(char *buf, size_t len, const struct ep_row *r, const str
 /* The names of the row's cgroup or group, NULL when unknown or not grouped by one. */
 const struct cg_names *view_row_names(const struct ep_row *r, const struct view_opts *v);
 
+/* An object named name: each of view_states with its count, in that order. */
+void view_states_json(struct json_writer *jw, const char *name, const uint32_t *count);
+
 /* The fields of n that are known, of those asked (CGF_BIT()s), as JSON members. */
 void view_cg_members(struct json_writer *jw, const struct cg_names *n, unsigned int fields);
 
