@@ -12,6 +12,14 @@ static const char *const by_names[] = {
 	[BY_COMM] = "comm",
 };
 
+/* Every document opens with the API version, then the double that dates (ts) or paces it. */
+static void doc_start(struct json_writer *jw, const char *name, double v)
+{
+	jw__start_object(jw);
+	jw__kv_uint(jw, "version", WEB_API_VERSION);
+	jw__kv_double(jw, name, v);
+}
+
 void web_row_of(struct web_row *out, const struct ep_row *r, const struct view_opts *v,
 		uint64_t now)
 {
@@ -53,9 +61,7 @@ void out_web_endpoints(struct json_writer *jw, const struct web_table *t)
 {
 	const struct web_view *v = t->view;
 
-	jw__start_object(jw);
-	jw__kv_uint(jw, "version", WEB_API_VERSION);
-	jw__kv_double(jw, "ts", t->ts_real_ns / 1e9);
+	doc_start(jw, "ts", t->ts_real_ns / 1e9);
 	jw__kv_string(jw, "by", by_names[t->by]);
 	jw__kv_string(jw, "group", web_group_name(v->group));
 	jw__kv_string(jw, "filter", v->filter);
@@ -98,9 +104,7 @@ void out_web_sample(struct json_writer *jw, const struct history_sample *s, int6
 void out_web_history(struct json_writer *jw, const struct history *h, uint64_t interval_ns,
 		     int64_t mono_to_real)
 {
-	jw__start_object(jw);
-	jw__kv_uint(jw, "version", WEB_API_VERSION);
-	jw__kv_double(jw, "interval_s", interval_ns / 1e9);
+	doc_start(jw, "interval_s", interval_ns / 1e9);
 	jw__kv_uint(jw, "span_s", HISTORY_SPAN_S);
 	jw__kv_uint(jw, "capacity", h->cap);
 	jw__kv_uint(jw, "top", HISTORY_TOP);
@@ -131,9 +135,7 @@ static uint64_t transitions(const struct snapshot *s, int from, int to)
 void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real,
 		     const char *svg)
 {
-	jw__start_object(jw);
-	jw__kv_uint(jw, "version", WEB_API_VERSION);
-	jw__kv_double(jw, "ts", (s->ts_ns + mono_to_real) / 1e9);
+	doc_start(jw, "ts", (s->ts_ns + mono_to_real) / 1e9);
 	jw__name(jw, "states");
 	jw__start_object(jw);
 	for (int st = 1; st < WW_TCP_NSTATES; st++)
@@ -164,9 +166,7 @@ void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t m
 void out_web_leaks(struct json_writer *jw, const struct leak_report *r, uint64_t min_age_ns,
 		   uint64_t ts_real_ns)
 {
-	jw__start_object(jw);
-	jw__kv_uint(jw, "version", WEB_API_VERSION);
-	jw__kv_double(jw, "ts", ts_real_ns / 1e9);
+	doc_start(jw, "ts", ts_real_ns / 1e9);
 	jw__kv_double(jw, "min_age_s", min_age_ns / 1e9);
 	jw__kv_uint(jw, "sockets", r->sockets);
 	jw__name(jw, "owners");
