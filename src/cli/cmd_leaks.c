@@ -253,7 +253,7 @@ static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 {
 	struct collector_opts copts = { .sort_state = WW_TCP_TIME_WAIT };
 	struct tw_run r = { .a = a, .jw = jw };
-	struct session_loop lp = { .interval_ns = a->interval_ns, .tick = tw_tick, .ctx = &r };
+	struct session_loop lp = session_loop__every(a->interval_ns, 0, tw_tick, &r);
 	int ret;
 
 	ret = session__open(&r.s, &a->filters, &a->common, &copts, true);

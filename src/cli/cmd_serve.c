@@ -420,15 +420,12 @@ static void stream_event(void *ctx, const struct ww_event *e)
 
 static int serve(struct serve_run *r)
 {
-	struct session_loop lp = {
-		.interval_ns = r->a->interval_ns,
-		.duration_ns = r->a->common.duration_ns,
-		.tick_at_start = true,
-		.tick = publish,
-		.turn = reap,
-		.ctx = r,
-	};
+	struct session_loop lp = session_loop__every(r->a->interval_ns, r->a->common.duration_ns,
+						     publish, r);
 	int ret;
+
+	lp.tick_at_start = true;
+	lp.turn = reap;
 
 	/* the HTTP thread inherits the filter (TSYNC would cover it too) */
 	ret = r->a->common.no_seccomp ? 0 : seccomp__install(SECCOMP_SERVE);

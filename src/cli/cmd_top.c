@@ -152,12 +152,8 @@ static int top_tick(void *ctx)
 
 static int run_top(struct top_run *r)
 {
-	struct session_loop lp = {
-		.interval_ns = r->a->interval_ns,
-		.duration_ns = r->a->common.duration_ns,
-		.tick = top_tick,
-		.ctx = r,
-	};
+	struct session_loop lp = session_loop__every(r->a->interval_ns, r->a->common.duration_ns,
+						     top_tick, r);
 
 	r->live_tty = !r->a->common.json && !r->a->once && isatty(STDOUT_FILENO);
 	return session__run(&r->s, &lp);

@@ -272,6 +272,17 @@ static bool past(uint64_t start, uint64_t duration_ns)
 	return duration_ns && now_mono_ns() - start >= duration_ns;
 }
 
+struct session_loop session_loop__every(uint64_t interval_ns, uint64_t duration_ns,
+					int (*on_tick)(void *ctx), void *ctx)
+{
+	return (struct session_loop){
+		.interval_ns = interval_ns,
+		.duration_ns = duration_ns,
+		.tick = on_tick,
+		.ctx = ctx,
+	};
+}
+
 int session__run(struct session *s, const struct session_loop *lp)
 {
 	uint64_t start = now_mono_ns(), next = start;

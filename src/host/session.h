@@ -104,6 +104,10 @@ struct session_loop {
 	void *ctx;
 };
 
+/* A loop that ticks every interval until duration_ns (0: until interrupted). */
+struct session_loop session_loop__every(uint64_t interval_ns, uint64_t duration_ns,
+					int (*on_tick)(void *ctx), void *ctx);
+
 /* Run until the deadline, a signal, or a tick says done. 0 or -errno (printed). */
 int session__run(struct session *s, const struct session_loop *lp);
 
