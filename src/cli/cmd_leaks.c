@@ -155,8 +155,7 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 
 	if (!l)
 		return -EPERM; /* printed */
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	while (!ret) {
 		if (a->watch && tty)
 			fputs("\033[H\033[2J", stdout);
@@ -259,8 +258,7 @@ static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 	ret = session__open(&r.s, &a->filters, &a->common, &copts, true);
 	if (ret)
 		return ret;
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	if (ret)
 		goto out;
 	r.window_start = now_mono_ns();

@@ -182,8 +182,7 @@ static int run(struct top_args *a)
 	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	if (!ret && a->snapshot)
 		ret = session__sweep(&r.s) ?: render(&r, false);
 	else if (!ret)

@@ -5,6 +5,7 @@
 #include "cgnames.h"
 #include "clock.h"
 #include "log.h"
+#include "privs.h"
 #include "recorder.h"
 #include "seccomp_filter.h"
 #include "session.h"
@@ -146,6 +147,12 @@ void session__wait(struct session *s, uint64_t ns)
 {
 	if (!ww_exiting)
 		loader__wait(s->l, ns);
+}
+
+int session__steady(const struct ww_filters *f, const struct ww_common *common, bool owners)
+{
+	return privs__steady(privs__needs(true, f->netns, owners), NULL,
+			     common->no_seccomp ? -1 : SECCOMP_SWEEP);
 }
 
 int session__drain(struct session *s)

@@ -66,6 +66,13 @@ int session__close(struct session *s);
 /* Feed t too, from the next event or sweep on. 0 or -ENOSPC. */
 int session__add_tap(struct session *s, const struct session_tap *t);
 
+/*
+ * Keep only what sweeps in f's namespaces (and owner look-ups, if owners)
+ * need, under the sweeps' system call filter unless --no-seccomp.
+ * 0, or -errno after printing why.
+ */
+int session__steady(const struct ww_filters *f, const struct ww_common *common, bool owners);
+
 /* Drain pending events into the collector; 0 or -errno (printed). */
 int session__drain(struct session *s);
 
