@@ -481,14 +481,8 @@ static int serve_run(void *args, int argc, char **argv)
 		a->http.web = &web;
 	}
 	uname(&r.uts);
-	r.view = (struct view_opts){
-		.by = a->copts.by,
-		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
-		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
-		.mono_to_real_ns = clock_mono_to_real_ns(),
-		.names = cgnames__names,
-		.labels = a->labels,
-	};
+	r.view = session__view(&a->copts);
+	r.view.labels = a->labels;
 	ret = session__open(&r.s, &a->filters, &a->common, &a->copts, true);
 	if (ret) {
 		web_setup__free(&web);

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include "cgnames.h"
 #include "cmd.h"
 #include "collector.h"
 #include "format.h"
@@ -165,13 +164,7 @@ static int run(struct top_args *a)
 	struct session_tap leak_tap;
 	int ret;
 
-	r.view = (struct view_opts){
-		.by = a->copts.by,
-		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
-		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
-		.mono_to_real_ns = clock_mono_to_real_ns(),
-		.names = cgnames__names,
-	};
+	r.view = session__view(&a->copts);
 	if (a->common.json && !(r.jw = jw__new(stdout))) {
 		elog("out of memory");
 		return -ENOMEM;

@@ -149,6 +149,17 @@ void session__wait(struct session *s, uint64_t ns)
 		loader__wait(s->l, ns);
 }
 
+struct view_opts session__view(const struct collector_opts *copts)
+{
+	return (struct view_opts){
+		.by = copts->by,
+		.prefix4 = copts->prefix4 ? copts->prefix4 : 32,
+		.prefix6 = copts->prefix6 ? copts->prefix6 : 128,
+		.mono_to_real_ns = clock_mono_to_real_ns(),
+		.names = cgnames__names,
+	};
+}
+
 int session__steady(const struct ww_filters *f, const struct ww_common *common, bool owners)
 {
 	return privs__steady(privs__needs(true, f->netns, owners), NULL,

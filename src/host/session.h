@@ -95,6 +95,12 @@ int session__reset(struct session *s);
 int session__record(struct session *s, const char *path, uint64_t max_size,
 		    const char *options, bool optional);
 
+/*
+ * How a live session shows: copts' grouping (whole addresses unless a
+ * prefix is set), wall-clock times, cgroup names.
+ */
+struct view_opts session__view(const struct collector_opts *copts);
+
 /* Source, event counts and rate since the previous call. */
 void session__meta(struct session *s, struct view_meta *m, uint64_t now);
 
