@@ -191,8 +191,7 @@ static int live(const struct diagram_args *a, FILE *out)
 	ret = session__open(&s, &a->filters, &common, &copts, true);
 	if (ret)
 		return ret;
-	ret = privs__steady(privs__needs(true, a->filters.netns, false), NULL,
-			    common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &common, false);
 	start = now_mono_ns();
 	if (!ret)
 		ret = session__run(&s, &lp);

@@ -155,8 +155,7 @@ static int run_stuck(const struct leaks_args *a, struct json_writer *jw)
 
 	if (!l)
 		return -EPERM; /* printed */
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	while (!ret) {
 		if (a->watch && tty)
 			fputs("\033[H\033[2J", stdout);
@@ -253,14 +252,13 @@ static int run_time_wait(const struct leaks_args *a, struct json_writer *jw)
 {
 	struct collector_opts copts = { .sort_state = WW_TCP_TIME_WAIT };
 	struct tw_run r = { .a = a, .jw = jw };
-	struct session_loop lp = { .interval_ns = a->interval_ns, .tick = tw_tick, .ctx = &r };
+	struct session_loop lp = session_loop__every(a->interval_ns, 0, tw_tick, &r);
 	int ret;
 
 	ret = session__open(&r.s, &a->filters, &a->common, &copts, true);
 	if (ret)
 		return ret;
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	if (ret)
 		goto out;
 	r.window_start = now_mono_ns();

@@ -83,8 +83,7 @@ static int record_run(void *args, int argc, char **argv)
 	if (ret)
 		return ret;
 	/* the recording is opened with the rights it is rotated with */
-	ret = privs__steady(privs__needs(true, a->filters.netns, false), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, false);
 	if (ret)
 		goto out;
 	recorder__argv_text(options, sizeof(options), argc, argv);

@@ -420,15 +420,12 @@ static void stream_event(void *ctx, const struct ww_event *e)
 
 static int serve(struct serve_run *r)
 {
-	struct session_loop lp = {
-		.interval_ns = r->a->interval_ns,
-		.duration_ns = r->a->common.duration_ns,
-		.tick_at_start = true,
-		.tick = publish,
-		.turn = reap,
-		.ctx = r,
-	};
+	struct session_loop lp = session_loop__every(r->a->interval_ns, r->a->common.duration_ns,
+						     publish, r);
 	int ret;
+
+	lp.tick_at_start = true;
+	lp.turn = reap;
 
 	/* the HTTP thread inherits the filter (TSYNC would cover it too) */
 	ret = r->a->common.no_seccomp ? 0 : seccomp__install(SECCOMP_SERVE);
@@ -484,14 +481,8 @@ static int serve_run(void *args, int argc, char **argv)
 		a->http.web = &web;
 	}
 	uname(&r.uts);
-	r.view = (struct view_opts){
-		.by = a->copts.by,
-		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
-		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
-		.mono_to_real_ns = clock_mono_to_real_ns(),
-		.names = cgnames__names,
-		.labels = a->labels,
-	};
+	r.view = session__view(&a->copts);
+	r.view.labels = a->labels;
 	ret = session__open(&r.s, &a->filters, &a->common, &a->copts, true);
 	if (ret) {
 		web_setup__free(&web);

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include "cgnames.h"
 #include "cmd.h"
 #include "collector.h"
 #include "format.h"
@@ -152,12 +151,8 @@ static int top_tick(void *ctx)
 
 static int run_top(struct top_run *r)
 {
-	struct session_loop lp = {
-		.interval_ns = r->a->interval_ns,
-		.duration_ns = r->a->common.duration_ns,
-		.tick = top_tick,
-		.ctx = r,
-	};
+	struct session_loop lp = session_loop__every(r->a->interval_ns, r->a->common.duration_ns,
+						     top_tick, r);
 
 	r->live_tty = !r->a->common.json && !r->a->once && isatty(STDOUT_FILENO);
 	return session__run(&r->s, &lp);
@@ -169,13 +164,7 @@ static int run(struct top_args *a)
 	struct session_tap leak_tap;
 	int ret;
 
-	r.view = (struct view_opts){
-		.by = a->copts.by,
-		.prefix4 = a->copts.prefix4 ? a->copts.prefix4 : 32,
-		.prefix6 = a->copts.prefix6 ? a->copts.prefix6 : 128,
-		.mono_to_real_ns = clock_mono_to_real_ns(),
-		.names = cgnames__names,
-	};
+	r.view = session__view(&a->copts);
 	if (a->common.json && !(r.jw = jw__new(stdout))) {
 		elog("out of memory");
 		return -ENOMEM;
@@ -186,8 +175,7 @@ static int run(struct top_args *a)
 	leak_watch__init(&r.leaks, &a->filters, a->copts.leak_age_ns);
 	leak_watch__tap(&r.leaks, &leak_tap);
 	session__add_tap(&r.s, &leak_tap);
-	ret = privs__steady(privs__needs(true, a->filters.netns, true), NULL,
-			    a->common.no_seccomp ? -1 : SECCOMP_SWEEP);
+	ret = session__steady(&a->filters, &a->common, true);
 	if (!ret && a->snapshot)
 		ret = session__sweep(&r.s) ?: render(&r, false);
 	else if (!ret)

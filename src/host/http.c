@@ -421,16 +421,6 @@ static enum MHD_Result page(struct MHD_Connection *c)
 	return ret;
 }
 
-static struct web_docs *docs_now(struct http_server *h)
-{
-	struct web_docs *d;
-
-	pthread_mutex_lock(&h->lock);
-	d = web_docs__get(h->docs);
-	pthread_mutex_unlock(&h->lock);
-	return d;
-}
-
 /* The table's view from the query: ?group=address&filter=198.51&select=... */
 static int view_of_query(struct MHD_Connection *c, enum ww_by by, struct web_view *v)
 {
@@ -455,7 +445,7 @@ static enum MHD_Result api_doc(struct http_server *h, struct MHD_Connection *c,
 {
 	static const char bad[] = "bad query: group is endpoint, address or port; filter and "
 				  "select at most 63 characters\n";
-	struct web_docs *d = docs_now(h);
+	struct web_docs *d = web_docs__current(&h->docs, &h->lock);
 	struct web_view v;
 	enum MHD_Result ret;
 	const char *doc;

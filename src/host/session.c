@@ -5,6 +5,7 @@
 #include "cgnames.h"
 #include "clock.h"
 #include "log.h"
+#include "privs.h"
 #include "recorder.h"
 #include "seccomp_filter.h"
 #include "session.h"
@@ -148,6 +149,23 @@ void session__wait(struct session *s, uint64_t ns)
 		loader__wait(s->l, ns);
 }
 
+struct view_opts session__view(const struct collector_opts *copts)
+{
+	return (struct view_opts){
+		.by = copts->by,
+		.prefix4 = copts->prefix4 ? copts->prefix4 : 32,
+		.prefix6 = copts->prefix6 ? copts->prefix6 : 128,
+		.mono_to_real_ns = clock_mono_to_real_ns(),
+		.names = cgnames__names,
+	};
+}
+
+int session__steady(const struct ww_filters *f, const struct ww_common *common, bool owners)
+{
+	return privs__steady(privs__needs(true, f->netns, owners), NULL,
+			     common->no_seccomp ? -1 : SECCOMP_SWEEP);
+}
+
 int session__drain(struct session *s)
 {
 	int n = loader__drain(s->l);
@@ -270,6 +288,17 @@ static int tick(struct session *s, const struct session_loop *lp)
 static bool past(uint64_t start, uint64_t duration_ns)
 {
 	return duration_ns && now_mono_ns() - start >= duration_ns;
+}
+
+struct session_loop session_loop__every(uint64_t interval_ns, uint64_t duration_ns,
+					int (*on_tick)(void *ctx), void *ctx)
+{
+	return (struct session_loop){
+		.interval_ns = interval_ns,
+		.duration_ns = duration_ns,
+		.tick = on_tick,
+		.ctx = ctx,
+	};
 }
 
 int session__run(struct session *s, const struct session_loop *lp)

@@ -66,6 +66,13 @@ int session__close(struct session *s);
 /* Feed t too, from the next event or sweep on. 0 or -ENOSPC. */
 int session__add_tap(struct session *s, const struct session_tap *t);
 
+/*
+ * Keep only what sweeps in f's namespaces (and owner look-ups, if owners)
+ * need, under the sweeps' system call filter unless --no-seccomp.
+ * 0, or -errno after printing why.
+ */
+int session__steady(const struct ww_filters *f, const struct ww_common *common, bool owners);
+
 /* Drain pending events into the collector; 0 or -errno (printed). */
 int session__drain(struct session *s);
 
@@ -88,6 +95,12 @@ int session__reset(struct session *s);
 int session__record(struct session *s, const char *path, uint64_t max_size,
 		    const char *options, bool optional);
 
+/*
+ * How a live session shows: copts' grouping (whole addresses unless a
+ * prefix is set), wall-clock times, cgroup names.
+ */
+struct view_opts session__view(const struct collector_opts *copts);
+
 /* Source, event counts and rate since the previous call. */
 void session__meta(struct session *s, struct view_meta *m, uint64_t now);
 
@@ -103,6 +116,10 @@ struct session_loop {
 	void (*turn)(void *ctx);
 	void *ctx;
 };
+
+/* A loop that ticks every interval until duration_ns (0: until interrupted). */
+struct session_loop session_loop__every(uint64_t interval_ns, uint64_t duration_ns,
+					int (*on_tick)(void *ctx), void *ctx);
 
 /* Run until the deadline, a signal, or a tick says done. 0 or -errno (printed). */
 int session__run(struct session *s, const struct session_loop *lp);

@@ -245,16 +245,6 @@ static void send_update(struct ws_client *c, const struct web_docs *d, const cha
 	free(msg);
 }
 
-static struct web_docs *docs_now(struct ws_hub *h)
-{
-	struct web_docs *d;
-
-	pthread_mutex_lock(&h->lock);
-	d = web_docs__get(h->docs);
-	pthread_mutex_unlock(&h->lock);
-	return d;
-}
-
 static void on_message(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
 		       void *user)
 {
@@ -266,7 +256,7 @@ static void on_message(wslay_event_context_ptr ctx, const struct wslay_event_on_
 	count(c->hub, &c->hub->cnt.messages_received, 1);
 	if (c->stream || arg->opcode != WSLAY_TEXT_FRAME)
 		return; /* the stream only talks */
-	d = docs_now(c->hub);
+	d = web_docs__current(&c->hub->docs, &c->hub->lock);
 	if (!d)
 		return;
 	if (web_command_apply((const char *)arg->msg, arg->msg_length, d->by, &c->view)) {
@@ -445,7 +435,7 @@ static bool default_view(const struct web_view *v)
 static void send_refresh(struct ws_hub *h)
 {
 	static const struct web_view none = { .group = WEB_GROUP_ENDPOINT };
-	struct web_docs *d = docs_now(h);
+	struct web_docs *d = web_docs__current(&h->docs, &h->lock);
 	char *shared = NULL;
 	size_t len = 0;
 
@@ -650,6 +640,16 @@ void web_docs__replace(struct web_docs **slot, pthread_mutex_t *lock, struct web
 	*slot = web_docs__get(d);
 	pthread_mutex_unlock(lock);
 	web_docs__put(old); /* outside the lock: it may free */
+}
+
+struct web_docs *web_docs__current(struct web_docs **slot, pthread_mutex_t *lock)
+{
+	struct web_docs *d;
+
+	pthread_mutex_lock(lock);
+	d = web_docs__get(*slot);
+	pthread_mutex_unlock(lock);
+	return d;
 }
 
 void ws_hub__publish(struct ws_hub *h, struct web_docs *d)

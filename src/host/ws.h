@@ -34,6 +34,8 @@ void web_docs__put(struct web_docs *d);
 struct web_docs *web_docs__get(struct web_docs *d);
 /* *slot = a new reference to d, under lock; the old one is dropped. */
 void web_docs__replace(struct web_docs **slot, pthread_mutex_t *lock, struct web_docs *d);
+/* A new reference to *slot, taken under lock (put it when done); may be NULL. */
+struct web_docs *web_docs__current(struct web_docs **slot, pthread_mutex_t *lock);
 
 /* The table's document of a view of d, NUL-terminated; NULL: out of memory. */
 char *web_docs__endpoints(const struct web_docs *d, const struct web_view *v, size_t *len);

@@ -68,30 +68,27 @@ HASH=$(htpasswd -nbBC 6 prom "$PASSWORD" | cut -d: -f2)
 conf() {
 	cat >"$WW_TMP/$1.yml"
 }
+# tls_part CERT KEY [LINE...]: a tls_server_config section, LINEs indented below the files
+tls_part() {
+	printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$1" "$2"
+	shift 2
+	(($#)) && printf '  %s\n' "$@"
+	return 0
+}
 conf tls <<EOF
 # relative names are taken from the file's folder
-tls_server_config:
-  cert_file: pki/server.crt
-  key_file: $PKI/server.key
+$(tls_part pki/server.crt "$PKI/server.key")
 basic_auth_users:
   prom: $HASH
   other: '\$2y\$06\$abcdefghijklmnopqrstuuJ6b0yOFC5kVdHOXo1v8LzW8VqgqCjJe'
 EOF
 conf mtls <<EOF
-tls_server_config:
-  cert_file: $PKI/server.crt
-  key_file: $PKI/server.key
-  client_auth_type: RequireAndVerifyClientCert
-  client_ca_file: $PKI/ca.crt
+$(tls_part "$PKI/server.crt" "$PKI/server.key" "client_auth_type: RequireAndVerifyClientCert" \
+	"client_ca_file: $PKI/ca.crt")
 basic_auth_users:
   prom: "$HASH"
 EOF
-conf tls13 <<EOF
-tls_server_config:
-  cert_file: $PKI/server.crt
-  key_file: $PKI/server.key
-  min_version: TLS13
-EOF
+tls_part "$PKI/server.crt" "$PKI/server.key" "min_version: TLS13" | conf tls13
 conf plain <<EOF
 tls_server_config:
 basic_auth_users:

@@ -198,6 +198,40 @@ static const struct dg_arrow *arrow_to(const struct diagram *d, int from, int to
 	return NULL;
 }
 
+/* An arrow's expected figure: its count, errors or seen. */
+struct arrow_check {
+	int from, to;
+	enum { AC_COUNT, AC_ERRORS, AC_SEEN } what;
+	__u64 want;
+};
+
+#define ARROW_COUNT(f, t, n) { (f), (t), AC_COUNT, (n) }
+#define ARROW_ERRORS(f, t, n) { (f), (t), AC_ERRORS, (n) }
+#define ARROW_SEEN(f, t, b) { (f), (t), AC_SEEN, (b) }
+
+static void expect_arrows_at(const struct diagram *d, const struct arrow_check *c, size_t n,
+			     int line)
+{
+	static const char *const names[] = { "count", "errors", "seen" };
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_arrow *a = arrow_to(d, c[i].from, c[i].to);
+		__u64 got = c[i].what == AC_COUNT ? a->count :
+			    c[i].what == AC_ERRORS ? a->errors : a->seen;
+
+		if (got != c[i].want)
+			fail_msg("line %d: arrow %d -> %d: %s %llu, expected %llu", line, c[i].from,
+				 c[i].to, names[c[i].what], (unsigned long long)got,
+				 (unsigned long long)c[i].want);
+	}
+}
+
+#define EXPECT_ARROWS(d, ...)                                                        \
+	do {                                                                         \
+		const struct arrow_check arrows_c_[] = { __VA_ARGS__ };              \
+		expect_arrows_at(d, arrows_c_, ARRAY_LEN(arrows_c_), __LINE__);      \
+	} while (0)
+
 static struct collector *mk(void)
 {
 	struct collector_opts o = { .sort_state = -1 };
@@ -243,22 +277,23 @@ static void test_model_common_paths(void **state)
 	assert_int_equal(d.sockets[DG_CLOSE_WAIT], 1);
 	assert_int_equal(d.sockets[DG_ESTABLISHED], 0);
 	assert_int_equal(d.sockets[DG_CLOSED], -1);
-	assert_int_equal(arrow_to(&d, DG_CLOSED, DG_LISTEN)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_CLOSED, DG_SYN_SENT)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_SYN_SENT, DG_ESTABLISHED)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_LISTEN, DG_SYN_RECEIVED)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_SYN_RECEIVED, DG_ESTABLISHED)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_ESTABLISHED, DG_FIN_WAIT_1)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_1, DG_FIN_WAIT_2)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_2, DG_TIME_WAIT)->count, 2);
-	/* FIN_WAIT2 -> CLOSE left TIME_WAIT sockets: no close of FIN_WAIT2 */
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2)->count, 0);
-	assert_false(arrow_to(&d, DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2)->seen);
-	assert_int_equal(arrow_to(&d, DG_ESTABLISHED, DG_CLOSE_WAIT)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_CLOSE_WAIT, DG_LAST_ACK)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_LAST_ACK, DG_CLOSED_END)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_LAST_ACK, DG_CLOSED_END)->errors, 0);
-	assert_false(arrow_to(&d, DG_SYN_SENT, DG_SYN_RECEIVED)->seen);
+	EXPECT_ARROWS(&d,
+		ARROW_COUNT(DG_CLOSED, DG_LISTEN, 1),
+		ARROW_COUNT(DG_CLOSED, DG_SYN_SENT, 2),
+		ARROW_COUNT(DG_SYN_SENT, DG_ESTABLISHED, 2),
+		ARROW_COUNT(DG_LISTEN, DG_SYN_RECEIVED, 2),
+		ARROW_COUNT(DG_SYN_RECEIVED, DG_ESTABLISHED, 2),
+		ARROW_COUNT(DG_ESTABLISHED, DG_FIN_WAIT_1, 2),
+		ARROW_COUNT(DG_FIN_WAIT_1, DG_FIN_WAIT_2, 2),
+		ARROW_COUNT(DG_FIN_WAIT_2, DG_TIME_WAIT, 2),
+		/* FIN_WAIT2 -> CLOSE left TIME_WAIT sockets: no close of FIN_WAIT2 */
+		ARROW_COUNT(DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2, 0),
+		ARROW_SEEN(DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2, 0),
+		ARROW_COUNT(DG_ESTABLISHED, DG_CLOSE_WAIT, 2),
+		ARROW_COUNT(DG_CLOSE_WAIT, DG_LAST_ACK, 1),
+		ARROW_COUNT(DG_LAST_ACK, DG_CLOSED_END, 1),
+		ARROW_ERRORS(DG_LAST_ACK, DG_CLOSED_END, 0),
+		ARROW_SEEN(DG_SYN_SENT, DG_SYN_RECEIVED, 0));
 	EXPECT_FIELDS(&d, FV(events, 19), FV(other, 0), FV(tw_entries, 2), FV(tw_exits, 0),
 		      FV(max_count, 2));
 	collector__free(c);
@@ -295,17 +330,18 @@ static void test_model_simultaneous_and_errors(void **state)
 	tr(c, &z, 8 * SEC, WW_TCP_ESTABLISHED, WW_TCP_CLOSE, 0, 0);
 	build(c, &d, 10 * SEC);
 
-	assert_int_equal(arrow_to(&d, DG_SYN_SENT, DG_SYN_RECEIVED)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_1, DG_CLOSING)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_CLOSING, DG_TIME_WAIT)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_CLOSING, DG_ABORT_CLOSING)->count, 0);
-	assert_int_equal(arrow_to(&d, DG_SYN_SENT, DG_CLOSED)->count, 0);
-	assert_int_equal(arrow_to(&d, DG_SYN_SENT, DG_CLOSED)->errors, 1);
-	assert_true(arrow_to(&d, DG_SYN_SENT, DG_CLOSED)->seen);
-	assert_int_equal(arrow_to(&d, DG_ESTABLISHED, DG_ABORT_ESTABLISHED)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_ESTABLISHED, DG_ABORT_ESTABLISHED)->errors, 1);
-	assert_int_equal(arrow_to(&d, DG_CLOSE_WAIT, DG_ABORT_CLOSE_WAIT)->errors, 1);
-	assert_int_equal(arrow_to(&d, DG_CLOSE_WAIT, DG_ABORT_CLOSE_WAIT)->count, 0);
+	EXPECT_ARROWS(&d,
+		ARROW_COUNT(DG_SYN_SENT, DG_SYN_RECEIVED, 1),
+		ARROW_COUNT(DG_FIN_WAIT_1, DG_CLOSING, 1),
+		ARROW_COUNT(DG_CLOSING, DG_TIME_WAIT, 1),
+		ARROW_COUNT(DG_CLOSING, DG_ABORT_CLOSING, 0),
+		ARROW_COUNT(DG_SYN_SENT, DG_CLOSED, 0),
+		ARROW_ERRORS(DG_SYN_SENT, DG_CLOSED, 1),
+		ARROW_SEEN(DG_SYN_SENT, DG_CLOSED, 1),
+		ARROW_COUNT(DG_ESTABLISHED, DG_ABORT_ESTABLISHED, 1),
+		ARROW_ERRORS(DG_ESTABLISHED, DG_ABORT_ESTABLISHED, 1),
+		ARROW_ERRORS(DG_CLOSE_WAIT, DG_ABORT_CLOSE_WAIT, 1),
+		ARROW_COUNT(DG_CLOSE_WAIT, DG_ABORT_CLOSE_WAIT, 0));
 	assert_int_equal(d.sockets[DG_TIME_WAIT], 1);
 	EXPECT_FIELDS(&d, FV(tw_entries, 1), FV(other, 0), FV(events, 18));
 	collector__free(c);
@@ -350,11 +386,12 @@ static void test_model_time_wait_paths(void **state)
 	t_connect(c, &reuse, 5 * SEC);
 	build(c, &d, 6 * SEC);
 
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_2, DG_TIME_WAIT)->count, 2);
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_1, DG_TIME_WAIT)->count, 0);
-	assert_false(arrow_to(&d, DG_FIN_WAIT_1, DG_TIME_WAIT)->seen);
-	assert_int_equal(arrow_to(&d, DG_TIME_WAIT, DG_CLOSED_END)->count, 1);
-	assert_int_equal(arrow_to(&d, DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2)->count, 1);
+	EXPECT_ARROWS(&d,
+		ARROW_COUNT(DG_FIN_WAIT_2, DG_TIME_WAIT, 2),
+		ARROW_COUNT(DG_FIN_WAIT_1, DG_TIME_WAIT, 0),
+		ARROW_SEEN(DG_FIN_WAIT_1, DG_TIME_WAIT, 0),
+		ARROW_COUNT(DG_TIME_WAIT, DG_CLOSED_END, 1),
+		ARROW_COUNT(DG_FIN_WAIT_2, DG_ABORT_FIN_WAIT_2, 1));
 	assert_int_equal(d.sockets[DG_TIME_WAIT], 1);
 	assert_int_equal(d.sockets[DG_FIN_WAIT_2], 0);
 	assert_int_equal(d.sockets[DG_ESTABLISHED], 1);
