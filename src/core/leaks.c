@@ -151,13 +151,10 @@ static struct leak_group *group_for(struct leak_report *out, size_t *cap,
 		*cap = c;
 	}
 	g = &out->groups[out->n++];
-	memset(g, 0, sizeof(*g));
-	g->kind = k->kind;
-	g->pid = k->pid;
-	g->netns = k->netns;
-	g->state = k->state;
-	g->cgroup_id = k->cgroup_id;
-	g->owners = 1;
+	*g = (struct leak_group){
+		.kind = k->kind, .pid = k->pid, .netns = k->netns, .state = k->state,
+		.cgroup_id = k->cgroup_id, .owners = 1,
+	};
 	return g;
 }
 

@@ -524,23 +524,21 @@ struct loader *loader__new(const struct loader_opts *o, ww_event_fn fn, void *ct
 	l->ids = sockid__new(o->max_sockets);
 	if (!l->ids) {
 		elog("out of memory");
-		free(l);
-		return NULL;
+		goto fail;
 	}
 	err = load_any(l, o);
 	if (err) {
 		if (err != -ENOENT || !o->want_events)
 			elog("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
 			     strerror(-err));
-		sockid__free(l->ids);
-		free(l);
-		return NULL;
+		goto fail;
 	}
-	if (attach(l, o)) {
-		loader__free(l);
-		return NULL;
-	}
+	if (attach(l, o))
+		goto fail;
 	return l;
+fail:
+	loader__free(l); /* takes what is half made: every field starts zeroed */
+	return NULL;
 }
 
 void loader__free(struct loader *l)
