@@ -280,7 +280,7 @@ static void doc_diagram(struct json_writer *jw, struct serve_run *r, const struc
 {
 	char *svg = diagram_svg(r, s);
 
-	out_web_diagram(jw, s, r->view.mono_to_real_ns, svg);
+	out_web_diagram(jw, s, r->view.mono_to_real_ns, collector__flow(r->s.c), svg);
 	free(svg);
 }
 

@@ -122,18 +122,8 @@ void out_web_history(struct json_writer *jw, const struct history *h, uint64_t i
 	jw__end_object(jw);
 }
 
-/* Every row's transitions, "other" too: the host's, since serve started. */
-static uint64_t transitions(const struct snapshot *s, int from, int to)
-{
-	uint64_t n = ep_stats_trans(&s->other.stats, from, to);
-
-	for (size_t i = 0; i < s->nrows; i++)
-		n += ep_stats_trans(&s->rows[i].stats, from, to);
-	return n;
-}
-
 void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real,
-		     const char *svg)
+		     const struct collector_flow *f, const char *svg)
 {
 	doc_start(jw, "ts", (s->ts_ns + mono_to_real) / 1e9);
 	jw__name(jw, "states");
@@ -145,7 +135,7 @@ void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t m
 	jw__start_array(jw);
 	for (int from = 1; from < WW_TCP_NSTATES; from++) {
 		for (int to = 1; to < WW_TCP_NSTATES; to++) {
-			uint64_t n = from == to ? 0 : transitions(s, from, to);
+			uint64_t n = from == to ? 0 : f->trans[from][to];
 
 			if (!n)
 				continue;

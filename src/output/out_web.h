@@ -38,9 +38,13 @@ void out_web_sample(struct json_writer *jw, const struct history_sample *s, int6
 /* The samples' own text where they have one (history_sample.text), else rendered here. */
 void out_web_history(struct json_writer *jw, const struct history *h, uint64_t interval_ns,
 		     int64_t mono_to_real);
-/* svg: the drawn diagram (out_diagram_buf()), or NULL for none. */
+/*
+ * The states of snapshot s, the transitions of the collector's flow f (the
+ * same table the drawing is made from), and svg: the drawn diagram
+ * (out_diagram_buf()), or NULL for none.
+ */
 void out_web_diagram(struct json_writer *jw, const struct snapshot *s, int64_t mono_to_real,
-		     const char *svg);
+		     const struct collector_flow *f, const char *svg);
 void out_web_leaks(struct json_writer *jw, const struct leak_report *r, uint64_t min_age_ns,
 		   uint64_t ts_real_ns);
 

@@ -73,6 +73,21 @@ assert_eq "the stream carried the 10 connections' transitions (10 each, port 800
 	"$(wc -l <"$WW_TMP/stream.jsonl")"
 valid "the stream's messages match stream-event.schema.json" stream-event.schema.json "$WW_TMP/stream.jsonl"
 
+# the diagram's numbers and its drawing come from one table: every arrow
+# between two states the kernel names, the list has with the same count
+# (arrows into CLOSE count plain closes apart from errors, TIME_WAIT's are
+# inferred; the flow counts from serve's start: the 10 connections above)
+wait_for "curl -s -m 2 $URL/api/v1/diagram | jq -e '[.transitions[] | select(.from == \"SYN_SENT\")] | length > 0' >/dev/null" 5
+curl -s -m 3 -o "$WW_TMP/diagram.json" "$URL/api/v1/diagram"
+drawn=$(jq -r .svg "$WW_TMP/diagram.json" | grep -o 'data-from="[A-Z_0-9]*" data-to="[A-Z_0-9]*" data-count="[1-9][0-9]*"' |
+	grep -v -e 'data-to="CLOSE"' -e 'TIME_WAIT' | sed 's/data-from="\([^"]*\)" data-to="\([^"]*\)" data-count="\([0-9]*\)"/\1 \2 \3/' | sort -u)
+listed=$(jq -r '.transitions[] | "\(.from) \(.to) \(.count)"' "$WW_TMP/diagram.json" | sort)
+if [ -n "$drawn" ] && [ -z "$(comm -23 <(echo "$drawn") <(echo "$listed"))" ]; then
+	pass "the diagram's list has every arrow its drawing counts ($(wc -l <<<"$drawn") arrows)"
+else
+	fail "diagram list vs drawing" "drawn but not listed: $(comm -23 <(echo "$drawn") <(echo "$listed") | tr '\n' ';')"
+fi
+
 # the schemas can fail
 jq '.version = 2' "$WW_TMP/endpoints.json" >"$WW_TMP/v2.json"
 jq '.rows[0].states.CLOSE_WAIT = -1' "$WW_TMP/endpoints.json" >"$WW_TMP/neg.json"
