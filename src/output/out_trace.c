@@ -157,7 +157,7 @@ static char *put_json_text(struct trace_out *o, char *p, const char *s)
 }
 
 /* ,"container":...,"pod":...,"pod_namespace":...,"unit":... where known */
-static char *put_cg_names(struct trace_out *o, char *p, __u64 cgroup_id)
+static char *format_cg_names(struct trace_out *o, char *p, __u64 cgroup_id)
 {
 	static const enum cg_field fields[] = { CGF_CONTAINER, CGF_POD, CGF_POD_NAMESPACE, CGF_UNIT };
 	const struct cg_names *n = o->names && cgroup_id ? o->names(o->names_ctx, cgroup_id) : NULL;
@@ -172,6 +172,25 @@ static char *put_cg_names(struct trace_out *o, char *p, __u64 cgroup_id)
 		p = put_json_text(o, p, v);
 	}
 	return p;
+}
+
+/* The same, from the last cgroup's copy when it is the same cgroup. */
+static char *put_cg_names(struct trace_out *o, char *p, __u64 cgroup_id)
+{
+	char *end;
+
+	if (o->cg_valid && o->cg_last == cgroup_id) {
+		memcpy(p, o->cg_json, o->cg_len);
+		return p + o->cg_len;
+	}
+	end = format_cg_names(o, p, cgroup_id);
+	o->cg_valid = (size_t)(end - p) <= sizeof(o->cg_json);
+	if (o->cg_valid) {
+		o->cg_last = cgroup_id;
+		o->cg_len = end - p;
+		memcpy(o->cg_json, p, o->cg_len);
+	}
+	return end;
 }
 
 static char *put_str_or_null(char *p, const char *s)
@@ -304,6 +323,7 @@ void trace_out__event(struct trace_out *o, const struct ww_event *e)
 
 void trace_out__flush(struct trace_out *o)
 {
+	o->cg_valid = false;
 	out_flush(o);
 }
 

@@ -18,6 +18,15 @@ struct trace_out {
 	/* JSON: the names of a cgroup id (host/cgnames.c); NULL: the id only */
 	const struct cg_names *(*names)(void *ctx, __u64 cgroup_id);
 	void *names_ctx;
+	/*
+	 * The names' JSON of the last cgroup id: the events of one drain come
+	 * mostly from a few cgroups, so most are a compare and a copy. Cleared
+	 * at every flush, so that names read later are seen.
+	 */
+	__u64 cg_last;
+	bool cg_valid;
+	unsigned short cg_len;
+	char cg_json[1024];
 	bool header_done;
 	time_t hms_sec; /* the second local_hms() last made */
 	char hms[16];
