@@ -14,6 +14,7 @@
 # - WAITWATCH_SECCOMP_SELFTEST=1 makes serve, top and trace die of SIGSYS
 #   with the filter's one line;
 # - serve --user nosuchuser: one line, exit 2.
+# - serve --record where nobody cannot rotate it: one line, exit 1.
 . "$(dirname "$0")/lib.sh"
 ww_require "$LOADGEN" curl jq ss setpriv
 
@@ -189,6 +190,16 @@ assert_eq "serve --user nosuchuser exits 2" 2 "$?"
 assert_eq "serve --user nosuchuser: one line" 1 "$(grep -c . "$WW_TMP/user.err")"
 assert_match "serve --user nosuchuser: says so" "--user 'nosuchuser': no such user" \
 	"$(cat "$WW_TMP/user.err")"
+
+# a rotated recording in a directory only root may write: said at the
+# start, in one line, not at the first rotation after the drop to nobody
+mkdir -m 700 "$WW_TMP/rootonly"
+timeout 20 "$WW" serve --listen "127.0.0.1:$(free_port)" "${WW_LIVE[@]}" \
+	--record "$WW_TMP/rootonly/rec.wwr" --record-max-size 64K >/dev/null 2>"$WW_TMP/rot.err"
+assert_eq "serve --record in a directory nobody cannot write exits 1" 1 "$?"
+assert_eq "... in one line" 1 "$(grep -c . "$WW_TMP/rot.err")"
+assert_match "... naming the directory and the user" \
+	"rotates in $WW_TMP/rootonly, which uid 65534 cannot write" "$(cat "$WW_TMP/rot.err")"
 
 ww_serve_start -i 0.5 --user root
 check_threads "serve --user root" "$WW_PID" 0 "$SWEEPS" 2
