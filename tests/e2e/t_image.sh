@@ -118,6 +118,12 @@ if ! wait_for "[ \"\$(http_code $URL/metrics)\" == 200 ] || ! running" 20 || ! r
 	fatal container "not serving /metrics after 20 s: $(ww_podman logs "$NAME" 2>&1 | head -c 800)"
 fi
 pass "the container serves /metrics on 127.0.0.1:$PORT"
+# the static binary has no WebSocket framing (no static libwslay): an
+# upgrade gets 501, and the page is still served, to poll the JSON API
+ws_code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+	-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$URL/api/v1/ws")
+assert_eq "the image's WebSocket upgrade gets 501, page $(http_code "$URL/"), diagram $(http_code "$URL/api/v1/diagram")" \
+	"501 200 200" "$ws_code $(http_code "$URL/") $(http_code "$URL/api/v1/diagram")"
 
 pid=$(ww_podman inspect --format '{{.State.Pid}}' "$NAME")
 cfg=$(ww_podman inspect --format '{{.HostConfig.Privileged}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.NetworkMode}} {{.HostConfig.PidMode}}' "$NAME")
